@@ -1,0 +1,140 @@
+import os from 'node:os';
+import path from 'node:path';
+import ms from 'ms';
+import { z } from 'zod';
+
+/**
+ * Every setting Herald reads, parsed once from the environment at start-up.
+ * Nothing else in the code base reads `process.env`; the parsed `Config` is passed down.
+ */
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const duration = z.string().transform((value, ctx) => {
+  try {
+    const millis = ms(value.trim() as ms.StringValue);
+    if (!Number.isFinite(millis) || millis < 0) throw new Error('not a duration');
+    return millis;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as "5s", "500ms" or "2h", got "${value}"` });
+    return z.NEVER;
+  }
+});
+
+/** "0,30s,5m,30m,2h": the delay before each attempt; its length is the number of attempts. */
+const retrySchedule = z.string().transform((value, ctx) => {
+  const parts = value.split(',').map((part) => part.trim());
+  const delays = parts.map((part) => duration.safeParse(part));
+  const bad = delays.findIndex((result) => !result.success);
+  if (bad >= 0) {
+    ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} ("${parts[bad]}") is not a duration such as "30s" or "5m"` });
+    return z.NEVER;
+  }
+  if (parts.length < 1 || parts.length > 20) {
+    ctx.addIssue({ code: 'custom', message: 'expected between 1 and 20 attempts' });
+    return z.NEVER;
+  }
+  return delays.map((result) => result.data as number);
+});
+
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HERALD_STATE_DIR: z.string().min(1).default('.herald'),
+  HERALD_CACHE_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' }).optional(),
+  HERALD_POSTGRES_PORT: port.default(5433),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, such as localhost:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  HERALD_TEMPORAL_PORT: port.default(7233),
+  HERALD_TEMPORAL_UI_PORT: port.default(8233),
+  HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
+  HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
+  HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
+  HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
+  HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
+  HERALD_ALLOWED_NETWORKS: z.string().optional(),
+  HERALD_ALLOW_HTTP: booleanFlag.optional(),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+export interface Config {
+  mode: 'development' | 'production' | 'test';
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  http: { host: string; port: number; bodyLimitBytes: number };
+  stateDir: string;
+  cacheDir: string;
+  postgres: { url: string | undefined; embeddedPort: number; poolSize: number };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    cliPath: string | undefined;
+    devServerPort: number;
+    devServerUiPort: number;
+    taskQueue: string;
+  };
+  delivery: {
+    attemptTimeoutMs: number;
+    /** Delay before attempt n+1 is `retryScheduleMs[n]`; attempt 1 is always immediate. */
+    retryScheduleMs: number[];
+    responseExcerptBytes: number;
+    /** CIDR blocks webhooks may point at; `undefined` means any address. */
+    allowedNetworks: string[] | undefined;
+    allowHttp: boolean;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value throws a ConfigError that names the variable. */
+export function loadConfig(env: Environment = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix these environment variables and start again.`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  return {
+    mode: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES },
+    stateDir: path.resolve(e.HERALD_STATE_DIR),
+    cacheDir: path.resolve(e.HERALD_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'herald')),
+    postgres: { url: e.DATABASE_URL, embeddedPort: e.HERALD_POSTGRES_PORT, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.HERALD_TEMPORAL_PORT,
+      devServerUiPort: e.HERALD_TEMPORAL_UI_PORT,
+      taskQueue: e.HERALD_TASK_QUEUE,
+    },
+    delivery: {
+      attemptTimeoutMs: e.HERALD_ATTEMPT_TIMEOUT,
+      retryScheduleMs: e.HERALD_RETRY_SCHEDULE,
+      responseExcerptBytes: e.HERALD_RESPONSE_EXCERPT_BYTES,
+      allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
+      allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
+    },
+  };
+}
+
+/** Production defaults to public addresses only (no SSRF into the private network); development allows any. */
+function parseNetworks(value: string | undefined, production: boolean): string[] | undefined {
+  if (value === undefined || value.trim() === '') return production ? ['public'] : undefined;
+  if (value.trim() === '*') return undefined;
+  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+}
