@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DeliveriesTable } from './tables/deliveries.table.js';
+import type { DeliveryAttemptsTable } from './tables/delivery-attempts.table.js';
+import type { EventsTable } from './tables/events.table.js';
+import type { WebhooksTable } from './tables/webhooks.table.js';
+
+export interface Database {
+  webhooks: WebhooksTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+}
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  applicationName: string;
+}
+
+export function createDatabase(options: DatabaseOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    application_name: options.applicationName,
+    // Fail fast with a clear error instead of hanging when Postgres is down.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection (Postgres restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
