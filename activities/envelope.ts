@@ -1,0 +1,18 @@
+/** The event as a receiver gets it, in the seeds' shape: `{ id, type, createdAt, data }`. */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: unknown;
+}
+
+/**
+ * The exact bytes sent and signed. They equal `JSON.stringify(envelope)` (so receivers that re-serialise the parsed
+ * body, as the seeds' Express examples do, compute the same signature), but are assembled around the payload text
+ * as stored, which is already `JSON.stringify` output, so large payloads are never parsed and re-serialised.
+ */
+export function serializeEnvelope(event: { id: string; type: string; createdAt: Date; payloadJson: string }): string {
+  return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"createdAt":${JSON.stringify(
+    event.createdAt.toISOString(),
+  )},"data":${event.payloadJson}}`;
+}

@@ -1,0 +1,153 @@
+import dns from 'node:dns';
+import net from 'node:net';
+import { Agent, errors, request } from 'undici';
+import { hostAddress, type TargetPolicy } from './target-policy.js';
+
+export interface PostOutcome {
+  ok: boolean;
+  statusCode: number | null;
+  /** Set when the attempt failed: the HTTP status, the timeout, or the connection error, in words. */
+  error: string | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+}
+
+export interface PostRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Aborts the request when Temporal cancels the activity. */
+  signal?: AbortSignal;
+}
+
+export interface DeliveryHttpClient {
+  post(request: PostRequest): Promise<PostOutcome>;
+  close(): Promise<void>;
+}
+
+export interface DeliveryHttpClientOptions {
+  policy: TargetPolicy;
+  responseExcerptBytes: number;
+}
+
+/** After the excerpt is full, keep draining this much so the connection can be reused; beyond it, drop it. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * POSTs deliveries over kept-alive connections (undici). Redirects are never followed: a 3xx is a failed attempt,
+ * and following one would let an endpoint bounce Herald to an address the policy refuses.
+ */
+export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): DeliveryHttpClient {
+  const { policy } = options;
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    connect: {
+      // Every address is checked as it is dialled, after DNS, so rebinding cannot reach a refused address.
+      lookup: (hostname, lookupOptions, callback) => {
+        dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+          if (error) return callback(error, '', 0);
+          const list = addresses as dns.LookupAddress[];
+          const allowed = list.filter((entry) => !policy.refuseAddress(entry.address));
+          if (allowed.length === 0) {
+            const reason = list[0] ? policy.refuseAddress(list[0].address) : 'no address';
+            return callback(new TargetRefusedError(`${hostname}: ${reason}`), '', 0);
+          }
+          if ((lookupOptions as dns.LookupOptions).all) return (callback as unknown as AllCallback)(null, allowed);
+          const first = allowed[0]!;
+          return callback(null, first.address, first.family);
+        });
+      },
+    },
+  });
+
+  return {
+    async post(req) {
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
+      const host = hostAddress(new URL(req.url));
+      // Node skips `lookup` for IP literals, so those are checked here.
+      const refused = net.isIP(host) ? policy.refuseAddress(host) : undefined;
+      if (refused) return failure(null, `blocked: ${refused}`, elapsed(), null);
+      const timeout = AbortSignal.timeout(req.timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+      try {
+        const response = await request(req.url, {
+          method: 'POST',
+          body: req.body,
+          headers: req.headers,
+          dispatcher: agent,
+          signal,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        });
+        const excerpt = await readExcerpt(response.body, options.responseExcerptBytes);
+        const status = response.statusCode;
+        if (status >= 200 && status < 300) return { ok: true, statusCode: status, error: null, durationMs: elapsed(), responseExcerpt: excerpt };
+        const why = status >= 300 && status < 400 ? `redirect ${status} not followed` : `HTTP ${status}`;
+        return failure(status, why, elapsed(), excerpt);
+      } catch (error) {
+        if (timeout.aborted) return failure(null, `timeout: no complete response within ${req.timeoutMs} ms`, elapsed(), null);
+        if (req.signal?.aborted) return failure(null, 'cancelled', elapsed(), null);
+        return failure(null, describeNetworkError(error), elapsed(), null);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+type AllCallback = (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void;
+
+class TargetRefusedError extends Error {
+  override name = 'TargetRefusedError';
+}
+
+function failure(statusCode: number | null, error: string, durationMs: number, responseExcerpt: string | null): PostOutcome {
+  return { ok: false, statusCode, error, durationMs, responseExcerpt };
+}
+
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (kept < limit) {
+      const part = chunk.subarray(0, limit - kept);
+      chunks.push(part);
+      kept += part.length;
+    }
+    if (seen > limit + DRAIN_LIMIT_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  if (seen === 0) return null;
+  // A cut may split a multi-byte character; the decoder replaces the fragment rather than failing.
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof TargetRefusedError || error instanceof TargetRefusedError) {
+    return `blocked: ${(cause as Error).message}`;
+  }
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout: the endpoint stopped answering';
+  const code = (cause as NodeJS.ErrnoException).code ?? (error as NodeJS.ErrnoException).code;
+  const messages: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset by the endpoint',
+    ENOTFOUND: 'DNS lookup failed: host not found',
+    EAI_AGAIN: 'DNS lookup failed temporarily',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'connection timed out',
+    UND_ERR_SOCKET: 'connection closed by the endpoint',
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  };
+  if (code && messages[code]) return messages[code];
+  const message = (cause as Error).message ?? String(cause);
+  if (/certificate|SSL|TLS/i.test(message)) return `TLS error: ${message}`;
+  return code ? `${code}: ${message}` : message;
+}

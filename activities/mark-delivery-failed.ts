@@ -1,0 +1,12 @@
+import type { Db } from '../server/db/database.js';
+import { failDelivery } from '../server/repositories/delivery-attempts.js';
+
+/**
+ * Settles a delivery whose last attempt ended without recording a result (its worker died, or Postgres was
+ * unreachable), so no delivery stays `pending` after its workflow has given up on it.
+ */
+export function createMarkDeliveryFailed({ db }: { db: Db }) {
+  return async function markDeliveryFailed(args: { deliveryId: string; reason: string }): Promise<void> {
+    await failDelivery(db, args.deliveryId, args.reason);
+  };
+}
