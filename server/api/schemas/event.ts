@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { deliveryStatus } from './delivery.js';
+import { eventTypeName, isoTimestamp } from './common.js';
+
+export const publishEventInput = z.object({
+  /** Your id for the event; publishing the same id again is safe and delivers once. Generated when omitted. */
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _ . : - only')
+    .optional(),
+  type: eventTypeName,
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const publishedEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  createdAt: isoTimestamp,
+  /** True when this id was published before; nothing new was delivered. */
+  duplicate: z.boolean(),
+  deliveries: z.array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus })),
+});
+export type PublishedEvent = z.infer<typeof publishedEventSchema>;

@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import { createTargetPolicy } from '../../activities/http/target-policy.js';
+import type { DeliveryPolicy } from '../../workflows/shared.js';
+import type { Config } from '../config.js';
+import { createDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createServer } from '../http/create-server.js';
+import type { Logger } from '../logger.js';
+import { connectClient, connectWorker } from '../temporal/connect.js';
+import { createFanOutStarter } from '../temporal/fan-out-starter.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes.js';
+import { createHeraldWorker } from '../worker/create-worker.js';
+
+export type Role = 'api' | 'worker';
+
+export interface AppOptions {
+  config: Config;
+  /** Resolved by the caller: DATABASE_URL or the embedded Postgres. */
+  databaseUrl: string;
+  /** Resolved by the caller: TEMPORAL_ADDRESS or the dev server. */
+  temporalAddress: string;
+  roles: Role[];
+  migrate: boolean;
+  logger: Logger;
+  workflowBundlePath?: string | undefined;
+  /** Called if the worker dies on its own; the entry point then shuts the process down. */
+  onFatal?: (error: unknown) => void;
+}
+
+export interface RunningApp {
+  apiUrl: string | undefined;
+  /** Stops the API, drains the worker, then closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Herald itself, API and/or worker, on a database and a Temporal server that already run. */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config, logger, roles } = options;
+  installTemporalRuntime(logger);
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+
+  try {
+    const db = createDatabase({ url: options.databaseUrl, poolSize: config.postgres.poolSize, applicationName: `herald-${roles.join('+')}` });
+    stops.push(() => db.destroy());
+    await sql`SELECT 1`.execute(db).catch((error) => {
+      throw new Error(`Cannot reach Postgres (${redactUrl(options.databaseUrl)}): ${error.message}. Check DATABASE_URL.`, { cause: error });
+    });
+    if (options.migrate) await migrateToLatest(db, (message) => logger.info(message));
+
+    const client = await connectClient(options.temporalAddress, config.temporal.namespace);
+    stops.push(() => client.connection.close());
+    await ensureSearchAttributes(client, config.temporal.namespace);
+
+    const targetPolicy = createTargetPolicy(config.delivery);
+    let apiUrl: string | undefined;
+
+    if (roles.includes('worker')) {
+      const connection = await connectWorker(options.temporalAddress);
+      stops.push(() => connection.close());
+      const worker = await createHeraldWorker({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        db,
+        targetPolicy,
+        responseExcerptBytes: config.delivery.responseExcerptBytes,
+        workflowBundlePath: options.workflowBundlePath,
+      });
+      void worker.run().catch((error) => {
+        logger.fatal({ err: error }, 'worker stopped unexpectedly');
+        options.onFatal?.(error);
+      });
+      stops.push(() => worker.shutdown());
+    }
+
+    if (roles.includes('api')) {
+      const policy: DeliveryPolicy = {
+        retryScheduleMs: config.delivery.retryScheduleMs,
+        attemptTimeoutMs: config.delivery.attemptTimeoutMs,
+      };
+      const server = createServer({
+        host: config.http.host,
+        port: config.http.port,
+        bodyLimitBytes: config.http.bodyLimitBytes,
+        logger,
+        services: { db, targetPolicy, fanOut: createFanOutStarter({ client, taskQueue: config.temporal.taskQueue, policy }) },
+        health: {
+          postgres: () => sql`SELECT 1`.execute(db),
+          temporal: () => client.workflowService.getSystemInfo({}),
+        },
+      });
+      apiUrl = await server.start();
+      stops.push(() => server.stop());
+    }
+    return { apiUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

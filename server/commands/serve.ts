@@ -1,0 +1,34 @@
+import { startApp, type Role } from '../app/create-app.js';
+import type { Config } from '../config.js';
+import { ConfigError } from '../config.js';
+import { createLogger } from '../logger.js';
+import { Lifecycle } from './lifecycle.js';
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+/**
+ * `herald api` / `herald worker`: one role against a Postgres and a Temporal cluster that already run,
+ * for production deployments that scale API and worker processes apart.
+ */
+export async function serveCommand(config: Config, role: Role): Promise<void> {
+  const { url } = config.postgres;
+  const { address } = config.temporal;
+  if (!url || !address) {
+    const missing = [!url && 'DATABASE_URL', !address && 'TEMPORAL_ADDRESS'].filter(Boolean).join(' and ');
+    throw new ConfigError(`herald ${role} needs ${missing}; for a self-contained development stack use \`npm start\`.`);
+  }
+  const logger = createLogger(config.logLevel);
+  const lifecycle = new Lifecycle(say);
+  lifecycle.handleSignals();
+  const app = await startApp({
+    config,
+    databaseUrl: url,
+    temporalAddress: address,
+    roles: [role],
+    migrate: false,
+    logger,
+    onFatal: () => void lifecycle.stop(1),
+  });
+  lifecycle.add('Herald', () => app.stop());
+  logger.info({ role, apiUrl: app.apiUrl, taskQueue: config.temporal.taskQueue }, `herald ${role} started`);
+}

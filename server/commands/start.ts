@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startApp, redactUrl } from '../app/create-app.js';
+import type { Config } from '../config.js';
+import { startEmbeddedPostgres } from '../dev-stack/embedded-postgres.js';
+import { assertPortFree } from '../dev-stack/ports.js';
+import { findTemporalCli } from '../dev-stack/temporal-cli.js';
+import { startTemporalDevServer } from '../dev-stack/temporal-dev-server.js';
+import { createLogger } from '../logger.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { heraldVersion } from '../version.js';
+import { allSearchAttributes } from '../../workflows/shared.js';
+import { Lifecycle } from './lifecycle.js';
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+/**
+ * `npm start`: the whole stack in one process tree. Postgres and Temporal are the configured ones, or embedded
+ * ones keeping their data in the state folder; then migrations, the worker and the API.
+ */
+export async function startCommand(config: Config): Promise<void> {
+  const started = performance.now();
+  const logger = createLogger(config.logLevel);
+  // Before the dev server: its SDK helper would otherwise create the process-wide Temporal runtime first.
+  installTemporalRuntime(logger);
+  const lifecycle = new Lifecycle(say);
+  lifecycle.handleSignals();
+  await fs.mkdir(config.stateDir, { recursive: true });
+  const lines: string[] = [];
+
+  try {
+    let databaseUrl = config.postgres.url;
+    if (databaseUrl) {
+      lines.push(`  Postgres     ${redactUrl(databaseUrl)} (DATABASE_URL)`);
+    } else {
+      await assertPortFree(config.postgres.embeddedPort, 'HERALD_POSTGRES_PORT', 'the embedded Postgres');
+      say(`Starting Postgres on 127.0.0.1:${config.postgres.embeddedPort}…`);
+      const postgres = await startEmbeddedPostgres({
+        dataDir: path.join(config.stateDir, 'postgres'),
+        port: config.postgres.embeddedPort,
+        durable: true,
+        log: say,
+      });
+      lifecycle.add('Postgres', () => postgres.stop());
+      await postgres.createDatabase('herald');
+      databaseUrl = postgres.urlFor('herald');
+      lines.push(`  Postgres     ${redactUrl(databaseUrl)} (embedded, data in ${path.join(config.stateDir, 'postgres')})`);
+    }
+
+    let temporalAddress = config.temporal.address;
+    if (temporalAddress) {
+      lines.push(`  Temporal     ${temporalAddress}, namespace ${config.temporal.namespace} (TEMPORAL_ADDRESS)`);
+    } else {
+      const { devServerPort: port, devServerUiPort: uiPort } = config.temporal;
+      await assertPortFree(port, 'HERALD_TEMPORAL_PORT', 'the Temporal dev server');
+      await assertPortFree(uiPort, 'HERALD_TEMPORAL_UI_PORT', 'the Temporal Web UI');
+      const cli = await findTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, log: say });
+      say(`Starting the Temporal dev server on 127.0.0.1:${port}…`);
+      const temporal = await startTemporalDevServer({
+        cli,
+        port,
+        uiPort,
+        dbFilename: path.join(config.stateDir, 'temporal.sqlite'),
+        namespace: config.temporal.namespace,
+        searchAttributes: allSearchAttributes,
+      });
+      lifecycle.add('Temporal dev server', () => temporal.stop());
+      temporalAddress = temporal.address;
+      lines.push(`  Temporal UI  ${temporal.uiUrl}`);
+      lines.push(`  Temporal     ${temporal.address}, namespace ${config.temporal.namespace} (dev server, ${cli.source})`);
+    }
+
+    say('Migrating the database and starting the worker and the API…');
+    const app = await startApp({
+      config,
+      databaseUrl,
+      temporalAddress,
+      roles: ['worker', 'api'],
+      migrate: true,
+      logger,
+      onFatal: () => void lifecycle.stop(1),
+    });
+    lifecycle.add('Herald', () => app.stop());
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    say('');
+    say(`Herald ${heraldVersion} is ready in ${seconds} s (${config.mode} mode)`);
+    say(`  API          ${app.apiUrl}/trpc   health: ${app.apiUrl}/healthz`);
+    for (const line of lines) say(line);
+    say(`  State        ${config.stateDir}`);
+    say('Press Ctrl-C to stop.');
+  } catch (error) {
+    await lifecycle.stop(1);
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
+import type { TargetPolicy } from '../../activities/http/target-policy.js';
+import { createActivities } from '../../activities/index.js';
+import type { Db } from '../db/database.js';
+import { userAgent } from '../version.js';
+
+export interface HeraldWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  targetPolicy: TargetPolicy;
+  responseExcerptBytes: number;
+  /** A pre-built workflow bundle (tests build it once per run); otherwise the workflows are bundled at start. */
+  workflowBundlePath?: string | undefined;
+}
+
+export interface HeraldWorker {
+  /** Resolves when the worker has shut down. */
+  run(): Promise<void>;
+  /** Stops polling, lets running activities finish, then resolves. */
+  shutdown(): Promise<void>;
+}
+
+/** The only place activity dependencies are built and wired. */
+export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<HeraldWorker> {
+  const http = createDeliveryHttpClient({ policy: options.targetPolicy, responseExcerptBytes: options.responseExcerptBytes });
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({ db: options.db, http, userAgent }),
+    shutdownGraceTime: '10s',
+  });
+  let running: Promise<void> | undefined;
+  return {
+    run() {
+      running ??= worker.run().finally(() => http.close());
+      return running;
+    },
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** The workflows entry, as TypeScript source (tsx, tests) or compiled JavaScript (`dist/`). */
+export function workflowsPath(): string {
+  for (const extension of ['ts', 'js']) {
+    const file = fileURLToPath(new URL(`../../workflows/index.${extension}`, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new Error('workflows/index.ts not found next to the server code');
+}
