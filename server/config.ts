@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { validateNetworks } from '../activities/http/target-policy.js';
 
 /**
  * Every setting Herald reads, parsed once from the environment at start-up.
@@ -59,7 +60,16 @@ const envSchema = z.object({
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
   HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
   HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
-  HERALD_ALLOWED_NETWORKS: z.string().optional(),
+  HERALD_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        validateNetworks(splitList(value ?? ''));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   HERALD_ALLOW_HTTP: booleanFlag.optional(),
 });
 
@@ -136,5 +146,12 @@ export function loadConfig(env: Environment = process.env): Config {
 function parseNetworks(value: string | undefined, production: boolean): string[] | undefined {
   if (value === undefined || value.trim() === '') return production ? ['public'] : undefined;
   if (value.trim() === '*') return undefined;
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return splitList(value);
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry && entry !== '*');
 }

@@ -14,13 +14,15 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
-/** Input that passed the schema but is still wrong, such as a URL the target policy refuses. */
+/**
+ * Input that passed the schema but is still wrong, such as a URL the target policy refuses. Its `issues` have the
+ * shape of zod's, so callers see one error format for both.
+ */
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
-  constructor(
-    readonly path: string[],
-    readonly detail: string,
-  ) {
-    super(`${path.join('.')}: ${detail}`);
+  readonly issues: Array<{ path: string[]; message: string }>;
+  constructor(path: string[], detail: string) {
+    super(`Invalid input: ${path.join('.')}: ${detail}`);
+    this.issues = [{ path, message: detail }];
   }
 }

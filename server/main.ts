@@ -1,7 +1,4 @@
-import { loadConfig } from './config.js';
-import { migrateCommand } from './commands/migrate.js';
-import { serveCommand } from './commands/serve.js';
-import { startCommand } from './commands/start.js';
+import { type Config, loadConfig } from './config.js';
 
 const usage = `Usage: herald <command>
   start     the whole stack: embedded Postgres and Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set
@@ -9,20 +6,28 @@ const usage = `Usage: herald <command>
   worker    the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   migrate   bring the database schema up to date (needs DATABASE_URL)`;
 
-const commands: Record<string, (config: ReturnType<typeof loadConfig>) => Promise<void>> = {
-  start: startCommand,
-  api: (config) => serveCommand(config, 'api'),
-  worker: (config) => serveCommand(config, 'worker'),
-  migrate: migrateCommand,
+// Loaded on demand, so production roles never load the development stack (embedded Postgres, dev server).
+const commands: Record<string, () => Promise<(config: Config) => Promise<void>>> = {
+  start: async () => (await import('./commands/start.js')).startCommand,
+  api: async () => {
+    const { serveCommand } = await import('./commands/serve.js');
+    return (config) => serveCommand(config, 'api');
+  },
+  worker: async () => {
+    const { serveCommand } = await import('./commands/serve.js');
+    return (config) => serveCommand(config, 'worker');
+  },
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
 };
 
 const name = process.argv[2] ?? 'start';
-const command = commands[name];
-if (!command) {
+const load = commands[name];
+if (!load) {
   process.stderr.write(`Unknown command "${name}".\n${usage}\n`);
   process.exit(2);
 }
 try {
+  const command = await load();
   await command(loadConfig());
 } catch (error) {
   process.stderr.write(`\nherald ${name} failed: ${(error as Error).message}\n`);

@@ -19,8 +19,9 @@ export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventR
 
 async function deliver(deliveryId: string, policy: DeliveryPolicy): Promise<boolean> {
   const { signAndPost } = proxyActivities<Activities>({
-    // Longer than the HTTP timeout plus the two Postgres writes around it.
-    startToCloseTimeout: policy.attemptTimeoutMs + 10_000,
+    // The HTTP timeout plus room for the two Postgres writes around it; also how long a crashed worker's
+    // attempt stays unnoticed before Temporal retries it elsewhere.
+    startToCloseTimeout: policy.attemptTimeoutMs + 5_000,
     retry: deliveryRetryPolicy(policy),
   });
   try {

@@ -82,7 +82,7 @@ export function validateNetworks(entries: string[]): void {
     try {
       parseNetwork(entry);
     } catch {
-      throw new Error(`HERALD_ALLOWED_NETWORKS: "${entry}" is not a CIDR block (such as 10.0.0.0/8), an IP address, or "public"`);
+      throw new Error(`"${entry}" is not a CIDR block (such as 10.0.0.0/8), an IP address, "public" or "*"`);
     }
   }
 }

@@ -1,5 +1,4 @@
 import type { TRPCError } from '@trpc/server';
-import { z } from 'zod';
 
 export interface InputIssue {
   /** Dotted path of the offending field, such as `events.0`; empty for the input as a whole. */
@@ -33,15 +32,10 @@ export function formatError<Shape extends { message: string; data: { stack?: str
 export function inputIssues(cause: unknown): InputIssue[] | undefined {
   const raw = (cause as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(raw)) return undefined;
-  return (raw as z.core.$ZodIssue[]).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return (raw as Array<{ path: PropertyKey[]; message: string }>).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
 function summarise(issues: InputIssue[]): string {
   const parts = issues.slice(0, 5).map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
   return `Invalid input: ${parts.join('; ')}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`;
-}
-
-/** A validation failure found after parsing (such as a URL the target policy refuses), shaped like zod's. */
-export function invalidField(path: string[], message: string): z.ZodError {
-  return new z.ZodError([{ code: 'custom', path, message, input: undefined }]);
 }

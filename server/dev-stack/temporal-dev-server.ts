@@ -10,6 +10,8 @@ export interface TemporalDevServerOptions {
   dbFilename: string | undefined;
   namespace: string;
   searchAttributes: NonNullable<DevServerConfig['searchAttributes']>;
+  /** Server dynamic config, such as `history.timerProcessorMaxTimeShift` for tests on millisecond schedules. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface TemporalDevServer {
@@ -37,7 +39,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       log: { format: 'pretty', level: 'error' },
       // WAL with synchronous=normal gave 2.6x the throughput of SQLite's defaults here and is still crash-safe
       // for the database file; only the last transactions before a power loss can be lost.
-      extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal', '--ui-disable-news-fetch'],
+      extraArgs: [
+        '--sqlite-pragma', 'journal_mode=wal',
+        '--sqlite-pragma', 'synchronous=normal',
+        '--ui-disable-news-fetch',
+        ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+      ],
     },
   });
   const address = env.address;

@@ -1,5 +1,8 @@
 import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import { failureTypes } from '../../workflows/shared.js';
 import type { Logger } from '../logger.js';
+
+const expectedFailures = new Set<string>(Object.values(failureTypes));
 
 let installed = false;
 
@@ -11,8 +14,15 @@ export function installTemporalRuntime(logger: Logger): void {
   if (installed) return;
   installed = true;
   const sdkLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
-    const method = ({ ERROR: 'error', WARN: 'warn' } as Partial<Record<LogLevel, 'error' | 'warn'>>)[level] ?? 'info';
+    // A failed delivery attempt is routine and already recorded in Postgres; it is not a worker problem.
+    const expected = message === 'Activity failed' && expectedFailures.has((meta?.error as { type?: string } | undefined)?.type ?? '');
+    const method = expected ? 'debug' : (({ ERROR: 'error', WARN: 'warn' } as Partial<Record<LogLevel, 'error' | 'warn'>>)[level] ?? 'info');
     logger[method]({ component: 'temporal', ...meta }, message);
   });
-  Runtime.install({ logger: sdkLogger, telemetryOptions: { logging: { forward: {}, filter: 'WARN' } } });
+  Runtime.install({
+    logger: sdkLogger,
+    telemetryOptions: { logging: { forward: {}, filter: 'WARN' } },
+    // Herald's entry points handle SIGINT/SIGTERM themselves, draining the worker before anything else stops.
+    shutdownSignals: [],
+  });
 }

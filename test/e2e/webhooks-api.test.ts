@@ -1,0 +1,144 @@
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHerald, type TestHerald } from '../support/herald.js';
+
+let herald: TestHerald;
+
+beforeAll(async () => {
+  herald = await startTestHerald();
+});
+afterAll(() => herald?.stop());
+
+const hook = { name: 'Order Notifications', url: 'http://127.0.0.1:9/webhooks/regen', events: ['order.created', 'order.shipped'] };
+
+/** The error a call fails with, for asserting its code, status and field issues. */
+async function failure(call: Promise<unknown>) {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<any>;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('webhooks API', () => {
+  it('creates a webhook in the seed 000 shape and shows a generated whsec_ secret only then', async () => {
+    const created = await herald.client.webhooks.create.mutate({ ...hook, description: 'ops channel' });
+    expect(created).toEqual({
+      id: expect.stringMatching(/^wh_[0-9A-Z]{26}$/),
+      name: 'Order Notifications',
+      url: hook.url,
+      events: hook.events,
+      active: true,
+      description: 'ops channel',
+      createdAt: expect.any(String),
+      updatedAt: created.createdAt,
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
+    });
+    expect(Buffer.from(created.secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
+
+    const fetched = await herald.client.webhooks.get.query({ id: created.id });
+    const listed = (await herald.client.webhooks.list.query()).data.find((w) => w.id === created.id);
+    const updated = await herald.client.webhooks.update.mutate({ id: created.id, name: 'Renamed' });
+    for (const view of [fetched, listed, updated]) {
+      expect(view).toBeDefined();
+      expect(view).not.toHaveProperty('secret');
+      expect(JSON.stringify(view)).not.toContain(created.secret);
+    }
+  });
+
+  it('keeps a secret the caller supplies (seed 003 shape) and names the webhook after its host by default', async () => {
+    const created = await herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/x', events: ['order.status'], secret: 'QWZTFnMEXhqZKNmu' });
+    expect(created.secret).toBe('QWZTFnMEXhqZKNmu');
+    expect(created.name).toBe('127.0.0.1:9');
+    const row = await herald.db.selectFrom('webhooks').select('secret').where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row.secret).toBe('QWZTFnMEXhqZKNmu');
+  });
+
+  it('updates fields and bumps updatedAt, keeping the rest', async () => {
+    const created = await herald.client.webhooks.create.mutate(hook);
+    const updated = await herald.client.webhooks.update.mutate({ id: created.id, events: ['order.cancelled'], active: false });
+    expect(updated).toMatchObject({ id: created.id, name: hook.name, url: hook.url, events: ['order.cancelled'], active: false });
+    expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
+  });
+
+  it('deletes a webhook: it is gone from get, list and update', async () => {
+    const created = await herald.client.webhooks.create.mutate(hook);
+    expect(await herald.client.webhooks.delete.mutate({ id: created.id })).toEqual({ id: created.id, deleted: true });
+    expect((await failure(herald.client.webhooks.get.query({ id: created.id }))).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    expect((await herald.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(created.id);
+    expect((await failure(herald.client.webhooks.update.mutate({ id: created.id, active: true }))).data.code).toBe('NOT_FOUND');
+    expect((await failure(herald.client.webhooks.delete.mutate({ id: created.id }))).data.code).toBe('NOT_FOUND');
+  });
+
+  it('pages through webhooks newest first with a cursor', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await herald.client.webhooks.create.mutate({ ...hook, name: `page ${i}` })).id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await herald.client.webhooks.list.query({ limit: 2, cursor });
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((w) => w.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...seen].sort().reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 5)).toEqual([...ids].reverse());
+  });
+
+  it.each([
+    ['a URL that is not one', { ...hook, url: 'not a url' }, 'url', /absolute URL/],
+    ['a non-http scheme', { ...hook, url: 'ftp://127.0.0.1/x' }, 'url', /https/],
+    ['an address outside the allowed networks', { ...hook, url: 'http://10.0.0.8/x' }, 'url', /outside HERALD_ALLOWED_NETWORKS/],
+    ['credentials in the URL', { ...hook, url: 'http://user:pw@127.0.0.1/x' }, 'url', /credentials/],
+    ['no events', { ...hook, events: [] }, 'events', /at least one/],
+    ['a malformed event type', { ...hook, events: ['order created'] }, 'events.0', /dot-delimited/],
+    ['a short secret', { ...hook, secret: 'short' }, 'secret', /16/],
+    ['a secret with control characters', { ...hook, secret: 'abcdefghijklmnop\n' }, 'secret', /printable/],
+  ])('rejects %s with a 400 naming the field', async (_, input, path, message) => {
+    const error = await failure(herald.client.webhooks.create.mutate(input as typeof hook));
+    expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    const issue = error.data.issues.find((i: { path: string }) => i.path === path);
+    expect(issue?.message).toMatch(message);
+    expect(error.message).toContain(path);
+    expect(error.data).not.toHaveProperty('stack');
+  });
+
+  it('rejects an update with nothing to change, or a bad URL', async () => {
+    const created = await herald.client.webhooks.create.mutate(hook);
+    expect((await failure(herald.client.webhooks.update.mutate({ id: created.id }))).data.code).toBe('BAD_REQUEST');
+    const bad = await failure(herald.client.webhooks.update.mutate({ id: created.id, url: 'http://192.168.1.1/' }));
+    expect(bad.data.issues).toEqual([{ path: 'url', message: expect.stringMatching(/private/) }]);
+  });
+
+  it('answers unknown ids with NOT_FOUND', async () => {
+    for (const call of [
+      herald.client.webhooks.get.query({ id: 'wh_doesnotexist' }),
+      herald.client.deliveries.get.query({ id: 'del_doesnotexist' }),
+    ]) {
+      expect((await failure(call)).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    }
+  });
+
+  it('rejects events.publish input with field paths', async () => {
+    const error = await failure(herald.client.events.publish.mutate({ type: 'no spaces allowed', data: [] as never, id: 'bad id!' }));
+    expect(error.data.code).toBe('BAD_REQUEST');
+    expect(error.data.issues.map((i: { path: string }) => i.path).sort()).toEqual(['data', 'id', 'type']);
+  });
+
+  it('answers plain HTTP callers with JSON errors, never a stack trace', async () => {
+    const response = await fetch(`${herald.url}/trpc/webhooks.create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":' });
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(JSON.parse(body).error).toBeDefined();
+  });
+
+  it('reports health of Postgres and Temporal', async () => {
+    const response = await fetch(`${herald.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } } });
+  });
+});

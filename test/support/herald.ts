@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'kysely';
+import { inject } from 'vitest';
+import { createHeraldClient, type HeraldClient } from '../../client/index.js';
+import { type Role, startApp } from '../../server/app/create-app.js';
+import { type Config, type Environment, loadConfig } from '../../server/config.js';
+import { createDatabase, type Db } from '../../server/db/database.js';
+import { createLogger } from '../../server/logger.js';
+import { TEMPLATE_DATABASE } from './infrastructure.js';
+
+export interface TestHerald {
+  url: string;
+  client: HeraldClient;
+  /** Direct database access, to check what was recorded. */
+  db: Db;
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  /** A Temporal client on the same server and namespace, to inspect workflows. */
+  temporalClient(): Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * Settings every test stack starts from: deliveries may only reach loopback, retries wait milliseconds
+ * instead of hours, and each stack has its own task queue on the shared dev server.
+ */
+export function testEnvironment(overrides: Environment = {}): Environment {
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    HERALD_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
+    HERALD_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    HERALD_ALLOW_HTTP: 'true',
+    HERALD_RETRY_SCHEDULE: '0,20ms,20ms,20ms,20ms',
+    HERALD_ATTEMPT_TIMEOUT: '2s',
+    DATABASE_POOL_SIZE: '10',
+    ...overrides,
+  };
+}
+
+/** A fresh database copied from the migrated template; dropped again by `stop`. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { adminUrl } = inject('infrastructure');
+  const name = `herald_test_${randomBytes(6).toString('hex')}`;
+  const admin = createDatabase({ url: adminUrl, poolSize: 1, applicationName: 'herald-test' });
+  await sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(TEMPLATE_DATABASE)}`.execute(admin);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(admin);
+      await admin.destroy();
+    },
+  };
+}
+
+/** Herald as `npm start` runs it (same `startApp`), on the run's shared Temporal and Postgres servers. */
+export async function startTestHerald(options: { env?: Environment; roles?: Role[] } = {}): Promise<TestHerald> {
+  const infrastructure = inject('infrastructure');
+  const config = loadConfig(testEnvironment({ TEMPORAL_NAMESPACE: infrastructure.namespace, ...options.env }));
+  const database = await createTestDatabase();
+  const db = createDatabase({ url: database.url, poolSize: 2, applicationName: 'herald-test-assertions' });
+  const app = await startApp({
+    config,
+    databaseUrl: database.url,
+    temporalAddress: infrastructure.temporalAddress,
+    roles: options.roles ?? ['api', 'worker'],
+    migrate: false,
+    logger: createLogger(config.logLevel, 'herald-test'),
+    workflowBundlePath: infrastructure.workflowBundlePath,
+  });
+  const url = app.apiUrl ?? 'http://127.0.0.1:0';
+  let temporal: Client | undefined;
+  return {
+    url,
+    client: createHeraldClient({ url }),
+    db,
+    config,
+    databaseUrl: database.url,
+    temporalAddress: infrastructure.temporalAddress,
+    temporalClient: () =>
+      (temporal ??= new Client({ connection: Connection.lazy({ address: infrastructure.temporalAddress }), namespace: config.temporal.namespace })),
+    async stop() {
+      await temporal?.connection.close();
+      await app.stop();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+  it('has working defaults for a development machine', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.temporal.devServerPort).toBe(7233);
+    expect(config.temporal.devServerUiPort).toBe(8233);
+    expect(config.stateDir).toMatch(/\.herald$/);
+    expect(config.delivery.attemptTimeoutMs).toBe(5_000);
+    expect(config.postgres.url).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+  });
+
+  it('names every bad variable and its value', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', HERALD_TEMPORAL_PORT: '70000', DATABASE_URL: 'mysql://x', HERALD_ALLOWED_NETWORKS: '10.0.0.0/99' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['PORT="eighty"', 'HERALD_TEMPORAL_PORT="70000"', 'DATABASE_URL="mysql://x"', 'HERALD_ALLOWED_NETWORKS="10.0.0.0/99"']) {
+        expect(message).toContain(name);
+      }
+    }
+  });
+
+  it('rejects a malformed TEMPORAL_ADDRESS and attempt timeout', () => {
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://temporal' })).toThrow(/TEMPORAL_ADDRESS/);
+    expect(() => loadConfig({ HERALD_ATTEMPT_TIMEOUT: 'forever' })).toThrow(/HERALD_ATTEMPT_TIMEOUT/);
+  });
+});
