@@ -4,6 +4,7 @@ import type { DeliveryPolicy } from '../../workflows/shared.js';
 import type { Config } from '../config.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { assertPortFree } from '../dev-stack/ports.js';
 import { createServer } from '../http/create-server.js';
 import type { Logger } from '../logger.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
@@ -78,6 +79,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
 
     if (roles.includes('api')) {
+      await assertPortFree(config.http.port, 'PORT', 'the HTTP API', config.http.host);
       const policy: DeliveryPolicy = {
         retryScheduleMs: config.delivery.retryScheduleMs,
         attemptTimeoutMs: config.delivery.attemptTimeoutMs,
