@@ -42,6 +42,11 @@ export interface DeliveryFilter {
 
 /** Newest first; `cursor` is the id of the last delivery of the previous page. */
 export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<DeliveryWithType[]> {
+  return deliveryLogQuery(db, filter).execute();
+}
+
+/** The delivery-log query itself, so the benchmark can EXPLAIN exactly what the API runs. */
+export function deliveryLogQuery(db: Db, filter: DeliveryFilter) {
   let query = db
     .selectFrom('deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
@@ -51,7 +56,7 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<De
   if (filter.eventId) query = query.where('d.event_id', '=', filter.eventId);
   if (filter.status) query = query.where('d.status', '=', filter.status);
   if (filter.cursor) query = query.where('d.id', '<', filter.cursor);
-  return query.orderBy('d.id', 'desc').limit(filter.limit).execute();
+  return query.orderBy('d.id', 'desc').limit(filter.limit);
 }
 
 export async function findDelivery(db: Db, id: string): Promise<DeliveryWithType | undefined> {

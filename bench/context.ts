@@ -1,0 +1,31 @@
+import type { Client } from '@temporalio/client';
+import type { HeraldClient } from '../client/index.js';
+import type { Db } from '../server/db/database.js';
+import type { HeraldProcess } from './herald-process.js';
+import type { BenchInfrastructure } from './infrastructure.js';
+import type { BenchReceiver } from './receiver.js';
+
+export interface BenchOptions {
+  events: number;
+  concurrency: number;
+  fanOutEvents: number;
+  fanOutWebhooks: number;
+  latencySeconds: number;
+  flakyEvents: number;
+  growthRows: number;
+  waiting: number;
+  wide: number;
+  fanOutFloorWorkflows: number;
+}
+
+/** Everything a workload uses: the stack under test, the receiver, and direct access to check the results. */
+export interface BenchContext {
+  options: BenchOptions;
+  infrastructure: BenchInfrastructure;
+  herald: HeraldProcess;
+  client: HeraldClient;
+  db: Db;
+  temporal: Client;
+  receiver: BenchReceiver;
+  progress(message: string): void;
+}

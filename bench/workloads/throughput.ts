@@ -1,0 +1,25 @@
+import type { BenchContext } from '../context.js';
+import { runConcurrently, sampleData, verifyDeliveries, waitForSettled, withPeakRss } from './helpers.js';
+
+export interface ThroughputResult {
+  deliveries: number;
+  seconds: number;
+  rate: number;
+  peakRss: number;
+}
+
+/** W1: N events × 1 webhook, published at the configured concurrency; deliveries/s from the first publish to the last attempt row. */
+export async function throughput(ctx: BenchContext, args: { label: string; type: string; events: number }): Promise<ThroughputResult> {
+  const prefix = `/ok/${args.type}`;
+  await ctx.client.webhooks.create.mutate({ name: args.label, url: `${ctx.receiver.url}${prefix}`, events: [args.type] });
+  const { result, peakRss } = await withPeakRss(ctx, async () => {
+    const started = Date.now();
+    await runConcurrently(args.events, ctx.options.concurrency, (i) => ctx.client.events.publish.mutate({ type: args.type, data: sampleData(i) }));
+    ctx.progress(`${args.label}: all ${args.events} events published in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const settled = await waitForSettled(ctx, args.type, args.events, args.label);
+    return { started, settled };
+  });
+  await verifyDeliveries(ctx, { type: args.type, prefix, deliveries: args.events, attempts: args.events });
+  const seconds = (result.settled.lastAttemptAt - result.started) / 1000;
+  return { deliveries: args.events, seconds, rate: args.events / seconds, peakRss };
+}
