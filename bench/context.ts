@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Scope } from '../workflows/shared.js';
 import type { HeraldClient } from '../client/index.js';
 import type { Db } from '../server/db/database.js';
 import type { HeraldProcess } from './herald-process.js';
@@ -27,5 +28,7 @@ export interface BenchContext {
   db: Db;
   temporal: Client;
   receiver: BenchReceiver;
+  /** Where the benchmark's admin key acts: the default workspace, live mode. */
+  scope: Scope;
   progress(message: string): void;
 }

@@ -10,12 +10,15 @@ export interface HeraldProcess {
   stop(): Promise<void>;
 }
 
-/** Herald as `npm start` runs it (API and worker in one process), pointed at the benchmark's Postgres and Temporal. */
-export async function startHeraldProcess(env: Record<string, string>): Promise<HeraldProcess> {
+/**
+ * Herald as `npm start` runs it (API and worker in one process), pointed at the benchmark's Postgres and Temporal;
+ * or, with `role: 'worker'`, one more worker process on the same task queue.
+ */
+export async function startHeraldProcess(env: Record<string, string>, role: 'start' | 'worker' = 'start'): Promise<HeraldProcess> {
   const root = fileURLToPath(new URL('../', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', role], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: role === 'worker' ? 'info' : 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -24,6 +27,7 @@ export async function startHeraldProcess(env: Record<string, string>): Promise<H
       output += chunk.toString();
       const match = /API\s+(http:\/\/\S+)\/trpc/.exec(output);
       if (match) resolve(match[1]!);
+      if (role === 'worker' && output.includes('herald worker started')) resolve('');
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -16,6 +16,8 @@ export interface BenchInfrastructure {
   databaseUrl: string;
   temporalAddress: string;
   temporalVersion: string;
+  /** The dev server's Prometheus endpoint, to count server requests per delivery. */
+  temporalMetricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,9 @@ export async function startBenchInfrastructure(log: (message: string) => void): 
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'postgres'), port: await freePort(), durable: true, log });
   await postgres.createDatabase('herald');
   const cli = await findTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, log });
+  const metricsPort = await freePort();
   const temporal = await startTemporalDevServer({
+    metricsPort,
     cli,
     port: await freePort(),
     uiPort: undefined,
@@ -48,6 +52,7 @@ export async function startBenchInfrastructure(log: (message: string) => void): 
     databaseUrl: postgres.urlFor('herald'),
     temporalAddress: temporal.address,
     temporalVersion,
+    temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     stop: async () => {
       await temporal.stop();
       await postgres.stop();

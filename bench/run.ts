@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createHeraldClient } from '../client/index.js';
 import { createDatabase } from '../server/db/database.js';
+import { DEFAULT_WORKSPACE_ID } from '../server/db/tables/workspaces.table.js';
 import { freePort } from '../server/dev-stack/ports.js';
 import { measureFloor, type FloorResult } from './baselines/floor.js';
 import { measureLimit, type LimitResult } from './baselines/limit.js';
@@ -10,6 +12,7 @@ import { startHeraldProcess } from './herald-process.js';
 import { startBenchInfrastructure } from './infrastructure.js';
 import { startBenchReceiver } from './receiver.js';
 import { machine, renderTable, writeResults, type Row } from './report.js';
+import { total } from './server-metrics.js';
 import { fanOut } from './workloads/fan-out.js';
 import { flakyReceiver } from './workloads/flaky-receiver.js';
 import { growth } from './workloads/growth.js';
@@ -25,7 +28,9 @@ const usage = `npm run bench -- [options]
   --flaky-events N        W4 events (2000)                   --growth-rows N      W5 old deliveries (100000)
   --waiting N             W5 deliveries waiting on a retry (5000)
   --wide N                webhooks for the wide fan-out (10000)
-  --floor-fanout-workflows N  F100 workflows of 100 activities (50)`;
+  --floor-fanout-workflows N  F100 workflows of 100 activities (50)
+  --extra-workers N       run N more \`herald worker\` processes on the same task queue (0)
+  --set KEY=VALUE         pass a setting to the Herald processes, e.g. --set HERALD_EAGER_START=false (repeatable)`;
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +47,8 @@ const { values } = parseArgs({
     wide: { type: 'string', default: '10000' },
     'floor-fanout-workflows': { type: 'string', default: '50' },
     out: { type: 'string', default: 'bench/results' },
+    'extra-workers': { type: 'string', default: '0' },
+    set: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
@@ -68,22 +75,48 @@ const progress = (message: string) => process.stderr.write(`[${((Date.now() - st
 
 const infrastructure = await startBenchInfrastructure(progress);
 const receiver = await startBenchReceiver();
-const herald = await startHeraldProcess({
+const adminKey = `hk_live_bench_${randomBytes(16).toString('hex')}`;
+const heraldEnv = {
+  HERALD_ADMIN_KEY: adminKey,
   DATABASE_URL: infrastructure.databaseUrl,
   TEMPORAL_ADDRESS: infrastructure.temporalAddress,
-  PORT: String(await freePort()),
   // W4 retries after 10 ms; W5's parked deliveries fail twice, then wait 10 minutes in Temporal.
   HERALD_RETRY_SCHEDULE: '0,10ms,10m,10m,10m',
   HERALD_ALLOWED_NETWORKS: '127.0.0.1/32',
-});
+  ...Object.fromEntries(values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+};
+const herald = await startHeraldProcess({ ...heraldEnv, PORT: String(await freePort()) });
+const extraWorkers = await Promise.all(Array.from({ length: Number(values['extra-workers']) }, () => startHeraldProcess(heraldEnv, 'worker')));
 const db = createDatabase({ url: infrastructure.databaseUrl, poolSize: 4, applicationName: 'herald-bench' });
 const temporal = new Client({ connection: await Connection.connect({ address: infrastructure.temporalAddress }) });
-const ctx: BenchContext = { options, infrastructure, herald, client: createHeraldClient({ url: herald.url }), db, temporal, receiver, progress };
-const facts = machine(infrastructure.temporalVersion);
+const ctx: BenchContext = {
+  options,
+  infrastructure,
+  herald,
+  client: createHeraldClient({ url: herald.url, apiKey: adminKey }),
+  db,
+  temporal,
+  receiver,
+  scope: { workspaceId: DEFAULT_WORKSPACE_ID, mode: 'live' },
+  progress,
+};
+const facts = { ...machine(infrastructure.temporalVersion), heraldProcesses: 1 + extraWorkers.length, settings: values.set };
 progress(`${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}`);
 
 const rows: Row[] = [];
 const details: Record<string, unknown> = {};
+const failures: string[] = [];
+/** Runs one workload; a failure (wrong results, or stuck) is recorded and reported, and the run goes on. */
+async function attempt(name: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const reason = (error as Error).message;
+    failures.push(`${name}: ${reason}`);
+    rows.push({ workload: name, figure: `FAILED: ${reason.split('\n')[0]!.slice(0, 80)}`, herald: Number.NaN });
+    progress(`${name} FAILED: ${reason}`);
+  }
+}
 const baselines: { L50?: LimitResult; L100?: LimitResult; F?: FloorResult; F100?: FloorResult } = {};
 const needsF = ['W1', 'W4', 'W5'].some((w) => selected.has(w));
 const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
@@ -91,11 +124,11 @@ const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 try {
   if (needsF) {
     progress(`F: ${options.events} no-op workflows with one no-op activity…`);
-    baselines.F = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
+    baselines.F = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
   }
   if (needsF100) {
     progress(`F100: ${options.fanOutFloorWorkflows} no-op workflows with 100 no-op activities…`);
-    baselines.F100 = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, workflows: options.fanOutFloorWorkflows, activitiesPerWorkflow: 100, concurrency: options.concurrency, progress });
+    baselines.F100 = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.fanOutFloorWorkflows, activitiesPerWorkflow: 100, concurrency: options.concurrency, progress });
   }
   progress(`L: the bare loop at concurrency ${options.concurrency} and 100…`);
   baselines.L50 = await measureLimit({ databaseUrl: infrastructure.databaseUrl, receiverUrl: receiver.url, deliveries: Math.max(options.events, 5_000), concurrency: options.concurrency });
@@ -107,62 +140,87 @@ try {
   let w1Rate: number | undefined;
   let w1Rss: number | undefined;
   if (selected.has('W1')) {
-    progress(`W1: ${options.events} events × 1 webhook…`);
-    const w1 = await throughput(ctx, { label: 'W1 throughput', type: 'bench.w1', events: options.events });
-    details.W1 = w1;
-    w1Rate = w1.rate;
-    w1Rss = w1.peakRss;
-    rows.push({ workload: 'W1 throughput', figure: 'deliveries/s', herald: w1.rate, limit: L, floor: baselines.F?.rate });
+    await attempt('W1', async () => {
+      progress(`W1: ${options.events} events × 1 webhook…`);
+      const w1 = await throughput(ctx, { label: 'W1 throughput', type: 'bench.w1', events: options.events });
+      details.W1 = w1;
+      w1Rate = w1.rate;
+      w1Rss = w1.peakRss;
+      rows.push({ workload: 'W1 throughput', figure: 'deliveries/s', herald: w1.rate, limit: L, floor: baselines.F?.rate });
+      rows.push({ workload: 'W1 throughput', figure: 'Temporal requests per delivery', herald: total(w1.serverRequestsPerDelivery), floor: baselines.F?.serverRequestsPerWorkflow });
+      rows.push({ workload: 'W1 throughput', figure: 'history events per event', herald: w1.historyEventsPerWorkflow });
+    });
   }
+
   if (selected.has('W2')) {
-    progress(`W2: ${options.fanOutEvents} events × ${options.fanOutWebhooks} webhooks…`);
-    const w2 = await fanOut(ctx);
-    details.W2 = w2;
-    rows.push({ workload: `W2 fan-out ${options.fanOutEvents}×${options.fanOutWebhooks}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: w2.rate, limit: L100, floor: baselines.F100?.rate });
-    rows.push({ workload: 'W2 fan-out', figure: `s until all ${w2.deliveries.toLocaleString('en-US')} recorded`, herald: w2.seconds });
+    await attempt('W2', async () => {
+      progress(`W2: ${options.fanOutEvents} events × ${options.fanOutWebhooks} webhooks…`);
+      const w2 = await fanOut(ctx);
+      details.W2 = w2;
+      rows.push({ workload: `W2 fan-out ${options.fanOutEvents}×${options.fanOutWebhooks}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: w2.rate, limit: L100, floor: baselines.F100?.rate });
+      rows.push({ workload: 'W2 fan-out', figure: `s until all ${w2.deliveries.toLocaleString('en-US')} recorded`, herald: w2.seconds });
+    });
   }
+
   if (selected.has('W3')) {
-    const rate = w1Rate ? w1Rate / 2 : Number(values['latency-rate'] ?? 10);
-    progress(`W3: steady ${rate.toFixed(1)} events/s for ${options.latencySeconds} s…`);
-    const w3 = await latency(ctx, rate);
-    details.W3 = w3;
-    rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p50 ms', herald: w3.p50 });
-    rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p95 ms', herald: w3.p95 });
-    rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p99 ms', herald: w3.p99 });
+    await attempt('W3', async () => {
+      const rate = w1Rate ? w1Rate / 2 : Number(values['latency-rate'] ?? 10);
+      progress(`W3: steady ${rate.toFixed(1)} events/s for ${options.latencySeconds} s…`);
+      const w3 = await latency(ctx, rate);
+      details.W3 = w3;
+      rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p50 ms', herald: w3.p50 });
+      rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p95 ms', herald: w3.p95 });
+      rows.push({ workload: `W3 latency at ${rate.toFixed(1)}/s`, figure: 'p99 ms', herald: w3.p99 });
+    });
   }
+
   if (selected.has('W4')) {
-    progress(`W4: ${options.flakyEvents} events, 30 % of first attempts fail…`);
-    const w4 = await flakyReceiver(ctx);
-    details.W4 = w4;
-    rows.push({ workload: 'W4 flaky receiver', figure: `deliveries/s (${w4.retried} retried, 0 lost)`, herald: w4.rate, limit: L, floor: baselines.F?.rate });
+    await attempt('W4', async () => {
+      progress(`W4: ${options.flakyEvents} events, 30 % of first attempts fail…`);
+      const w4 = await flakyReceiver(ctx);
+      details.W4 = w4;
+      rows.push({ workload: 'W4 flaky receiver', figure: `deliveries/s (${w4.retried} retried, 0 lost)`, herald: w4.rate, limit: L, floor: baselines.F?.rate });
+    });
   }
+
   if (selected.has('W5')) {
-    progress(`W5: ${options.growthRows} old deliveries, ${options.waiting} waiting retries, then W1 again…`);
-    const w5 = await growth(ctx);
-    details.W5 = w5;
-    rows.push({ workload: 'W5 growth', figure: 'deliveries/s', herald: w5.rate, limit: L, floor: baselines.F?.rate });
-    if (w1Rate) rows.push({ workload: 'W5 growth', figure: 'throughput vs W1 (empty)', herald: w5.rate / w1Rate });
-    rows.push({ workload: 'W5 growth', figure: 'peak RSS MiB', herald: w5.peakRss / 2 ** 20 });
-    if (w1Rss) rows.push({ workload: 'W5 growth', figure: 'peak RSS vs W1 (empty)', herald: w5.peakRss / w1Rss });
-    rows.push({ workload: 'W5 growth', figure: 'Postgres bytes per delivery', herald: w5.bytesPerDelivery });
-    rows.push({ workload: 'W5 growth', figure: 'delivery-log queries index-only (1 = yes)', herald: w5.indexScansOnly ? 1 : 0 });
+    await attempt('W5', async () => {
+      progress(`W5: ${options.growthRows} old deliveries, ${options.waiting} waiting retries, then W1 again…`);
+      const w5 = await growth(ctx);
+      details.W5 = w5;
+      rows.push({ workload: 'W5 growth', figure: 'deliveries/s', herald: w5.rate, limit: L, floor: baselines.F?.rate });
+      if (w1Rate) rows.push({ workload: 'W5 growth', figure: 'throughput vs W1 (empty)', herald: w5.rate / w1Rate });
+      rows.push({ workload: 'W5 growth', figure: 'peak RSS MiB', herald: w5.peakRss / 2 ** 20 });
+      if (w1Rss) rows.push({ workload: 'W5 growth', figure: 'peak RSS vs W1 (empty)', herald: w5.peakRss / w1Rss });
+      rows.push({ workload: 'W5 growth', figure: 'Postgres bytes per delivery', herald: w5.bytesPerDelivery });
+      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries index-only (1 = yes)', herald: w5.indexScansOnly ? 1 : 0 });
+    });
   }
+
   if (selected.has('wide')) {
-    progress(`wide: one event to ${options.wide} webhooks…`);
-    const wide = await wideFanOut(ctx);
-    details.wide = wide;
-    rows.push({ workload: `wide fan-out 1×${options.wide}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: wide.rate, limit: L100, floor: baselines.F100?.rate });
-    rows.push({ workload: 'wide fan-out', figure: 's until all delivered', herald: wide.seconds });
-    rows.push({ workload: 'wide fan-out', figure: `history events (${wide.workflows} workflows, largest ${wide.largestHistoryEvents})`, herald: wide.historyEvents });
+    await attempt('wide', async () => {
+      progress(`wide: one event to ${options.wide} webhooks…`);
+      const wide = await wideFanOut(ctx);
+      details.wide = wide;
+      rows.push({ workload: `wide fan-out 1×${options.wide}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: wide.rate, limit: L100, floor: baselines.F100?.rate });
+      rows.push({ workload: 'wide fan-out', figure: 's until all delivered', herald: wide.seconds });
+      rows.push({ workload: 'wide fan-out', figure: `history events (${wide.workflows} workflows, largest ${wide.largestHistoryEvents})`, herald: wide.historyEvents });
+    });
   }
+
 
   const table = renderTable(rows);
   process.stdout.write(`\nHerald benchmark — ${facts.cores} cores, ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}\n`);
   process.stdout.write(`L = bare sign+POST+insert loop (concurrency ${options.concurrency} unless noted); F = no-op workflow + 1 no-op activity per event (workflows/s); F100 = 100 no-op activities per workflow (activities/s)\n\n`);
   process.stdout.write(`${table}\n`);
-  const file = writeResults(values.out, { machine: facts, options, rows, details, table });
+  const file = writeResults(values.out, { machine: facts, options, rows, details, failures, table });
   process.stdout.write(`\nResults written to ${file}\n`);
+  if (failures.length > 0) {
+    process.stdout.write(`\n${failures.length} workload(s) FAILED:\n  ${failures.join('\n  ')}\n`);
+    process.exitCode = 1;
+  }
 } finally {
+  for (const worker of extraWorkers) await worker.stop();
   await herald.stop();
   await receiver.stop();
   await temporal.connection.close();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { searchAttributes } from '../../workflows/shared.js';
+import { frontendRequests, perDelivery, total } from '../server-metrics.js';
 import { runConcurrently } from '../workloads/helpers.js';
 
 export interface FloorResult {
@@ -10,6 +11,8 @@ export interface FloorResult {
   seconds: number;
   /** Workflows per second for F; activities per second for F100. */
   rate: number;
+  /** Temporal frontend requests per workflow (polls included). */
+  serverRequestsPerWorkflow: number;
 }
 
 /**
@@ -19,6 +22,7 @@ export interface FloorResult {
 export async function measureFloor(args: {
   client: Client;
   address: string;
+  metricsUrl: string;
   workflows: number;
   activitiesPerWorkflow: number;
   concurrency: number;
@@ -35,6 +39,7 @@ export async function measureFloor(args: {
   try {
     const fanOut = args.activitiesPerWorkflow > 1;
     const type = fanOut ? 'floorFanOut' : 'floorOneActivity';
+    const requestsBefore = await frontendRequests(args.metricsUrl);
     const started = Date.now();
     await runConcurrently(args.workflows, args.concurrency, (i) =>
       args.client.workflow.start(type, {
@@ -42,7 +47,7 @@ export async function measureFloor(args: {
         workflowId: `${taskQueue}-${i}`,
         args: fanOut ? [args.activitiesPerWorkflow] : [],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: [
           { key: searchAttributes.eventType, value: 'bench.floor' },
           { key: searchAttributes.eventId, value: `${taskQueue}-${i}` },
@@ -62,8 +67,9 @@ export async function measureFloor(args: {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = (Date.now() - started) / 1000;
+    const requests = total(perDelivery(requestsBefore, await frontendRequests(args.metricsUrl), args.workflows));
     const activities = args.workflows * args.activitiesPerWorkflow;
-    return { workflows: args.workflows, activities, seconds, rate: (fanOut ? activities : args.workflows) / seconds };
+    return { workflows: args.workflows, activities, seconds, rate: (fanOut ? activities : args.workflows) / seconds, serverRequestsPerWorkflow: requests };
   } finally {
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));

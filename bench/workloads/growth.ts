@@ -52,10 +52,11 @@ async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
     const size = Math.min(chunk, rows - done);
     const batch = Array.from({ length: size }, (_, i) => ({ event: newId('event'), delivery: newId('delivery'), attempt: newId('attempt'), webhook: webhooks[(done + i) % 100]!.id }));
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('events').values(batch.map((b) => ({ id: b.event, type: 'bench.history', payload }))).execute();
+      const scope = { workspace_id: ctx.scope.workspaceId, mode: ctx.scope.mode };
+      await trx.insertInto('events').values(batch.map((b) => ({ ...scope, id: b.event, type: 'bench.history', payload }))).execute();
       await trx
         .insertInto('deliveries')
-        .values(batch.map((b) => ({ id: b.delivery, event_id: b.event, webhook_id: b.webhook, status: 'succeeded' as const, attempt_count: 1, last_status_code: 200, delivered_at: new Date() })))
+        .values(batch.map((b) => ({ ...scope, id: b.delivery, event_id: b.event, event_type: 'bench.history', webhook_id: b.webhook, status: 'succeeded' as const, attempt_count: 1, last_status_code: 200, delivered_at: new Date() })))
         .execute();
       await trx
         .insertInto('delivery_attempts')
@@ -93,10 +94,10 @@ async function parkRetries(ctx: BenchContext, count: number): Promise<number> {
 async function explainDeliveryLog(ctx: BenchContext): Promise<Record<string, string>> {
   const sample = await ctx.db.selectFrom('deliveries').select(['webhook_id', 'event_id']).where('status', '=', 'succeeded').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const queries = {
-    'by webhook': deliveryLogQuery(ctx.db, { webhookId: sample.webhook_id, limit: 21 }),
-    'by webhook and status': deliveryLogQuery(ctx.db, { webhookId: sample.webhook_id, status: 'failed', limit: 21 }),
-    'by event': deliveryLogQuery(ctx.db, { eventId: sample.event_id, limit: 21 }),
-    'by status': deliveryLogQuery(ctx.db, { status: 'failed', limit: 21 }),
+    'by webhook': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, limit: 21 }),
+    'by webhook and status': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, status: 'failed', limit: 21 }),
+    'by event': deliveryLogQuery(ctx.db, ctx.scope, { eventId: sample.event_id, limit: 21 }),
+    'by status': deliveryLogQuery(ctx.db, ctx.scope, { status: 'failed', limit: 21 }),
   };
   const plans: Record<string, string> = {};
   for (const [name, query] of Object.entries(queries)) {

@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
 import type { BenchContext } from '../context.js';
 
-/** Runs `work(i)` for i in [0, count) with at most `concurrency` in flight. */
-export async function runConcurrently(count: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const loop = async () => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, loop));
-}
+export { runConcurrently } from '../../test/support/concurrently.js';
 
 export interface Settled {
   succeeded: number;

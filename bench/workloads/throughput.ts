@@ -1,4 +1,6 @@
+import { fanOutWorkflowId } from '../../workflows/shared.js';
 import type { BenchContext } from '../context.js';
+import { frontendRequests, perDelivery, type RequestCounts } from '../server-metrics.js';
 import { runConcurrently, sampleData, verifyDeliveries, waitForSettled, withPeakRss } from './helpers.js';
 
 export interface ThroughputResult {
@@ -6,20 +8,38 @@ export interface ThroughputResult {
   seconds: number;
   rate: number;
   peakRss: number;
+  /** Temporal frontend requests per delivery, by operation (polls included). */
+  serverRequestsPerDelivery: RequestCounts;
+  /** History events of one of the workload's fan-out workflows. */
+  historyEventsPerWorkflow: number;
 }
 
 /** W1: N events × 1 webhook, published at the configured concurrency; deliveries/s from the first publish to the last attempt row. */
 export async function throughput(ctx: BenchContext, args: { label: string; type: string; events: number }): Promise<ThroughputResult> {
   const prefix = `/ok/${args.type}`;
   await ctx.client.webhooks.create.mutate({ name: args.label, url: `${ctx.receiver.url}${prefix}`, events: [args.type] });
+  const requestsBefore = await frontendRequests(ctx.infrastructure.temporalMetricsUrl);
+  let sampleEventId = '';
   const { result, peakRss } = await withPeakRss(ctx, async () => {
     const started = Date.now();
-    await runConcurrently(args.events, ctx.options.concurrency, (i) => ctx.client.events.publish.mutate({ type: args.type, data: sampleData(i) }));
+    await runConcurrently(args.events, ctx.options.concurrency, async (i) => {
+      const published = await ctx.client.events.publish.mutate({ type: args.type, data: sampleData(i) });
+      sampleEventId ||= published.id;
+    });
     ctx.progress(`${args.label}: all ${args.events} events published in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const settled = await waitForSettled(ctx, args.type, args.events, args.label);
     return { started, settled };
   });
+  const requestsAfter = await frontendRequests(ctx.infrastructure.temporalMetricsUrl);
   await verifyDeliveries(ctx, { type: args.type, prefix, deliveries: args.events, attempts: args.events });
   const seconds = (result.settled.lastAttemptAt - result.started) / 1000;
-  return { deliveries: args.events, seconds, rate: args.events / seconds, peakRss };
+  const sample = await ctx.temporal.workflow.getHandle(fanOutWorkflowId(ctx.scope, sampleEventId)).describe();
+  return {
+    deliveries: args.events,
+    seconds,
+    rate: args.events / seconds,
+    peakRss,
+    serverRequestsPerDelivery: perDelivery(requestsBefore, requestsAfter, args.events),
+    historyEventsPerWorkflow: sample.historyLength,
+  };
 }

@@ -20,6 +20,8 @@ export async function wideFanOut(ctx: BenchContext): Promise<WideResult> {
   // Setup, not measured: the webhooks are written straight to the table.
   const rows = Array.from({ length: count }, (_, i) => ({
     id: newId('webhook'),
+    workspace_id: ctx.scope.workspaceId,
+    mode: ctx.scope.mode,
     name: `wide-${i}`,
     url: `${ctx.receiver.url}/ok/wide/${i}`,
     events: [type],
@@ -34,7 +36,7 @@ export async function wideFanOut(ctx: BenchContext): Promise<WideResult> {
   await verifyDeliveries(ctx, { type, prefix: '/ok/wide/', deliveries: count, attempts: count });
   const seconds = (settled.lastAttemptAt - started) / 1000;
 
-  const root = fanOutWorkflowId(published.id);
+  const root = fanOutWorkflowId(ctx.scope, published.id);
   await ctx.temporal.workflow.getHandle(root).result();
   const histories: Array<{ events: number; bytes: number }> = [];
   for await (const execution of ctx.temporal.workflow.list({ query: `RootWorkflowId = "${root}"` })) {
