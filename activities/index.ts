@@ -1,7 +1,8 @@
 import type { Db } from '../server/db/database.js';
+import { createFirstAttempts } from './first-attempts.js';
 import type { DeliveryHttpClient } from './http/delivery-http-client.js';
 import { createMarkDeliveryFailed } from './mark-delivery-failed.js';
-import { createResolveDeliveries } from './resolve-deliveries.js';
+import { createRecoveryActivities } from './recovery.js';
 import { createSignAndPost } from './sign-and-post.js';
 
 export interface ActivityDeps {
@@ -13,9 +14,10 @@ export interface ActivityDeps {
 /** Every activity the worker registers, built from the dependencies the worker wires once. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    resolveDeliveries: createResolveDeliveries(deps),
+    firstAttempts: createFirstAttempts(deps),
     signAndPost: createSignAndPost(deps),
     markDeliveryFailed: createMarkDeliveryFailed(deps),
+    ...createRecoveryActivities(deps),
   };
 }
 

@@ -1,80 +1,48 @@
 import { activityInfo, ApplicationFailure, cancellationSignal } from '@temporalio/activity';
-import type { Db } from '../server/db/database.js';
-import { newId } from '../server/ids.js';
-import { beginAttempt, completeAttempt, failDelivery } from '../server/repositories/delivery-attempts.js';
+import { deliveryState } from '../server/repositories/delivery-attempts.js';
 import { failureTypes, type SignAndPostInput, type SignAndPostResult } from '../workflows/shared.js';
-import { deliveryHeaders } from './delivery-headers.js';
-import { serializeEnvelope } from './envelope.js';
-import type { DeliveryHttpClient } from './http/delivery-http-client.js';
 import { nextRetryDelayMs } from './retry-schedule.js';
-
-export interface SignAndPostDeps {
-  db: Db;
-  http: DeliveryHttpClient;
-  userAgent: string;
-}
+import { type AttemptDeps, runAttempts } from './run-attempts.js';
 
 /**
- * One attempt at one delivery. Temporal's retry policy runs the attempts; this activity picks the wait before the
- * next one from the delivery policy (`nextRetryDelay`), so the schedule is applied exactly, and records every
- * attempt in Postgres before the request leaves and again with its outcome before returning or throwing.
+ * One attempt at one delivery, as a regular activity under Temporal's retry policy: used for every attempt after
+ * the first. The activity names the wait before the next attempt (`nextRetryDelay`) from the schedule, so the
+ * seed schedule is applied exactly; the last failure is non-retryable and leaves the delivery `failed`.
  */
-export function createSignAndPost({ db, http, userAgent }: SignAndPostDeps) {
+export function createSignAndPost(deps: AttemptDeps) {
   return async function signAndPost(input: SignAndPostInput): Promise<SignAndPostResult> {
-    const { deliveryId, policy } = input;
-    const retryDelay = nextRetryDelayMs(policy.retryScheduleMs, activityInfo().attempt);
-    const retryLater = (message: string) =>
-      ApplicationFailure.create({ type: failureTypes.attemptFailed, message, nextRetryDelay: retryDelay });
-
-    let begun;
+    const { deliveryId, eventId, policy } = input;
+    let run;
     try {
-      begun = await beginAttempt(db, { deliveryId, attemptId: newId('attempt'), trigger: 'scheduled' });
+      run = await runAttempts(deps, {
+        range: { scope: input.scope, eventId, fromId: deliveryId, toId: deliveryId },
+        maxCount: 1,
+        policy,
+        trigger: input.trigger,
+        seriesStart: input.seriesStart,
+        signal: cancellationSignal(),
+      });
     } catch (error) {
-      // Nothing was sent; try again on the schedule rather than on Temporal's default backoff.
-      if (retryDelay === undefined) throw error;
-      throw retryLater(`could not record the attempt: ${(error as Error).message}`);
+      // Postgres unreachable: nothing was sent, or its outcome could not be recorded (the row stays in_flight and
+      // the next attempt marks it interrupted). Retry on the schedule, counting this attempt as Temporal does.
+      const delay = nextRetryDelayMs(policy.retryScheduleMs, input.attemptsBefore - input.seriesStart + activityInfo().attempt);
+      if (delay === undefined) throw error;
+      throw ApplicationFailure.create({ type: failureTypes.attemptFailed, message: `could not record the attempt: ${(error as Error).message}`, nextRetryDelay: delay });
     }
-
-    switch (begun.kind) {
-      case 'missing':
-        throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message: `delivery ${deliveryId} does not exist` });
-      case 'webhook-unavailable':
-        await failDelivery(db, deliveryId, `not sent: ${begun.reason}`);
-        throw ApplicationFailure.create({ type: failureTypes.webhookUnavailable, nonRetryable: true, message: begun.reason });
-      case 'settled':
-        // A duplicate task for a delivery that already finished: report what happened, send nothing.
-        if (begun.status === 'succeeded') return { attemptNumber: begun.attemptCount, statusCode: begun.lastStatusCode ?? 200 };
-        throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message: 'delivery already failed' });
+    const result = run.kind === 'done' ? run.results[0] : undefined;
+    if (result?.ok) return { attemptNumber: result.attemptNumber, statusCode: result.statusCode! };
+    if (result) {
+      const message = `attempt ${result.attemptNumber} failed: ${result.error}`;
+      if (result.retryDelayMs === undefined) throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message });
+      throw ApplicationFailure.create({ type: failureTypes.attemptFailed, message, nextRetryDelay: result.retryDelayMs });
     }
-
-    const body = serializeEnvelope(begun.event);
-    const outcome = await http.post({
-      url: begun.webhook.url,
-      body,
-      headers: deliveryHeaders({
-        body,
-        secret: begun.webhook.secret,
-        eventId: begun.event.id,
-        eventType: begun.event.type,
-        attemptNumber: begun.attemptNumber,
-        userAgent,
-      }),
-      timeoutMs: policy.attemptTimeoutMs,
-      signal: cancellationSignal(),
+    // Nothing was attempted: find out why.
+    const state = await deliveryState(deps.db, deliveryId);
+    if (state?.status === 'succeeded') return { attemptNumber: state.attemptCount, statusCode: state.lastStatusCode ?? 200 };
+    throw ApplicationFailure.create({
+      type: failureTypes.deliveryFailed,
+      nonRetryable: true,
+      message: state ? `delivery ${deliveryId} is ${state.status}: ${state.lastError ?? 'no further attempts'}` : `delivery ${deliveryId} does not exist`,
     });
-    const final = !outcome.ok && retryDelay === undefined;
-    try {
-      await completeAttempt(db, { attemptId: begun.attemptId, deliveryId, final, ...outcome });
-    } catch (error) {
-      // The attempt row stays in_flight and the next attempt marks it interrupted. Delivery is at-least-once,
-      // so a success that could not be recorded is sent again rather than assumed.
-      if (retryDelay === undefined) throw error;
-      throw retryLater(`could not record the outcome of attempt ${begun.attemptNumber}: ${(error as Error).message}`);
-    }
-
-    if (outcome.ok) return { attemptNumber: begun.attemptNumber, statusCode: outcome.statusCode! };
-    const message = `attempt ${begun.attemptNumber} failed: ${outcome.error}`;
-    if (final) throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message });
-    throw retryLater(message);
   };
 }

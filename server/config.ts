@@ -56,10 +56,17 @@ const envSchema = z.object({
   HERALD_TEMPORAL_PORT: port.default(7233),
   HERALD_TEMPORAL_UI_PORT: port.default(8233),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
+  HERALD_EAGER_START: booleanFlag.default(true),
   HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
+  HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
   HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
   HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
+  HERALD_ADMIN_KEY: z
+    .string()
+    .regex(/^hk_(live|test)_[A-Za-z0-9_-]{16,200}$/, 'expected an API key such as hk_live_ followed by at least 16 letters, digits, _ or -')
+    .optional(),
+  HERALD_EVENT_TYPES_FILE: z.string().min(1).optional(),
   HERALD_ALLOWED_NETWORKS: z
     .string()
     .optional()
@@ -77,6 +84,10 @@ export type Environment = Record<string, string | undefined>;
 
 export interface Config {
   mode: 'development' | 'production' | 'test';
+  /** A key with every permission in the default workspace, created on start if missing (scripts and CI set it). */
+  adminKey: string | undefined;
+  /** A JSON list of event types applied to the default workspace's catalog on start. */
+  eventTypesFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   http: { host: string; port: number; bodyLimitBytes: number };
   stateDir: string;
@@ -89,12 +100,16 @@ export interface Config {
     devServerPort: number;
     devServerUiPort: number;
     taskQueue: string;
+    /** Start workflows eagerly when the API and the worker share a process. */
+    eagerStart: boolean;
   };
   delivery: {
     attemptTimeoutMs: number;
     /** Delay before attempt n+1 is `retryScheduleMs[n]`; attempt 1 is always immediate. */
     retryScheduleMs: number[];
     responseExcerptBytes: number;
+    /** Concurrent connections to one endpoint origin; more requests queue, so a wide fan-out never floods a receiver. */
+    maxConnectionsPerOrigin: number;
     /** CIDR blocks webhooks may point at; `undefined` means any address. */
     allowedNetworks: string[] | undefined;
     allowHttp: boolean;
@@ -107,7 +122,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws a ConfigError that names the variable. */
 export function loadConfig(env: Environment = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (`HERALD_ADMIN_KEY=` in a compose file) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
@@ -119,6 +136,8 @@ export function loadConfig(env: Environment = process.env): Config {
   const production = e.NODE_ENV === 'production';
   return {
     mode: e.NODE_ENV,
+    adminKey: e.HERALD_ADMIN_KEY,
+    eventTypesFile: e.HERALD_EVENT_TYPES_FILE ? path.resolve(e.HERALD_EVENT_TYPES_FILE) : undefined,
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES },
     stateDir: path.resolve(e.HERALD_STATE_DIR),
@@ -131,11 +150,13 @@ export function loadConfig(env: Environment = process.env): Config {
       devServerPort: e.HERALD_TEMPORAL_PORT,
       devServerUiPort: e.HERALD_TEMPORAL_UI_PORT,
       taskQueue: e.HERALD_TASK_QUEUE,
+      eagerStart: e.HERALD_EAGER_START,
     },
     delivery: {
       attemptTimeoutMs: e.HERALD_ATTEMPT_TIMEOUT,
       retryScheduleMs: e.HERALD_RETRY_SCHEDULE,
       responseExcerptBytes: e.HERALD_RESPONSE_EXCERPT_BYTES,
+      maxConnectionsPerOrigin: e.HERALD_MAX_CONNECTIONS_PER_ORIGIN,
       allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },

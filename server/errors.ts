@@ -15,14 +15,18 @@ export class ConflictError extends Error {
 }
 
 /**
- * Input that passed the schema but is still wrong, such as a URL the target policy refuses. Its `issues` have the
- * shape of zod's, so callers see one error format for both.
+ * Input that passed the schema but is still wrong, such as a URL the target policy refuses or data that breaks
+ * its event type's schema. Its `issues` have the shape of zod's, so callers see one error format for both.
  */
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
   readonly issues: Array<{ path: string[]; message: string }>;
-  constructor(path: string[], detail: string) {
-    super(`Invalid input: ${path.join('.')}: ${detail}`);
-    this.issues = [{ path, message: detail }];
+  constructor(issues: Array<{ path: string[]; message: string }>, summary?: string) {
+    super(summary ?? `Invalid input: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    this.issues = issues;
+  }
+
+  static at(path: string[], message: string): InvalidInputError {
+    return new InvalidInputError([{ path, message }]);
   }
 }

@@ -1,57 +1,63 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { type DeliveryPolicy, failureTypes, type FanOutEventInput, type FanOutEventResult } from './shared.js';
-
-const { resolveDeliveries, markDeliveryFailed } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // Covers the moment between starting this workflow and the publishing transaction's commit, and Postgres
-  // restarts; an event still missing after about two minutes was never stored.
-  retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
-});
-
-/** One workflow per published event: deliver it to every subscribed webhook, in parallel, each on its own retry schedule. */
-export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventResult> {
-  const deliveryIds = await resolveDeliveries(input.eventId);
-  const outcomes = await Promise.all(deliveryIds.map((deliveryId) => deliver(deliveryId, input.policy)));
-  const succeeded = outcomes.filter(Boolean).length;
-  return { deliveries: outcomes.length, succeeded, failed: outcomes.length - succeeded };
-}
-
-async function deliver(deliveryId: string, policy: DeliveryPolicy): Promise<boolean> {
-  const { signAndPost } = proxyActivities<Activities>({
-    // The HTTP timeout plus room for the two Postgres writes around it; also how long a crashed worker's
-    // attempt stays unnoticed before Temporal retries it elsewhere.
-    startToCloseTimeout: policy.attemptTimeoutMs + 5_000,
-    retry: deliveryRetryPolicy(policy),
-  });
-  try {
-    await signAndPost({ deliveryId, policy });
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) throw error;
-    if (!recordedItsOwnEnd(error)) {
-      await markDeliveryFailed({ deliveryId, reason: 'the last attempt did not finish (worker stopped or timed out)' });
-    }
-    return false;
-  }
-}
+import { deliverWithRetries } from './deliver-with-retries.js';
+import { BATCHES_PER_WORKFLOW, type DeliveryBatch, type FanOutEventInput, type FanOutEventResult } from './shared.js';
 
 /**
- * Temporal runs the attempts; the activity names the wait before each retry (`nextRetryDelay`), so the interval
- * here only applies to failures the activity could not classify.
+ * One workflow per published event. The first attempt at every delivery runs in local activities, one per batch
+ * of deliveries, inside the workflow's first task: on the happy path an event costs one workflow task and no
+ * activity task. Each delivery that fails then waits on a durable timer and goes on alone through `signAndPost`,
+ * a regular activity whose Temporal retry policy runs the rest of the five-attempt schedule.
  */
-function deliveryRetryPolicy(policy: DeliveryPolicy): RetryPolicy {
-  return {
-    maximumAttempts: policy.retryScheduleMs.length,
-    initialInterval: Math.max(1, policy.retryScheduleMs[1] ?? 1_000),
-    backoffCoefficient: 1,
-    nonRetryableErrorTypes: [failureTypes.deliveryFailed, failureTypes.webhookUnavailable],
-  };
+export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventResult> {
+  if (input.batches.length > BATCHES_PER_WORKFLOW) return fanOutInParts(input);
+  const results = await Promise.all(input.batches.map((batch) => deliverBatch(input, batch)));
+  return results.reduce(sum, { deliveries: 0, succeeded: 0, failed: 0 });
 }
 
-/** The activity settled the delivery itself when it failed with one of its own final failure types. */
-function recordedItsOwnEnd(error: unknown): boolean {
-  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return false;
-  const type = error.cause.type;
-  return type === failureTypes.deliveryFailed || type === failureTypes.webhookUnavailable;
+/** Wide fan-outs run as child workflows of BATCHES_PER_WORKFLOW batches, keeping every history small. */
+async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult> {
+  const parts: DeliveryBatch[][] = [];
+  for (let i = 0; i < input.batches.length; i += BATCHES_PER_WORKFLOW) parts.push(input.batches.slice(i, i + BATCHES_PER_WORKFLOW));
+  const { workflowId } = workflowInfo();
+  const results = await Promise.all(
+    parts.map((batches, i) =>
+      executeChild(fanOutEvent, {
+        workflowId: `${workflowId}/part-${i + 1}`,
+        args: [{ ...input, batches }],
+        staticSummary: `part ${i + 1} of ${parts.length}`,
+      }),
+    ),
+  );
+  return results.reduce(sum, { deliveries: 0, succeeded: 0, failed: 0 });
+}
+
+async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Promise<FanOutEventResult> {
+  const { firstAttempts } = proxyLocalActivities<Activities>({
+    startToCloseTimeout: input.policy.attemptTimeoutMs + 5_000,
+    // Retries cover the moment before the publishing transaction commits, and Postgres restarts; the activity
+    // itself gives up on an event that never appears.
+    retry: { initialInterval: '5ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
+  const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy });
+  const retried = await Promise.all(
+    first.retry.map((delivery) =>
+      deliverWithRetries({
+        scope: input.scope,
+        eventId: input.eventId,
+        deliveryId: delivery.deliveryId,
+        policy: input.policy,
+        seriesStart: 0,
+        attemptsBefore: delivery.attempts,
+        waitMs: delivery.retryDelayMs,
+        trigger: 'scheduled',
+      }),
+    ),
+  );
+  const recovered = retried.filter(Boolean).length;
+  return { deliveries: batch.count, succeeded: first.succeeded + recovered, failed: first.failed + retried.length - recovered };
+}
+
+function sum(a: FanOutEventResult, b: FanOutEventResult): FanOutEventResult {
+  return { deliveries: a.deliveries + b.deliveries, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed };
 }

@@ -29,6 +29,7 @@ export interface DeliveryHttpClient {
 export interface DeliveryHttpClientOptions {
   policy: TargetPolicy;
   responseExcerptBytes: number;
+  maxConnectionsPerOrigin: number;
 }
 
 /** After the excerpt is full, keep draining this much so the connection can be reused; beyond it, drop it. */
@@ -41,6 +42,7 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): DeliveryHttpClient {
   const { policy } = options;
   const agent = new Agent({
+    connections: options.maxConnectionsPerOrigin,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     connect: {
@@ -124,8 +126,9 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, li
     }
   }
   if (seen === 0) return null;
-  // A cut may split a multi-byte character; the decoder replaces the fragment rather than failing.
-  return Buffer.concat(chunks).toString('utf8');
+  // A cut may split a multi-byte character; the decoder replaces the fragment rather than failing. NUL characters,
+  // which Postgres text cannot hold, are replaced too: an endpoint's answer must never break the attempt record.
+  return Buffer.concat(chunks).toString('utf8').replaceAll('\u0000', '\uFFFD');
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,18 +1,39 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyBaseLogger } from 'fastify';
+import type { DeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
 import type { TargetPolicy } from '../../activities/http/target-policy.js';
+import type { DeliveryPolicy } from '../../workflows/shared.js';
 import type { Db } from '../db/database.js';
-import type { FanOutStarter } from '../temporal/fan-out-starter.js';
+import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
 
 /** What every procedure can use, built once at start-up. */
 export interface ApiServices {
   db: Db;
-  fanOut: FanOutStarter;
+  workflows: WorkflowGateway;
   targetPolicy: TargetPolicy;
+  /** For test sends, which the API makes itself, synchronously. */
+  http: DeliveryHttpClient;
+  userAgent: string;
+  deliveryPolicy: DeliveryPolicy;
 }
 
 export function createContextFactory(services: ApiServices) {
-  return ({ req }: CreateFastifyContextOptions) => ({ ...services, requestId: req.id, log: req.log as FastifyBaseLogger });
+  return ({ req }: CreateFastifyContextOptions) => ({
+    ...services,
+    requestId: req.id,
+    log: req.log as FastifyBaseLogger,
+    apiKey: presentedApiKey(req.headers),
+  });
 }
 
 export type Context = ReturnType<ReturnType<typeof createContextFactory>>;
+
+/** The key from `X-API-Key`, or from `Authorization: Bearer <key>`. */
+export function presentedApiKey(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers['x-api-key'];
+  const direct = Array.isArray(header) ? header[0] : header;
+  if (direct?.trim()) return direct.trim();
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+  return match?.[1];
+}

@@ -1,13 +1,20 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { hashApiKey } from '../auth/api-key-format.js';
+import type { Permission, Principal } from '../auth/permissions.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { findUsableKey } from '../repositories/api-keys.js';
 import type { Context } from './context.js';
 import { formatError } from './error-format.js';
 
-const t = initTRPC.context<Context>().create({
-  // Never send stack traces, whatever NODE_ENV says.
-  isDev: false,
-  errorFormatter: (opts) => formatError(opts),
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    // Never send stack traces, whatever NODE_ENV says.
+    isDev: false,
+    errorFormatter: (opts) => formatError(opts),
+  });
 
 /** Herald's error classes become tRPC codes here, once, for every procedure. */
 const mapDomainErrors = t.middleware(async ({ next }) => {
@@ -16,12 +23,36 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   const cause = result.error.cause;
   if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
   if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
-  if (cause instanceof InvalidInputError) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
-  }
+  if (cause instanceof InvalidInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
   return result;
 });
 
+/** Who is calling: the API key from `X-API-Key` or `Authorization: Bearer`, checked against its hash. */
+const authenticate = t.middleware(async ({ ctx, next }) => {
+  if (!ctx.apiKey) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing API key: send it in the X-API-Key header, or as Authorization: Bearer <key>.' });
+  }
+  const key = await findUsableKey(ctx.db, hashApiKey(ctx.apiKey));
+  if (!key) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This API key is not valid, or it has been revoked.' });
+  const principal: Principal = { keyId: key.id, workspaceId: key.workspace_id, mode: key.mode, permissions: new Set(key.permissions) };
+  return next({ ctx: { principal, actor: { principal, requestId: ctx.requestId } } });
+});
+
+/**
+ * The base of every procedure: authenticated, and allowed only with `permission`. A key without it gets a 403
+ * that names what it lacks.
+ */
+export function protectedProcedure(permission: Permission) {
+  return t.procedure
+    .use(mapDomainErrors)
+    .use(authenticate)
+    .use(({ ctx, next }) => {
+      if (!ctx.principal.permissions.has(permission)) {
+        throw new TRPCError({ code: 'FORBIDDEN', message: `This API key lacks the ${permission} permission.` });
+      }
+      return next();
+    });
+}
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(mapDomainErrors);
 export const createCallerFactory = t.createCallerFactory;

@@ -1,16 +1,22 @@
+import { Client } from '@temporalio/client';
 import { sql } from 'kysely';
+import { createDeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
 import { createTargetPolicy } from '../../activities/http/target-policy.js';
 import type { DeliveryPolicy } from '../../workflows/shared.js';
 import type { Config } from '../config.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { DEFAULT_WORKSPACE_ID } from '../db/tables/workspaces.table.js';
 import { assertPortFree } from '../dev-stack/ports.js';
 import { createServer } from '../http/create-server.js';
 import type { Logger } from '../logger.js';
+import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
+import { seedEventTypes } from '../services/event-types.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
-import { createFanOutStarter } from '../temporal/fan-out-starter.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
+import { createWorkflowGateway } from '../temporal/workflow-gateway.js';
+import { userAgent } from '../version.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 
 export type Role = 'api' | 'worker';
@@ -31,6 +37,8 @@ export interface AppOptions {
 
 export interface RunningApp {
   apiUrl: string | undefined;
+  /** How the first admin key came about; a generated key is in it, to be shown once. */
+  bootstrap: Bootstrap | undefined;
   /** Stops the API, drains the worker, then closes connections. */
   stop(): Promise<void>;
 }
@@ -52,23 +60,32 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     });
     if (options.migrate) await migrateToLatest(db, (message) => logger.info(message));
 
-    const client = await connectClient(options.temporalAddress, config.temporal.namespace);
-    stops.push(() => client.connection.close());
+    // API and worker in one process share the worker's connection, which lets workflows start eagerly: the first
+    // workflow task comes back in the start response instead of through a poll.
+    const workerConnection = roles.includes('worker') ? await connectWorker(options.temporalAddress) : undefined;
+    if (workerConnection) stops.push(() => workerConnection.close());
+    const eagerStart = config.temporal.eagerStart && workerConnection !== undefined && roles.includes('api');
+    const client = eagerStart
+      ? new Client({ connection: workerConnection!, namespace: config.temporal.namespace })
+      : await connectClient(options.temporalAddress, config.temporal.namespace);
+    if (!eagerStart) stops.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporal.namespace);
 
     const targetPolicy = createTargetPolicy(config.delivery);
-    let apiUrl: string | undefined;
+    const http = createDeliveryHttpClient({
+      policy: targetPolicy,
+      responseExcerptBytes: config.delivery.responseExcerptBytes,
+      maxConnectionsPerOrigin: config.delivery.maxConnectionsPerOrigin,
+    });
+    stops.push(() => http.close());
 
-    if (roles.includes('worker')) {
-      const connection = await connectWorker(options.temporalAddress);
-      stops.push(() => connection.close());
+    if (workerConnection) {
       const worker = await createHeraldWorker({
-        connection,
+        connection: workerConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         db,
-        targetPolicy,
-        responseExcerptBytes: config.delivery.responseExcerptBytes,
+        http,
         workflowBundlePath: options.workflowBundlePath,
       });
       void worker.run().catch((error) => {
@@ -78,9 +95,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       stops.push(() => worker.shutdown());
     }
 
+    let apiUrl: string | undefined;
+    let bootstrap: Bootstrap | undefined;
     if (roles.includes('api')) {
       await assertPortFree(config.http.port, 'PORT', 'the HTTP API', config.http.host);
-      const policy: DeliveryPolicy = {
+      bootstrap = await ensureBootstrapKey({ db }, config.adminKey);
+      if (config.eventTypesFile) {
+        const changed = await seedEventTypes({ db }, DEFAULT_WORKSPACE_ID, config.eventTypesFile);
+        logger.info({ file: config.eventTypesFile, changed }, 'event type catalog applied');
+      }
+      const deliveryPolicy: DeliveryPolicy = {
         retryScheduleMs: config.delivery.retryScheduleMs,
         attemptTimeoutMs: config.delivery.attemptTimeoutMs,
       };
@@ -89,7 +113,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         port: config.http.port,
         bodyLimitBytes: config.http.bodyLimitBytes,
         logger,
-        services: { db, targetPolicy, fanOut: createFanOutStarter({ client, taskQueue: config.temporal.taskQueue, policy }) },
+        services: {
+          db,
+          targetPolicy,
+          http,
+          userAgent,
+          deliveryPolicy,
+          workflows: createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue, policy: deliveryPolicy, eagerStart }),
+        },
         health: {
           postgres: () => sql`SELECT 1`.execute(db),
           temporal: () => client.workflowService.getSystemInfo({}),
@@ -98,7 +129,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       apiUrl = await server.start();
       stops.push(() => server.stop());
     }
-    return { apiUrl, stop };
+    return { apiUrl, bootstrap, stop };
   } catch (error) {
     await stop();
     throw error;

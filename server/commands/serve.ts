@@ -2,6 +2,7 @@ import { startApp, type Role } from '../app/create-app.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { createLogger } from '../logger.js';
+import { bootstrapNotice } from './bootstrap-notice.js';
 import { Lifecycle } from './lifecycle.js';
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -30,5 +31,6 @@ export async function serveCommand(config: Config, role: Role): Promise<void> {
     onFatal: () => void lifecycle.stop(1),
   });
   lifecycle.add('Herald', () => app.stop());
+  if (app.bootstrap?.kind === 'generated') say(bootstrapNotice(app.bootstrap));
   logger.info({ role, apiUrl: app.apiUrl, taskQueue: config.temporal.taskQueue }, `herald ${role} started`);
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../logger.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { heraldVersion } from '../version.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
+import { bootstrapNotice } from './bootstrap-notice.js';
 import { Lifecycle } from './lifecycle.js';
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -88,6 +89,8 @@ export async function startCommand(config: Config): Promise<void> {
     say(`  API          ${app.apiUrl}/trpc   health: ${app.apiUrl}/healthz`);
     for (const line of lines) say(line);
     say(`  State        ${config.stateDir}`);
+    say(`  API docs     ${app.apiUrl}/docs   (OpenAPI: ${app.apiUrl}/openapi.json)`);
+    say(bootstrapNotice(app.bootstrap));
     say('Press Ctrl-C to stop.');
   } catch (error) {
     await lifecycle.stop(1);

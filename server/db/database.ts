@@ -1,11 +1,19 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { ApiKeysTable } from './tables/api-keys.table.js';
+import type { AuditLogTable } from './tables/audit-log.table.js';
 import type { DeliveriesTable } from './tables/deliveries.table.js';
 import type { DeliveryAttemptsTable } from './tables/delivery-attempts.table.js';
+import type { EventTypesTable } from './tables/event-types.table.js';
 import type { EventsTable } from './tables/events.table.js';
 import type { WebhooksTable } from './tables/webhooks.table.js';
+import type { WorkspacesTable } from './tables/workspaces.table.js';
 
 export interface Database {
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  event_types: EventTypesTable;
+  audit_log: AuditLogTable;
   webhooks: WebhooksTable;
   events: EventsTable;
   deliveries: DeliveriesTable;

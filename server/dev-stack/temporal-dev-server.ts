@@ -12,6 +12,8 @@ export interface TemporalDevServerOptions {
   searchAttributes: NonNullable<DevServerConfig['searchAttributes']>;
   /** Server dynamic config, such as `history.timerProcessorMaxTimeShift` for tests on millisecond schedules. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Where the server serves Prometheus metrics; a random free port when omitted. */
+  metricsPort?: number;
 }
 
 export interface TemporalDevServer {
@@ -43,6 +45,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         '--sqlite-pragma', 'journal_mode=wal',
         '--sqlite-pragma', 'synchronous=normal',
         '--ui-disable-news-fetch',
+        ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
         ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
       ],
     },

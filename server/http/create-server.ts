@@ -1,11 +1,16 @@
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { ulid } from 'ulid';
 import { createContextFactory, type ApiServices } from '../api/context.js';
 import { appRouter, type AppRouter } from '../api/routers/index.js';
 import type { Logger } from '../logger.js';
+import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoute, type HealthChecks } from './health.js';
+import { buildOpenApiDocument } from './openapi-document.js';
 
 export interface ServerOptions {
   host: string;
@@ -22,7 +27,13 @@ export interface HeraldServer {
   stop(): Promise<void>;
 }
 
-/** The HTTP API: tRPC under /trpc and the health check. Tests and the entry points boot it the same way. */
+/** REST deletions answer 204 with no body, as the seeds' APIs do. */
+const NO_CONTENT = new Set(['webhooks.delete', 'apiKeys.revoke']);
+
+/**
+ * The HTTP API: tRPC under /trpc, the same procedures as REST under /v1 with their OpenAPI document and a
+ * reference page, and the health check. Tests and the entry points boot it the same way.
+ */
 export function createServer(options: ServerOptions): HeraldServer {
   const server = Fastify({
     // pino's Logger is a FastifyBaseLogger at runtime; the two type packages only disagree on optional fields.
@@ -34,14 +45,57 @@ export function createServer(options: ServerOptions): HeraldServer {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 5_000 },
   });
+  const createContext = createContextFactory(options.services);
+  let baseUrl = '';
+
+  // Errors raised before any procedure runs: unreadable JSON, a wrong content type, an oversized body.
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error, requestId: request.id }, 'request failed');
+      return reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', `Internal error; the server log has the details under request id ${request.id}`));
+    }
+    const code = { 400: 'BAD_REQUEST', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }[status] ?? 'BAD_REQUEST';
+    const message =
+      status === 413
+        ? `Request body is larger than ${options.bodyLimitBytes} bytes (HERALD_BODY_LIMIT_BYTES)`
+        : status === 415
+          ? 'Send JSON with Content-Type: application/json'
+          : `Malformed request: ${error.message}`;
+    return reply.code(status).send(errorBody(code, message));
+  });
+  server.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the API is described at /openapi.json`)),
+  );
 
   void server.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: createContextFactory(options.services),
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    trpcOptions: { router: appRouter, createContext } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
+
+  void server.register(async (rest) => {
+    // `curl -X POST …/webhooks/{id}/test` with no body is how the seeds call actions; it means "no input".
+    rest.addHook('preHandler', async (request) => {
+      if (request.body === undefined && !request.headers['content-type'] && !request.headers['transfer-encoding']) {
+        request.headers['content-type'] = 'application/json';
+        request.body = {};
+      }
+    });
+    rest.addHook('onSend', async (_request, reply, payload) =>
+      reply.statusCode >= 400 && typeof payload === 'string' ? restErrorBody(payload) : payload,
+    );
+    await rest.register(fastifyTRPCOpenApiPlugin, {
+      basePath: '/v1',
+      router: appRouter,
+      createContext: createContext as never,
+      responseMeta: ({ paths, errors }: { paths?: readonly string[] | undefined; errors: readonly unknown[] }) => (errors.length === 0 && paths?.length === 1 && NO_CONTENT.has(paths[0]!) ? { status: 204 } : {}),
+    });
+  });
+
+  const document = () => buildOpenApiDocument(baseUrl);
+  server.get('/openapi.json', async () => document());
+  void server.register(fastifySwagger, { mode: 'static', specification: { document: buildOpenApiDocument('') as never } });
+  void server.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   registerHealthRoute(server, options.health);
 
   return {
@@ -49,7 +103,8 @@ export function createServer(options: ServerOptions): HeraldServer {
       await server.listen({ host: options.host, port: options.port });
       const address = server.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `http://${host}:${address.port}`;
+      baseUrl = `http://${host}:${address.port}`;
+      return baseUrl;
     },
     stop: () => server.close(),
   };

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { Scope } from '../auth/permissions.js';
 import type { Db } from '../db/database.js';
 
 export interface StoredEvent {
@@ -7,22 +9,35 @@ export interface StoredEvent {
   payloadJson: string;
 }
 
-/** Inserts the event unless its id exists; returns undefined for a duplicate id. */
-export async function insertEventIfNew(db: Db, event: { id: string; type: string; payloadJson: string }): Promise<StoredEvent | undefined> {
-  const row = await db
-    .insertInto('events')
-    .values({ id: event.id, type: event.type, payload: event.payloadJson })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .returning(['id', 'type', 'created_at'])
-    .executeTakeFirst();
-  return row && { id: row.id, type: row.type, createdAt: row.created_at, payloadJson: event.payloadJson };
+/**
+ * Inserts the events whose ids are new in the scope, in one statement whatever their number; returns those
+ * inserted (ids published before are left out).
+ */
+export async function insertEventsIfNew(
+  db: Db,
+  scope: Scope,
+  events: Array<{ id: string; type: string; payloadJson: string }>,
+  options: { test?: boolean } = {},
+): Promise<StoredEvent[]> {
+  const { rows } = await sql<{ id: string; type: string; created_at: Date }>`
+    INSERT INTO events (workspace_id, mode, id, type, payload, is_test)
+    SELECT ${scope.workspaceId}, ${scope.mode}, id, type, payload::json, ${options.test ?? false}
+      FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.payloadJson)}::text[])
+           AS e(id, type, payload)
+    ON CONFLICT (workspace_id, mode, id) DO NOTHING
+    RETURNING id, type, created_at`.execute(db);
+  const payloads = new Map(events.map((e) => [e.id, e.payloadJson]));
+  return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: payloads.get(row.id)! }));
 }
 
-export async function findEvent(db: Db, id: string): Promise<StoredEvent | undefined> {
-  const row = await db
+export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<StoredEvent[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
     .selectFrom('events')
     .select((eb) => ['id', 'type', 'created_at', eb.cast<string>('payload', 'text').as('payload_json')])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row && { id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json };
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('mode', '=', scope.mode)
+    .where('id', 'in', ids)
+    .execute();
+  return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json }));
 }

@@ -1,10 +1,14 @@
+import type { Scope } from '../auth/permissions.js';
 import type { Db } from '../db/database.js';
+import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError } from '../errors.js';
 import { newId } from '../ids.js';
-import { createDeliveriesForEvent, listDeliveriesOfEvent } from '../repositories/deliveries.js';
-import { findEvent, insertEventIfNew } from '../repositories/events.js';
+import { createDeliveriesForEvents, listDeliveriesOfEvents } from '../repositories/deliveries.js';
+import { findEvents, insertEventsIfNew, type StoredEvent } from '../repositories/events.js';
 import type { PublishedEvent } from '../api/schemas/event.js';
-import type { FanOutStarter } from '../temporal/fan-out-starter.js';
+import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
+import { toBatches } from '../../workflows/shared.js';
+import { checkPublishable, loadCatalog } from './catalog.js';
 
 export interface PublishEventInput {
   id?: string | undefined;
@@ -13,41 +17,56 @@ export interface PublishEventInput {
 }
 
 /**
- * Stores the event and its deliveries and starts its fan-out workflow, all before the transaction commits: if the
- * workflow cannot be started nothing is stored and the caller can simply retry. The workflow waits for the commit
- * (its first activity retries until the event is visible). Publishing an id again returns the first publication.
+ * Stores events and their deliveries and starts one fan-out workflow per event, all inside one transaction: the
+ * workflows are started (concurrently) before it commits, so if Temporal cannot take them nothing is stored and
+ * the caller simply retries. A workflow that runs before the commit waits for it (its first activity retries until
+ * the event is visible). An id published before returns its first publication and delivers nothing new.
  */
-export async function publishEvent(deps: { db: Db; fanOut: FanOutStarter }, input: PublishEventInput): Promise<PublishedEvent> {
-  const id = input.id ?? newId('event');
-  const payloadJson = JSON.stringify(input.data);
+export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<PublishedEvent[]> {
+  const events = inputs.map((input) => ({ id: input.id ?? newId('event'), type: input.type, payloadJson: JSON.stringify(input.data) }));
   return deps.db.transaction().execute(async (trx) => {
-    const event = await insertEventIfNew(trx, { id, type: input.type, payloadJson });
-    if (!event) return republished(trx, id, input.type, payloadJson);
-    const deliveries = await createDeliveriesForEvent(trx, event);
-    // No subscriber, no workflow: nothing would be delivered.
-    if (deliveries.length > 0) await deps.fanOut.start({ id, type: event.type, deliveryCount: deliveries.length });
-    return {
-      id,
-      type: event.type,
-      createdAt: event.createdAt.toISOString(),
-      duplicate: false,
-      deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
-    };
+    const catalog = await loadCatalog(trx, scope.workspaceId);
+    inputs.forEach((input, i) => checkPublishable(catalog, input, inputs.length > 1 ? ['events', String(i)] : []));
+    const inserted = await insertEventsIfNew(trx, scope, events);
+    const fresh = new Set(inserted.map((event) => event.id));
+    // Conflicts first: a batch that fails must not have started any workflow.
+    const repeated = await republished(trx, scope, events.filter((event) => !fresh.has(event.id)));
+    const deliveries = await createDeliveriesForEvents(trx, scope, inserted);
+    // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
+    await Promise.all(
+      inserted.map((event) => {
+        const ids = deliveries.get(event.id)!.map((d) => d.id);
+        return ids.length > 0 ? deps.workflows.startFanOut(scope, { id: event.id, type: event.type, batches: toBatches(ids) }) : undefined;
+      }),
+    );
+    const created = new Map(inserted.map((event) => [event.id, published(event, deliveries.get(event.id)!, false)]));
+    return events.map((event) => created.get(event.id) ?? repeated.get(event.id)!);
   });
 }
 
-async function republished(db: Db, id: string, type: string, payloadJson: string): Promise<PublishedEvent> {
-  const existing = await findEvent(db, id);
-  if (!existing) throw new Error(`event ${id} conflicted on insert but cannot be read`);
-  if (existing.type !== type || existing.payloadJson !== payloadJson) {
-    throw new ConflictError(`Event ${id} was already published with a different type or data; use a new id for a new event.`);
+/** Earlier publications of the ids given again; the same id with other content is a conflict. */
+async function republished(db: Db, scope: Scope, events: Array<{ id: string; type: string; payloadJson: string }>): Promise<Map<string, PublishedEvent>> {
+  if (events.length === 0) return new Map();
+  const stored = new Map((await findEvents(db, scope, events.map((e) => e.id))).map((event) => [event.id, event]));
+  for (const event of events) {
+    const existing = stored.get(event.id);
+    if (!existing) throw new Error(`event ${event.id} conflicted on insert but cannot be read`);
+    if (existing.type !== event.type || existing.payloadJson !== event.payloadJson) {
+      throw new ConflictError(`Event ${event.id} was already published with a different type or data; use a new id for a new event.`);
+    }
   }
-  const deliveries = await listDeliveriesOfEvent(db, id);
+  const deliveries = await listDeliveriesOfEvents(db, scope, [...stored.keys()]);
+  return new Map(
+    [...stored.values()].map((event) => [event.id, published(event, deliveries.filter((d) => d.event_id === event.id), true)]),
+  );
+}
+
+function published(event: StoredEvent, deliveries: DeliveryRow[], duplicate: boolean): PublishedEvent {
   return {
-    id,
-    type: existing.type,
-    createdAt: existing.createdAt.toISOString(),
-    duplicate: true,
+    id: event.id,
+    type: event.type,
+    createdAt: event.createdAt.toISOString(),
+    duplicate,
     deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
   };
 }

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
-import type { TargetPolicy } from '../../activities/http/target-policy.js';
+import type { DeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
 import { createActivities } from '../../activities/index.js';
 import type { Db } from '../db/database.js';
 import { userAgent } from '../version.js';
@@ -12,8 +11,7 @@ export interface HeraldWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
-  targetPolicy: TargetPolicy;
-  responseExcerptBytes: number;
+  http: DeliveryHttpClient;
   /** A pre-built workflow bundle (tests build it once per run); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string | undefined;
 }
@@ -27,19 +25,18 @@ export interface HeraldWorker {
 
 /** The only place activity dependencies are built and wired. */
 export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<HeraldWorker> {
-  const http = createDeliveryHttpClient({ policy: options.targetPolicy, responseExcerptBytes: options.responseExcerptBytes });
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ db: options.db, http, userAgent }),
+    activities: createActivities({ db: options.db, http: options.http, userAgent }),
     shutdownGraceTime: '10s',
   });
   let running: Promise<void> | undefined;
   return {
     run() {
-      running ??= worker.run().finally(() => http.close());
+      running ??= worker.run();
       return running;
     },
     async shutdown() {

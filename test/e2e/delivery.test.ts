@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fanOutWorkflowId } from '../../workflows/shared.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { ok, startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
@@ -107,7 +106,7 @@ describe('delivering an event', () => {
     const delivery = await settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', statusCode: 500, attempts: 5, error: 'HTTP 500', deliveredAt: null });
     expect(delivery.attemptLog.map((a) => a.outcome)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
-    const workflow = herald.temporalClient().workflow.getHandle(fanOutWorkflowId(published.id));
+    const workflow = herald.fanOut(published.id);
     expect(await workflow.result()).toEqual({ deliveries: 1, succeeded: 0, failed: 1 });
     expect(receiver.requests.filter((r) => r.path === '/down')).toHaveLength(5);
   });
@@ -157,7 +156,7 @@ describe('delivering an event', () => {
     expect(published.deliveries.map((d) => d.webhookId)).toEqual([subscribed.id]);
     const delivery = await settled(published.deliveries[0]!.id);
     expect(delivery.status).toBe('succeeded');
-    await herald.temporalClient().workflow.getHandle(fanOutWorkflowId(published.id)).result();
+    await herald.fanOut(published.id).result();
 
     const paths = receiver.requests.map((r) => r.path);
     expect(paths.filter((p) => p === '/subscribed')).toHaveLength(1);
@@ -172,7 +171,7 @@ describe('delivering an event', () => {
     const hooks = await Promise.all(['/fan-1', '/fan-2', '/fan-3'].map((path) => createWebhook(path, ['fan.out'])));
     const published = await herald.client.events.publish.mutate({ type: 'fan.out', data: {} });
     expect(published.deliveries.map((d) => d.webhookId).sort()).toEqual(hooks.map((h) => h.id).sort());
-    const result = await herald.temporalClient().workflow.getHandle(fanOutWorkflowId(published.id)).result();
+    const result = await herald.fanOut(published.id).result();
     expect(result).toEqual({ deliveries: 3, succeeded: 3, failed: 0 });
     for (const hook of hooks) {
       const signed = receiver.requests.filter((r) => r.path === new URL(hook.url).pathname);
@@ -189,7 +188,7 @@ describe('delivering an event', () => {
     expect(second).toMatchObject({ id: 'evt_order_1001', duplicate: true, createdAt: first.createdAt });
     expect(second.deliveries.map((d) => d.id)).toEqual(first.deliveries.map((d) => d.id));
 
-    await herald.temporalClient().workflow.getHandle(fanOutWorkflowId('evt_order_1001')).result();
+    await herald.fanOut('evt_order_1001').result();
     const third = await herald.client.events.publish.mutate({ id: 'evt_order_1001', type: 'order.created', data: { orderId: 1001 } });
     expect(third.deliveries[0]!.status).toBe('succeeded');
     expect(receiver.requests.filter((r) => r.path === '/idempotent')).toHaveLength(1);
@@ -208,6 +207,6 @@ describe('delivering an event', () => {
   it('stores an event nobody subscribes to without starting a workflow', async () => {
     const published = await herald.client.events.publish.mutate({ type: 'nobody.listens', data: {} });
     expect(published.deliveries).toEqual([]);
-    await expect(herald.temporalClient().workflow.getHandle(fanOutWorkflowId(published.id)).describe()).rejects.toThrow(/not found/i);
+    await expect(herald.fanOut(published.id).describe()).rejects.toThrow(/not found/i);
   });
 });

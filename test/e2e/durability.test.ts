@@ -50,7 +50,7 @@ async function attemptsOf(deliveryId: string) {
 
 describe('durability', () => {
   it('finishes a delivery whose worker was stopped while its retry was waiting', async () => {
-    const client = createHeraldClient({ url: herald.url });
+    const client = createHeraldClient({ url: herald.url, apiKey: herald.adminKey });
     await client.webhooks.create.mutate({ url: `${receiver.url}/restart`, events: ['durable.retry'] });
     receiver.behave((_, index) => (index === 0 ? { status: 503 } : { status: 200, body: 'OK' }));
 
@@ -75,7 +75,7 @@ describe('durability', () => {
   });
 
   it('retries an attempt cut short by a worker crash and records it as interrupted', async () => {
-    const client = createHeraldClient({ url: herald.url });
+    const client = createHeraldClient({ url: herald.url, apiKey: herald.adminKey });
     const path = '/crash';
     await client.webhooks.create.mutate({ url: `${receiver.url}${path}`, events: ['durable.crash'] });
     // The first request never gets an answer before the worker dies.

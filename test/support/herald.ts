@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
 import { type Role, startApp } from '../../server/app/create-app.js';
 import { type Config, type Environment, loadConfig } from '../../server/config.js';
 import { createDatabase, type Db } from '../../server/db/database.js';
+import { DEFAULT_WORKSPACE_ID } from '../../server/db/tables/workspaces.table.js';
+import { fanOutWorkflowId, type Scope } from '../../workflows/shared.js';
 import { createLogger } from '../../server/logger.js';
 import { TEMPLATE_DATABASE } from './infrastructure.js';
 
 export interface TestHerald {
   url: string;
+  /** Typed client with the admin key: every permission, default workspace, live mode. */
   client: HeraldClient;
+  adminKey: string;
+  /** Where the admin key acts. */
+  scope: Scope;
   /** Direct database access, to check what was recorded. */
   db: Db;
   config: Config;
@@ -19,6 +25,8 @@ export interface TestHerald {
   temporalAddress: string;
   /** A Temporal client on the same server and namespace, to inspect workflows. */
   temporalClient(): Client;
+  /** The fan-out workflow of an event published with the admin key. */
+  fanOut(eventId: string): WorkflowHandle;
   stop(): Promise<void>;
 }
 
@@ -33,6 +41,7 @@ export function testEnvironment(overrides: Environment = {}): Environment {
     PORT: '0',
     LOG_LEVEL: 'warn',
     HERALD_TASK_QUEUE: `test-${randomBytes(6).toString('hex')}`,
+    HERALD_ADMIN_KEY: `hk_live_${randomBytes(24).toString('base64url')}`,
     HERALD_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     HERALD_ALLOW_HTTP: 'true',
     HERALD_RETRY_SCHEDULE: '0,20ms,20ms,20ms,20ms',
@@ -75,16 +84,22 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
     workflowBundlePath: infrastructure.workflowBundlePath,
   });
   const url = app.apiUrl ?? 'http://127.0.0.1:0';
+  const adminKey = config.adminKey!;
+  const scope: Scope = { workspaceId: DEFAULT_WORKSPACE_ID, mode: 'live' };
   let temporal: Client | undefined;
+  const temporalClient = () =>
+    (temporal ??= new Client({ connection: Connection.lazy({ address: infrastructure.temporalAddress }), namespace: config.temporal.namespace }));
   return {
     url,
-    client: createHeraldClient({ url }),
+    client: createHeraldClient({ url, apiKey: adminKey }),
+    adminKey,
+    scope,
     db,
     config,
     databaseUrl: database.url,
     temporalAddress: infrastructure.temporalAddress,
-    temporalClient: () =>
-      (temporal ??= new Client({ connection: Connection.lazy({ address: infrastructure.temporalAddress }), namespace: config.temporal.namespace })),
+    temporalClient,
+    fanOut: (eventId) => temporalClient().workflow.getHandle(fanOutWorkflowId(scope, eventId)),
     async stop() {
       await temporal?.connection.close();
       await app.stop();

@@ -7,17 +7,38 @@ export const eventTypeName = z
   .max(128)
   .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be dot-delimited words, such as order.created');
 
-export const resourceId = z.string().min(1).max(128);
+/** What a webhook subscribes to: an event type name, `*` for every type, or `order.*` for every type under `order.`. */
+export const subscriptionPattern = z
+  .string()
+  .min(1)
+  .max(130)
+  .regex(/^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/, 'must be an event type such as order.created, a wildcard such as order.*, or *');
+
+/**
+ * Free text Postgres can store: its text type has no room for NUL characters, which JSON can carry. Every free-text
+ * input goes through this, so such input is a 400 naming the field, not a database error.
+ */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+
+export const resourceId = text(1, 128);
 
 export const isoTimestamp = z.iso.datetime({ offset: true });
 
+/** Query-string friendly: REST callers send `?limit=20`. */
+export const limitInput = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
 export const pageInput = {
   /** The `nextCursor` of the previous page. */
-  cursor: z.string().min(1).max(128).optional(),
-  limit: z.number().int().min(1).max(100).default(20),
+  cursor: text(1, 128).optional(),
+  limit: limitInput(100, 20),
 };
 
-/** A page of results, newest first; `nextCursor` is null on the last page. */
+/** A page of results; `nextCursor` is null on the last page. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 }
@@ -29,3 +50,5 @@ export function toPage<Row extends { id: string }, Item>(rows: Row[], limit: num
 }
 
 export const toIso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export const idInput = z.object({ id: resourceId });

@@ -1,49 +1,61 @@
 import { z } from 'zod';
 import { attemptOutcomes, attemptTriggers, type DeliveryAttemptRow } from '../../db/tables/delivery-attempts.table.js';
-import { deliveryStatuses } from '../../db/tables/deliveries.table.js';
-import type { DeliveryWithType } from '../../repositories/deliveries.js';
-import { isoTimestamp, pageInput, resourceId, toIso } from './common.js';
+import { deliveryStatuses, type DeliveryRow } from '../../db/tables/deliveries.table.js';
+import { statusClasses } from '../../repositories/deliveries.js';
+import { eventTypeName, isoTimestamp, pageInput, resourceId, toIso } from './common.js';
 
 export const deliveryStatus = z.enum(deliveryStatuses);
 
 /** A delivery log entry, as seed 001's `GET /v1/webhooks/:id/deliveries` lists them. */
-export const deliverySchema = z.object({
-  id: z.string(),
-  eventId: z.string(),
-  eventType: z.string(),
-  webhookId: z.string(),
-  status: deliveryStatus,
-  statusCode: z.number().int().nullable(),
-  attempts: z.number().int(),
-  deliveredAt: isoTimestamp.nullable(),
-  error: z.string().nullable(),
-  createdAt: isoTimestamp,
-  updatedAt: isoTimestamp,
-});
+export const deliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    webhookId: z.string(),
+    status: deliveryStatus,
+    statusCode: z.number().int().nullable(),
+    attempts: z.number().int(),
+    deliveredAt: isoTimestamp.nullable(),
+    error: z.string().nullable(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .meta({ id: 'Delivery' });
 
-export const attemptSchema = z.object({
-  id: z.string(),
-  attemptNumber: z.number().int(),
-  trigger: z.enum(attemptTriggers),
-  outcome: z.enum(attemptOutcomes),
-  requestedAt: isoTimestamp,
-  completedAt: isoTimestamp.nullable(),
-  durationMs: z.number().int().nullable(),
-  statusCode: z.number().int().nullable(),
-  error: z.string().nullable(),
-  responseExcerpt: z.string().nullable(),
-});
+export const attemptSchema = z
+  .object({
+    id: z.string(),
+    attemptNumber: z.number().int(),
+    trigger: z.enum(attemptTriggers),
+    outcome: z.enum(attemptOutcomes),
+    requestedAt: isoTimestamp,
+    completedAt: isoTimestamp.nullable(),
+    durationMs: z.number().int().nullable(),
+    statusCode: z.number().int().nullable(),
+    error: z.string().nullable(),
+    responseExcerpt: z.string().nullable(),
+  })
+  .meta({ id: 'DeliveryAttempt' });
 
-export const deliveryWithAttemptsSchema = deliverySchema.extend({ attempts: z.number().int(), attemptLog: z.array(attemptSchema) });
+export const deliveryWithAttemptsSchema = deliverySchema.extend({ attemptLog: z.array(attemptSchema) }).meta({ id: 'DeliveryWithAttempts' });
 
-export const listDeliveriesInput = z.object({
-  webhookId: resourceId.optional(),
-  eventId: resourceId.optional(),
+const logFilters = {
   status: deliveryStatus.optional(),
+  /** Of the last attempt: its HTTP status class, or `network` when it got no HTTP answer. */
+  statusClass: z.enum(statusClasses).optional(),
+  eventType: eventTypeName.optional(),
+  from: isoTimestamp.optional(),
+  to: isoTimestamp.optional(),
   ...pageInput,
-});
+};
 
-export function toDelivery(row: DeliveryWithType): z.infer<typeof deliverySchema> {
+export const listDeliveriesInput = z.object({ webhookId: resourceId.optional(), eventId: resourceId.optional(), ...logFilters });
+
+/** The same filters under `GET /v1/webhooks/{id}/deliveries`. */
+export const webhookDeliveriesInput = z.object({ id: resourceId, eventId: resourceId.optional(), ...logFilters });
+
+export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
   return {
     id: row.id,
     eventId: row.event_id,

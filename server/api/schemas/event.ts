@@ -14,12 +14,27 @@ export const publishEventInput = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-export const publishedEventSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  createdAt: isoTimestamp,
-  /** True when this id was published before; nothing new was delivered. */
-  duplicate: z.boolean(),
-  deliveries: z.array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus })),
+export const MAX_BATCH_EVENTS = 500;
+
+export const publishBatchInput = z.object({
+  events: z
+    .array(publishEventInput)
+    .min(1)
+    .max(MAX_BATCH_EVENTS)
+    .refine((events) => {
+      const ids = events.flatMap((event) => (event.id ? [event.id] : []));
+      return new Set(ids).size === ids.length;
+    }, 'event ids must be unique within a batch'),
 });
+
+export const publishedEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    createdAt: isoTimestamp,
+    /** True when this id was published before; nothing new was delivered. */
+    duplicate: z.boolean(),
+    deliveries: z.array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus })),
+  })
+  .meta({ id: 'PublishedEvent' });
 export type PublishedEvent = z.infer<typeof publishedEventSchema>;

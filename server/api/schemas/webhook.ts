@@ -1,30 +1,38 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../../db/tables/webhooks.table.js';
-import { eventTypeName, isoTimestamp, resourceId } from './common.js';
+import { eventTypeName, isoTimestamp, resourceId, subscriptionPattern, text } from './common.js';
 
-export const webhookSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  url: z.string(),
-  events: z.array(z.string()),
-  active: z.boolean(),
-  description: z.string().nullable(),
-  createdAt: isoTimestamp,
-  updatedAt: isoTimestamp,
-});
+export const webhookSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    active: z.boolean(),
+    description: z.string().nullable(),
+    mode: z.enum(['live', 'test']),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .meta({ id: 'Webhook' });
 export type Webhook = z.infer<typeof webhookSchema>;
 
-/** Only `create` returns the secret: store it, it is never shown again. */
-export const createdWebhookSchema = webhookSchema.extend({ secret: z.string() });
+/** Only `create` and `rotateSecret` return the secret: store it, it is never shown again. */
+export const webhookWithSecretSchema = webhookSchema.extend({ secret: z.string() }).meta({ id: 'WebhookWithSecret' });
 
-const webhookUrl = z.string().trim().min(1).max(2048);
+const webhookUrl = text(1, 2048).transform((url) => url.trim());
 const subscribedEvents = z
-  .array(eventTypeName)
+  .array(subscriptionPattern)
   .min(1, 'subscribe to at least one event type')
   .max(100)
   .transform((names) => [...new Set(names)]);
-const name = z.string().trim().min(1).max(200);
-const description = z.string().max(2000).nullable();
+const name = text(1, 200).transform((value) => value.trim()).refine((value) => value.length > 0, 'must not be blank');
+const description = text(0, 2000).nullable();
+const secret = z
+  .string()
+  .min(16)
+  .max(128)
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII characters');
 
 export const createWebhookInput = z.object({
   name: name.optional(),
@@ -32,12 +40,7 @@ export const createWebhookInput = z.object({
   events: subscribedEvents,
   active: z.boolean().default(true),
   description: description.optional(),
-  secret: z
-    .string()
-    .min(16)
-    .max(128)
-    .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII characters')
-    .optional(),
+  secret: secret.optional(),
 });
 
 export const updateWebhookInput = z
@@ -49,7 +52,33 @@ export const updateWebhookInput = z
     active: z.boolean().optional(),
     description: description.optional(),
   })
-  .refine((input) => Object.keys(input).some((key) => key !== 'id'), { message: 'nothing to update: pass at least one field' });
+  .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
+    message: 'nothing to update: pass at least one field',
+  });
+
+export const rotateSecretInput = z.object({ id: resourceId, secret: secret.optional() });
+
+export const testWebhookInput = z.object({ id: resourceId, eventType: eventTypeName.optional() });
+
+export const testReportSchema = z
+  .object({
+    startedAt: isoTimestamp,
+    testsRun: z.number().int(),
+    testsSucceeded: z.number().int(),
+    testsFailed: z.number().int(),
+    tests: z.array(
+      z.object({
+        eventType: z.string(),
+        deliveryId: z.string(),
+        status: z.enum(['succeeded', 'failed']),
+        statusCode: z.number().int().nullable(),
+        durationMs: z.number().int(),
+        error: z.string().optional(),
+        responseExcerpt: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'TestReport' });
 
 export function toWebhook(row: WebhookRow): Webhook {
   return {
@@ -59,6 +88,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     events: row.events,
     active: row.active,
     description: row.description,
+    mode: row.mode,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

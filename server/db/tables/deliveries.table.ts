@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { Mode } from '../../auth/permissions.js';
 
 export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -6,7 +7,10 @@ export type DeliveryStatus = (typeof deliveryStatuses)[number];
 /** One row per event × webhook: the state of getting that event to that endpoint. */
 export interface DeliveriesTable {
   id: string;
+  workspace_id: string;
+  mode: Mode;
   event_id: string;
+  event_type: string;
   webhook_id: string;
   status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
   attempt_count: ColumnType<number, number | undefined, number>;

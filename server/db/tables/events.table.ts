@@ -1,6 +1,10 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { Mode } from '../../auth/permissions.js';
 
 export interface EventsTable {
+  workspace_id: string;
+  mode: Mode;
+  /** Publisher-chosen or generated; unique per workspace and mode. */
   id: string;
   type: string;
   /**
@@ -8,6 +12,8 @@ export interface EventsTable {
    * body a receiver gets reads like what was sent.
    */
   payload: ColumnType<unknown, string, never>;
+  /** A synthetic event sent by `webhooks.test`; its envelope says `"test": true`. */
+  is_test: ColumnType<boolean, boolean | undefined, never>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 

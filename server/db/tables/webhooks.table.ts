@@ -1,7 +1,10 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { Mode } from '../../auth/permissions.js';
 
 export interface WebhooksTable {
   id: string;
+  workspace_id: string;
+  mode: Mode;
   name: string;
   url: string;
   /** Event type names this webhook subscribes to. */

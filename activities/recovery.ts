@@ -1,0 +1,41 @@
+import type { Db } from '../server/db/database.js';
+import { countFailedDeliveries, listFailedDeliveries, reopenDeliveries } from '../server/repositories/deliveries.js';
+import type { DeliveryPolicy, Scope } from '../workflows/shared.js';
+import { type AttemptDeps, runAttempts } from './run-attempts.js';
+
+/** Redeliveries of one recovery page run this many at a time, so a recovery never floods the endpoint. */
+const CONCURRENCY = 10;
+
+export function createRecoveryActivities(deps: AttemptDeps & { db: Db }) {
+  return {
+    async countFailedDeliveries(args: { scope: Scope; webhookId: string; since: string }): Promise<number> {
+      return countFailedDeliveries(deps.db, args.scope, { webhookId: args.webhookId, since: new Date(args.since) });
+    },
+
+    async listFailedDeliveries(args: { scope: Scope; webhookId: string; since: string; afterId?: string | undefined; limit: number }) {
+      return listFailedDeliveries(deps.db, args.scope, { ...args, since: new Date(args.since) });
+    },
+
+    /** One manual attempt at each delivery of the page that is still failed. */
+    async redeliverPage(args: { scope: Scope; deliveries: Array<{ id: string; eventId: string }>; policy: DeliveryPolicy }): Promise<{ succeeded: number }> {
+      const reopened = await reopenDeliveries(deps.db, args.scope, args.deliveries.map((d) => d.id));
+      let succeeded = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < reopened.length) {
+          const delivery = reopened[next++]!;
+          const run = await runAttempts(deps, {
+            range: { scope: args.scope, eventId: delivery.event_id, fromId: delivery.id, toId: delivery.id },
+            maxCount: 1,
+            policy: args.policy,
+            trigger: 'manual',
+            seriesStart: delivery.attempt_count,
+          });
+          if (run.kind === 'done' && run.results[0]?.ok) succeeded += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      return { succeeded };
+    },
+  };
+}

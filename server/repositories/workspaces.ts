@@ -1,0 +1,17 @@
+import type { Db } from '../db/database.js';
+import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+
+export async function insertWorkspace(db: Db, row: { id: string; name: string }): Promise<WorkspaceRow> {
+  return db.insertInto('workspaces').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findWorkspace(db: Db, id: string): Promise<WorkspaceRow | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Oldest first, so the default workspace leads; `cursor` is the last id of the previous page. */
+export async function listWorkspaces(db: Db, args: { cursor?: string | undefined; limit: number }): Promise<WorkspaceRow[]> {
+  let query = db.selectFrom('workspaces').selectAll();
+  if (args.cursor) query = query.where('id', '>', args.cursor);
+  return query.orderBy('id').limit(args.limit).execute();
+}

@@ -1,0 +1,15 @@
+import type { Db } from '../db/database.js';
+import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import { newId } from '../ids.js';
+import { insertWorkspace } from '../repositories/workspaces.js';
+import type { Actor } from './actor.js';
+import { audit } from './audit.js';
+
+/** A new tenant; its audit entry lives in the new workspace, naming the admin key that made it. */
+export async function createWorkspace(deps: { db: Db }, actor: Actor, input: { name: string }): Promise<WorkspaceRow> {
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await insertWorkspace(trx, { id: newId('workspace'), name: input.name });
+    await audit(trx, actor, { action: 'workspaces.create', entityType: 'workspace', entityId: row.id, after: { name: row.name }, workspaceId: row.id, mode: null });
+    return row;
+  });
+}

@@ -1,0 +1,209 @@
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHeraldClient, type HeraldClient } from '../../client/index.js';
+import { appRouter } from '../../server/api/routers/index.js';
+import { permissions, type Permission } from '../../server/auth/permissions.js';
+import { startTestHerald, type TestHerald } from '../support/herald.js';
+import { keyClient, workspaceWithKey } from '../support/keys.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
+import { waitFor } from '../support/wait-for.js';
+
+let herald: TestHerald;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  herald = await startTestHerald();
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await herald?.stop();
+  await receiver?.close();
+});
+
+async function codeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'OK';
+  } catch (error) {
+    if (error instanceof TRPCClientError) return (error as TRPCClientError<any>).data?.code ?? 'UNKNOWN';
+    throw error;
+  }
+}
+
+/**
+ * Every procedure, the one permission it needs (written out here, independently of the code), and a call that
+ * does no harm: unknown ids, so allowed calls answer NOT_FOUND or BAD_REQUEST rather than change anything.
+ */
+const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknown>]> = [
+  ['webhooks.create', 'webhooks:manage', (c) => c.webhooks.create.mutate({ url: 'ftp://refused', events: ['matrix.test'] })],
+  ['webhooks.list', 'webhooks:read', (c) => c.webhooks.list.query({})],
+  ['webhooks.get', 'webhooks:read', (c) => c.webhooks.get.query({ id: 'wh_missing' })],
+  ['webhooks.update', 'webhooks:manage', (c) => c.webhooks.update.mutate({ id: 'wh_missing', active: false })],
+  ['webhooks.delete', 'webhooks:manage', (c) => c.webhooks.delete.mutate({ id: 'wh_missing' })],
+  ['webhooks.rotateSecret', 'webhooks:manage', (c) => c.webhooks.rotateSecret.mutate({ id: 'wh_missing' })],
+  ['webhooks.test', 'webhooks:manage', (c) => c.webhooks.test.mutate({ id: 'wh_missing' })],
+  ['webhooks.deliveries', 'deliveries:read', (c) => c.webhooks.deliveries.query({ id: 'wh_missing' })],
+  ['webhooks.recover', 'deliveries:retry', (c) => c.webhooks.recover.mutate({ id: 'wh_missing', since: new Date().toISOString() })],
+  ['events.publish', 'events:publish', (c) => c.events.publish.mutate({ type: 'matrix.nobody', data: {} })],
+  ['events.publishBatch', 'events:publish', (c) => c.events.publishBatch.mutate({ events: [{ type: 'matrix.nobody', data: {} }] })],
+  ['eventTypes.list', 'webhooks:read', (c) => c.eventTypes.list.query({})],
+  ['eventTypes.get', 'webhooks:read', (c) => c.eventTypes.get.query({ name: 'matrix.missing' })],
+  ['eventTypes.create', 'events:publish', (c) => c.eventTypes.create.mutate({ name: 'matrix.bad', schema: { type: 'no-such-type' } })],
+  ['eventTypes.update', 'events:publish', (c) => c.eventTypes.update.mutate({ name: 'matrix.missing', description: 'x' })],
+  ['deliveries.list', 'deliveries:read', (c) => c.deliveries.list.query({})],
+  ['deliveries.get', 'deliveries:read', (c) => c.deliveries.get.query({ id: 'del_missing' })],
+  ['deliveries.retry', 'deliveries:retry', (c) => c.deliveries.retry.mutate({ id: 'del_missing' })],
+  ['recoveries.get', 'deliveries:read', (c) => c.recoveries.get.query({ id: 'rec_missing' })],
+  ['recoveries.cancel', 'deliveries:retry', (c) => c.recoveries.cancel.mutate({ id: 'rec_missing' })],
+  ['audit.list', 'audit:read', (c) => c.audit.list.query({})],
+  ['audit.forEntity', 'audit:read', (c) => c.audit.forEntity.query({ entityType: 'webhook', entityId: 'wh_missing' })],
+  ['workspaces.create', 'admin', (c) => c.workspaces.create.mutate({ name: '' })],
+  ['workspaces.list', 'admin', (c) => c.workspaces.list.query({})],
+  ['apiKeys.create', 'admin', (c) => c.apiKeys.create.mutate({ name: 'x', permissions: [], mode: 'live' })],
+  ['apiKeys.list', 'admin', (c) => c.apiKeys.list.query({})],
+  ['apiKeys.revoke', 'admin', (c) => c.apiKeys.revoke.mutate({ id: 'key_missing' })],
+];
+
+describe('authentication', () => {
+  it('refuses a missing, malformed, unknown or revoked key with 401', async () => {
+    const anonymous = createHeraldClient({ url: herald.url });
+    expect(await codeOf(anonymous.webhooks.list.query({}))).toBe('UNAUTHORIZED');
+    const unknown = createHeraldClient({ url: herald.url, apiKey: 'hk_live_notarealkeynotarealkeynotarealkey' });
+    expect(await codeOf(unknown.webhooks.list.query({}))).toBe('UNAUTHORIZED');
+    const garbage = createHeraldClient({ url: herald.url, apiKey: 'garbage' });
+    expect(await codeOf(garbage.webhooks.list.query({}))).toBe('UNAUTHORIZED');
+
+    const reader = await keyClient(herald, { permissions: ['webhooks:read'] });
+    expect(await codeOf(reader.client.webhooks.list.query({}))).toBe('OK');
+    await herald.client.apiKeys.revoke.mutate({ id: reader.id });
+    expect(await codeOf(reader.client.webhooks.list.query({}))).toBe('UNAUTHORIZED');
+  });
+
+  it('accepts the key as X-API-Key or as a bearer token, and says what is missing', async () => {
+    const reader = await keyClient(herald, { permissions: ['webhooks:read'] });
+    for (const headers of [{ 'x-api-key': reader.key }, { authorization: `Bearer ${reader.key}` }] as Array<Record<string, string>>) {
+      const response = await fetch(`${herald.url}/v1/webhooks`, { headers });
+      expect(response.status).toBe(200);
+    }
+    const missing = await fetch(`${herald.url}/v1/webhooks`);
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as any).error.message).toMatch(/X-API-Key/);
+    const forbidden = await fetch(`${herald.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'x-api-key': reader.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'a.b', data: {} }),
+    });
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'This API key lacks the events:publish permission.' } });
+  });
+
+  it('shows a key once, stores only its hash, and records when it was last used', async () => {
+    const created = await herald.client.apiKeys.create.mutate({ name: 'shown once', permissions: ['webhooks:read'], mode: 'test' });
+    expect(created.key).toMatch(/^hk_test_[A-Za-z0-9_-]{43}$/);
+    expect(created.hint).toBe(`hk_test_…${created.key.slice(-4)}`);
+    const listed = (await herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
+    expect(listed).not.toHaveProperty('key');
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    const stored = await herald.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(created.key);
+    expect(listed.lastUsedAt).toBeNull();
+
+    await createHeraldClient({ url: herald.url, apiKey: created.key }).webhooks.list.query({});
+    const used = (await herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
+    expect(used.lastUsedAt).not.toBeNull();
+  });
+});
+
+describe('permissions', () => {
+  it.each(permissions)('a key with only %s may call exactly its procedures', async (permission) => {
+    const { workspaceId } = await workspaceWithKey(herald, `matrix ${permission}`);
+    const { client } = await keyClient(herald, { permissions: [permission], workspaceId });
+    for (const [name, needed, call] of procedures) {
+      const code = await codeOf(call(client));
+      if (needed === permission) expect(code, `${name} with ${permission}`).not.toMatch(/FORBIDDEN|UNAUTHORIZED/);
+      else expect(code, `${name} with ${permission}`).toBe('FORBIDDEN');
+    }
+  });
+
+  it('covers every procedure the API has', () => {
+    const all = Object.keys(appRouter._def.procedures).sort();
+    expect(procedures.map(([name]) => name).sort()).toEqual(all);
+  });
+});
+
+describe('workspace isolation', () => {
+  it('never lets a key of one workspace read, change or deliver anything of another', async () => {
+    const a = await workspaceWithKey(herald, 'tenant A');
+    const b = await workspaceWithKey(herald, 'tenant B');
+
+    const hookB = await b.client.webhooks.create.mutate({ url: `${receiver.url}/tenant-b`, events: ['tenant.event'] });
+    receiver.behave((r) => (r.path === '/tenant-b' ? { status: 500 } : { status: 200 }));
+    const eventB = await b.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'B' } });
+    await b.client.eventTypes.create.mutate({ name: 'tenant.event', description: 'B only' });
+    await waitFor(async () => (await b.client.deliveries.get.query({ id: eventB.deliveries[0]!.id })).status === 'failed');
+    const recovery = await b.client.webhooks.recover.mutate({ id: hookB.id, since: new Date(Date.now() - 60_000).toISOString() });
+    const deliveryB = eventB.deliveries[0]!.id;
+
+    // Reads see nothing of B.
+    expect((await a.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(hookB.id);
+    expect((await a.client.deliveries.list.query({ limit: 100 })).data.map((d) => d.id)).not.toContain(deliveryB);
+    expect((await a.client.eventTypes.list.query({})).data.map((t) => t.name)).not.toContain('tenant.event');
+    expect((await a.client.audit.list.query({ limit: 100 })).data.map((e) => e.entityId)).not.toContain(hookB.id);
+    expect((await a.client.audit.forEntity.query({ entityType: 'webhook', entityId: hookB.id })).data).toEqual([]);
+    expect((await a.client.apiKeys.list.query({ limit: 100 })).data.map((k) => k.workspaceId)).toEqual(expect.not.arrayContaining([b.workspaceId]));
+    for (const [name, call] of [
+      ['webhooks.get', () => a.client.webhooks.get.query({ id: hookB.id })],
+      ['webhooks.update', () => a.client.webhooks.update.mutate({ id: hookB.id, active: false })],
+      ['webhooks.delete', () => a.client.webhooks.delete.mutate({ id: hookB.id })],
+      ['webhooks.rotateSecret', () => a.client.webhooks.rotateSecret.mutate({ id: hookB.id })],
+      ['webhooks.test', () => a.client.webhooks.test.mutate({ id: hookB.id })],
+      ['webhooks.deliveries', () => a.client.webhooks.deliveries.query({ id: hookB.id })],
+      ['webhooks.recover', () => a.client.webhooks.recover.mutate({ id: hookB.id, since: new Date().toISOString() })],
+      ['deliveries.get', () => a.client.deliveries.get.query({ id: deliveryB })],
+      ['deliveries.retry', () => a.client.deliveries.retry.mutate({ id: deliveryB })],
+      ['recoveries.get', () => a.client.recoveries.get.query({ id: recovery.id })],
+      ['recoveries.cancel', () => a.client.recoveries.cancel.mutate({ id: recovery.id })],
+      ['eventTypes.get', () => a.client.eventTypes.get.query({ name: 'tenant.event' })],
+      ['eventTypes.update', () => a.client.eventTypes.update.mutate({ name: 'tenant.event', description: 'hijacked' })],
+    ] as const) {
+      expect(await codeOf(call()), name).toBe('NOT_FOUND');
+    }
+    expect((await a.client.deliveries.list.query({ eventId: eventB.id })).data).toEqual([]);
+
+    // A's event with B's id and type is A's own, and reaches no webhook of B.
+    const eventA = await a.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'A' } });
+    expect(eventA.duplicate).toBe(false);
+    expect(eventA.deliveries).toEqual([]);
+    expect(receiver.requests.filter((r) => r.path === '/tenant-b').every((r) => JSON.parse(r.rawBody).data.owner === 'B')).toBe(true);
+
+    // B's things are untouched.
+    expect((await b.client.webhooks.get.query({ id: hookB.id })).active).toBe(true);
+    expect((await b.client.eventTypes.get.query({ name: 'tenant.event' })).description).toBe('B only');
+  });
+
+  it('keeps test-mode keys and their webhooks apart from live ones', async () => {
+    const { workspaceId } = await workspaceWithKey(herald, 'modes');
+    const live = await keyClient(herald, { permissions: [...permissions], workspaceId, mode: 'live' });
+    const test = await keyClient(herald, { permissions: [...permissions], workspaceId, mode: 'test' });
+    const liveHook = await live.client.webhooks.create.mutate({ url: `${receiver.url}/live-mode`, events: ['mode.event'] });
+    const testHook = await test.client.webhooks.create.mutate({ url: `${receiver.url}/test-mode`, events: ['mode.event'] });
+    expect(liveHook.mode).toBe('live');
+    expect(testHook.mode).toBe('test');
+
+    expect((await test.client.webhooks.list.query({})).data.map((w) => w.id)).toEqual([testHook.id]);
+    expect(await codeOf(test.client.webhooks.get.query({ id: liveHook.id }))).toBe('NOT_FOUND');
+    const published = await test.client.events.publish.mutate({ type: 'mode.event', data: {} });
+    expect(published.deliveries.map((d) => d.webhookId)).toEqual([testHook.id]);
+    await receiver.waitForRequests(1, { matching: (r) => r.path === '/test-mode' });
+    expect(receiver.requests.filter((r) => r.path === '/live-mode')).toHaveLength(0);
+  });
+
+  it('lets an admin create workspaces and keys for them, and no one else', async () => {
+    const created = await herald.client.workspaces.create.mutate({ name: 'Acme' });
+    expect(created.id).toMatch(/^ws_/);
+    expect((await herald.client.workspaces.list.query({ limit: 100 })).data.map((w) => w.id)).toContain(created.id);
+    const key = await herald.client.apiKeys.create.mutate({ workspaceId: created.id, name: 'Acme publisher', permissions: ['events:publish'], mode: 'live' });
+    expect(key.workspaceId).toBe(created.id);
+    expect(await codeOf(herald.client.apiKeys.create.mutate({ workspaceId: 'ws_missing', name: 'x', permissions: ['audit:read'], mode: 'live' }))).toBe('NOT_FOUND');
+  });
+});

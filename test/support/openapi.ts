@@ -1,0 +1,143 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import fc from 'fast-check';
+
+/** The parts of an OpenAPI 3.1 document the tests read. */
+export interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema>; securitySchemes: Record<string, unknown> };
+}
+
+export interface Operation {
+  operationId: string;
+  parameters?: Array<{ in: 'path' | 'query' | 'header'; name: string; required?: boolean; schema: Schema }>;
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+  security?: unknown[];
+}
+
+export type Schema = Record<string, any>;
+
+export interface Route {
+  method: string;
+  path: string;
+  operation: Operation;
+}
+
+export function routesOf(document: OpenApiDocument): Route[] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+  );
+}
+
+/**
+ * Checks responses against the document: the status must be one the operation documents, and the body must
+ * match that response's schema (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+ */
+export function responseChecker(document: OpenApiDocument) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema({ $id: 'openapi', components: document.components }, 'openapi');
+  const cache = new Map<Schema, ValidateFunction>();
+  const compile = (schema: Schema) => {
+    let validate = cache.get(schema);
+    if (!validate) {
+      validate = ajv.compile(rewriteRefs(schema));
+      cache.set(schema, validate);
+    }
+    return validate;
+  };
+  return (route: Route, status: number, body: string): string | undefined => {
+    const response = route.operation.responses[String(status)];
+    if (!response) return `${route.method} ${route.path} answered ${status}, which the document does not list (${Object.keys(route.operation.responses).join(', ')})`;
+    const schema = response.content?.['application/json']?.schema;
+    if (!schema) return body.length === 0 ? undefined : `${route.method} ${route.path} ${status} should have no body, got ${body.slice(0, 200)}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return `${route.method} ${route.path} ${status} body is not JSON: ${body.slice(0, 200)}`;
+    }
+    const validate = compile(schema);
+    if (validate(parsed)) return undefined;
+    return `${route.method} ${route.path} ${status} body does not match the document: ${ajv.errorsText(validate.errors)}; body ${body.slice(0, 300)}`;
+  };
+}
+
+/** `#/components/...` references resolve against the document registered as `openapi`. */
+function rewriteRefs(schema: unknown): any {
+  if (Array.isArray(schema)) return schema.map(rewriteRefs);
+  if (!schema || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `openapi${value}` : rewriteRefs(value)]),
+  );
+}
+
+/**
+ * A fast-check arbitrary producing values that satisfy a JSON Schema (the subset zod-openapi emits). `override`
+ * replaces the arbitrary of named properties, so that, say, every generated webhook URL points at loopback.
+ */
+export function valuesOf(schema: Schema, document: OpenApiDocument, override: (name: string) => fc.Arbitrary<unknown> | undefined): fc.Arbitrary<unknown> {
+  const of = (s: Schema, depth: number): fc.Arbitrary<unknown> => {
+    if (depth > 6) return fc.constant(null);
+    if (s.$ref) return of(document.components.schemas[s.$ref.split('/').pop()!]!, depth + 1);
+    if (s.const !== undefined) return fc.constant(s.const);
+    if (s.enum) return fc.constantFrom(...s.enum);
+    const alternatives = s.anyOf ?? s.oneOf;
+    if (alternatives) return fc.oneof(...alternatives.map((a: Schema) => of(a, depth + 1)));
+    if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type: string) => of({ ...s, type }, depth)));
+    switch (s.type) {
+      case 'null':
+        return fc.constant(null);
+      case 'boolean':
+        return fc.boolean();
+      case 'integer':
+        return fc.integer({ min: Math.max(s.minimum ?? -1e6, -1e6), max: Math.min(s.maximum ?? 1e6, 1e6) });
+      case 'number':
+        return fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true });
+      case 'string':
+        return stringOf(s);
+      case 'array':
+        return fc.array(of(s.items ?? {}, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 4, 4) });
+      case 'object': {
+        const properties: Record<string, Schema> = s.properties ?? {};
+        if (Object.keys(properties).length === 0) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+        const record = Object.fromEntries(Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1)]));
+        return fc.record(record, { requiredKeys: s.required ?? [] });
+      }
+      default:
+        return fc.jsonValue({ maxDepth: 2 });
+    }
+  };
+  return of(schema, 0);
+}
+
+function stringOf(s: Schema): fc.Arbitrary<string> {
+  const minLength = s.minLength ?? 0;
+  const maxLength = Math.min(s.maxLength ?? 40, 200);
+  if (s.format === 'date-time') return fc.date({ min: new Date(Date.now() - 10 * 86_400_000), max: new Date(Date.now() + 86_400_000), noInvalidDate: true }).map((d) => d.toISOString());
+  if (s.pattern) {
+    const pattern = new RegExp(s.pattern);
+    // Structured patterns (event type names) come from the pattern itself; character-class patterns with a
+    // long minimum (secrets) are easier to reach from plain strings of the right length.
+    return minLength <= 3
+      ? fc.stringMatching(pattern, { size: 'small' }).filter((v) => v.length >= minLength && v.length <= maxLength)
+      : fc.string({ minLength, maxLength }).filter((v) => pattern.test(v));
+  }
+  return fc.string({ minLength, maxLength });
+}
+
+/** Plausible ways a request goes wrong: a missing field, a wrong type, a random document, an absurd string. */
+export function mangled(value: unknown): fc.Arbitrary<unknown> {
+  const broken: Array<fc.Arbitrary<unknown>> = [fc.jsonValue({ maxDepth: 3 }), fc.constant(null), fc.string({ maxLength: 20 })];
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length > 0) {
+      broken.push(fc.constantFrom(...keys).map((key) => ({ ...value, [key]: undefined })));
+      broken.push(fc.tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 1 })).map(([key, junk]) => ({ ...value, [key]: junk })));
+      broken.push(fc.constantFrom(...keys).map((key) => ({ ...value, [key]: 'x'.repeat(5_000) })));
+    }
+  }
+  return fc.oneof(...broken);
+}
