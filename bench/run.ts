@@ -21,7 +21,7 @@ import { throughput } from './workloads/throughput.js';
 import { wideFanOut } from './workloads/wide.js';
 
 const usage = `npm run bench -- [options]
-  --workloads W1,W2,W3,W4,W5,wide   which to run (default: all; L, F and F100 run as their baselines need)
+  --workloads W1,W1b,W2,W3,W4,W5,wide   which to run (default: all; W1b is W1 through publishBatch)
   --events N              W1/W5 events (default 5000)        --concurrency C      publishers, L loops, F starters (50)
   --fanout-events E       W2 events (100)                    --fanout-webhooks W  W2 webhooks (100)
   --latency-seconds S     W3 duration (30)                   --latency-rate R     W3 rate if W1 is not run
@@ -34,7 +34,7 @@ const usage = `npm run bench -- [options]
 
 const { values } = parseArgs({
   options: {
-    workloads: { type: 'string', default: 'W1,W2,W3,W4,W5,wide' },
+    workloads: { type: 'string', default: 'W1,W1b,W2,W3,W4,W5,wide' },
     events: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '50' },
     'fanout-events': { type: 'string', default: '100' },
@@ -118,7 +118,7 @@ async function attempt(name: string, work: () => Promise<void>): Promise<void> {
   }
 }
 const baselines: { L50?: LimitResult; L100?: LimitResult; F?: FloorResult; F100?: FloorResult } = {};
-const needsF = ['W1', 'W4', 'W5'].some((w) => selected.has(w));
+const needsF = ['W1', 'W1b', 'W4', 'W5'].some((w) => selected.has(w));
 const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 
 try {
@@ -149,6 +149,15 @@ try {
       rows.push({ workload: 'W1 throughput', figure: 'deliveries/s', herald: w1.rate, limit: L, floor: baselines.F?.rate });
       rows.push({ workload: 'W1 throughput', figure: 'Temporal requests per delivery', herald: total(w1.serverRequestsPerDelivery), floor: baselines.F?.serverRequestsPerWorkflow });
       rows.push({ workload: 'W1 throughput', figure: 'history events per event', herald: w1.historyEventsPerWorkflow });
+    });
+  }
+
+  if (selected.has('W1b')) {
+    await attempt('W1b', async () => {
+      progress(`W1b: ${options.events} events × 1 webhook, published 100 per events.publishBatch call…`);
+      const w1b = await throughput(ctx, { label: 'W1b batch publish', type: 'bench.w1b', events: options.events, batchSize: 100 });
+      details.W1b = w1b;
+      rows.push({ workload: 'W1b throughput, publishBatch', figure: 'deliveries/s', herald: w1b.rate, limit: L, floor: baselines.F?.rate });
     });
   }
 
