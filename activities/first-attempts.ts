@@ -1,9 +1,7 @@
-import { activityInfo, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { awaitPublication } from '../server/repositories/publication-locks.js';
 import { DELIVERIES_PER_BATCH, type DeliveryBatch, type DeliveryPolicy, failureTypes, type FirstAttemptsResult, type Scope } from '../workflows/shared.js';
 import { type AttemptDeps, runAttempts } from './run-attempts.js';
-
-/** Attempts (5 ms, doubling: about 20 s in all) a fan-out waits for its publishing transaction to commit before concluding it never did. */
-const EVENT_VISIBLE_ATTEMPTS = 12;
 
 /**
  * The first attempt at every delivery of a batch, run as a local activity: no activity task on the Temporal
@@ -12,17 +10,23 @@ const EVENT_VISIBLE_ATTEMPTS = 12;
  */
 export function createFirstAttempts(deps: AttemptDeps) {
   return async function firstAttempts(args: { scope: Scope; eventId: string; batch: DeliveryBatch; policy: DeliveryPolicy }): Promise<FirstAttemptsResult> {
-    const run = await runAttempts(deps, {
-      range: { scope: args.scope, eventId: args.eventId, fromId: args.batch.fromId, toId: args.batch.toId },
-      maxCount: DELIVERIES_PER_BATCH,
-      policy: args.policy,
-      trigger: 'scheduled',
-      seriesStart: 0,
-    });
+    const attempt = () =>
+      runAttempts(deps, {
+        range: { scope: args.scope, eventId: args.eventId, fromId: args.batch.fromId, toId: args.batch.toId },
+        maxCount: DELIVERIES_PER_BATCH,
+        policy: args.policy,
+        trigger: 'scheduled',
+        seriesStart: 0,
+      });
+    let run = await attempt();
     if (run.kind === 'event-missing') {
-      // The workflow may start a moment before the publishing transaction commits.
-      const nonRetryable = activityInfo().attempt >= EVENT_VISIBLE_ATTEMPTS;
-      throw ApplicationFailure.create({ type: failureTypes.eventNotFound, message: `event ${args.eventId} is not stored`, nonRetryable });
+      // Started before its publishing transaction committed (eager start makes that the rule): wait for that
+      // transaction to end, then look again. Still missing means it rolled back, and there is nothing to deliver.
+      await awaitPublication(deps.db, args.scope, args.eventId);
+      run = await attempt();
+      if (run.kind === 'event-missing') {
+        throw ApplicationFailure.create({ type: failureTypes.eventNotFound, nonRetryable: true, message: `event ${args.eventId} was never stored: its publication rolled back` });
+      }
     }
     const retry = run.results.filter((r) => !r.ok && r.retryDelayMs !== undefined);
     return {

@@ -57,6 +57,7 @@ const envSchema = z.object({
   HERALD_TEMPORAL_UI_PORT: port.default(8233),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: booleanFlag.default(true),
+  HERALD_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
   HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
@@ -102,6 +103,11 @@ export interface Config {
     taskQueue: string;
     /** Start workflows eagerly when the API and the worker share a process. */
     eagerStart: boolean;
+    /**
+     * Workflows the worker keeps in memory between tasks. A fan-out finishes in its first task, and one waiting
+     * on a retry is cheap to replay, so a small cache keeps memory flat however many retries wait.
+     */
+    maxCachedWorkflows: number;
   };
   delivery: {
     attemptTimeoutMs: number;
@@ -151,6 +157,7 @@ export function loadConfig(env: Environment = process.env): Config {
       devServerUiPort: e.HERALD_TEMPORAL_UI_PORT,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
+      maxCachedWorkflows: e.HERALD_MAX_CACHED_WORKFLOWS,
     },
     delivery: {
       attemptTimeoutMs: e.HERALD_ATTEMPT_TIMEOUT,

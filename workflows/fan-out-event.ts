@@ -1,7 +1,7 @@
 import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { deliverWithRetries } from './deliver-with-retries.js';
-import { BATCHES_PER_WORKFLOW, type DeliveryBatch, type FanOutEventInput, type FanOutEventResult } from './shared.js';
+import { BATCHES_PER_WORKFLOW, type DeliveryBatch, failureTypes, type FanOutEventInput, type FanOutEventResult } from './shared.js';
 
 /**
  * One workflow per published event. The first attempt at every delivery runs in local activities, one per batch
@@ -35,9 +35,8 @@ async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult
 async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Promise<FanOutEventResult> {
   const { firstAttempts } = proxyLocalActivities<Activities>({
     startToCloseTimeout: input.policy.attemptTimeoutMs + 5_000,
-    // Retries cover the moment before the publishing transaction commits, and Postgres restarts; the activity
-    // itself gives up on an event that never appears.
-    retry: { initialInterval: '5ms', backoffCoefficient: 2, maximumInterval: '30s' },
+    // Retries cover Postgres being unreachable; an event whose publication rolled back fails for good.
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [failureTypes.eventNotFound] },
   });
   const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy });
   const retried = await Promise.all(

@@ -120,7 +120,7 @@ export const failureTypes = {
   attemptFailed: 'DeliveryAttemptFailed',
   /** The last scheduled attempt failed, or the delivery cannot be attempted; it is recorded as failed. */
   deliveryFailed: 'DeliveryFailed',
-  /** The event row is not (yet) visible: the publishing transaction has not committed. */
+  /** The event was never stored: its publishing transaction rolled back after starting the workflow. */
   eventNotFound: 'EventNotFound',
 } as const;
 

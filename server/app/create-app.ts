@@ -86,6 +86,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         taskQueue: config.temporal.taskQueue,
         db,
         http,
+        maxCachedWorkflows: config.temporal.maxCachedWorkflows,
         workflowBundlePath: options.workflowBundlePath,
       });
       void worker.run().catch((error) => {

@@ -5,6 +5,7 @@ import { ConflictError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createDeliveriesForEvents, listDeliveriesOfEvents } from '../repositories/deliveries.js';
 import { findEvents, insertEventsIfNew, type StoredEvent } from '../repositories/events.js';
+import { holdPublicationLocks } from '../repositories/publication-locks.js';
 import type { PublishedEvent } from '../api/schemas/event.js';
 import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { toBatches } from '../../workflows/shared.js';
@@ -19,8 +20,8 @@ export interface PublishEventInput {
 /**
  * Stores events and their deliveries and starts one fan-out workflow per event, all inside one transaction: the
  * workflows are started (concurrently) before it commits, so if Temporal cannot take them nothing is stored and
- * the caller simply retries. A workflow that runs before the commit waits for it (its first activity retries until
- * the event is visible). An id published before returns its first publication and delivers nothing new.
+ * the caller simply retries. A workflow that runs before the commit waits for it (on the publication lock this
+ * transaction holds). An id published before returns its first publication and delivers nothing new.
  */
 export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<PublishedEvent[]> {
   const events = inputs.map((input) => ({ id: input.id ?? newId('event'), type: input.type, payloadJson: JSON.stringify(input.data) }));
@@ -29,6 +30,7 @@ export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }
     inputs.forEach((input, i) => checkPublishable(catalog, input, inputs.length > 1 ? ['events', String(i)] : []));
     const inserted = await insertEventsIfNew(trx, scope, events);
     const fresh = new Set(inserted.map((event) => event.id));
+    await holdPublicationLocks(trx, scope, [...fresh]);
     // Conflicts first: a batch that fails must not have started any workflow.
     const repeated = await republished(trx, scope, events.filter((event) => !fresh.has(event.id)));
     const deliveries = await createDeliveriesForEvents(trx, scope, inserted);

@@ -12,6 +12,7 @@ export interface HeraldWorkerOptions {
   taskQueue: string;
   db: Db;
   http: DeliveryHttpClient;
+  maxCachedWorkflows: number;
   /** A pre-built workflow bundle (tests build it once per run); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string | undefined;
 }
@@ -31,6 +32,9 @@ export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
     activities: createActivities({ db: options.db, http: options.http, userAgent }),
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    // Never more concurrent workflow tasks than cached workflows, unless the cache is off (the SDK's rule).
+    maxConcurrentWorkflowTaskExecutions: options.maxCachedWorkflows === 0 ? 40 : Math.max(2, Math.min(40, options.maxCachedWorkflows)),
     shutdownGraceTime: '10s',
   });
   let running: Promise<void> | undefined;

@@ -1,8 +1,8 @@
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
 import { appRouter } from '../../server/api/routers/index.js';
 import { permissions, type Permission } from '../../server/auth/permissions.js';
+import { codeOf } from '../support/errors.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { keyClient, workspaceWithKey } from '../support/keys.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -20,15 +20,6 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof TRPCClientError) return (error as TRPCClientError<any>).data?.code ?? 'UNKNOWN';
-    throw error;
-  }
-}
 
 /**
  * Every procedure, the one permission it needs (written out here, independently of the code), and a call that

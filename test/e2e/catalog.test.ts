@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../support/errors.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { workspaceWithKey } from '../support/keys.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -36,15 +36,6 @@ afterAll(async () => {
   await fs.rm(seedDir, { recursive: true, force: true });
 });
 
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return error as TRPCClientError<any>;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('event type catalog', () => {
   it('is seeded from configuration on start, and audited as Herald’s own change', async () => {

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { ok, startReceiver, type Receiver } from '../support/receiver.js';
-import { waitFor } from '../support/wait-for.js';
 
 /** The receiver from seed 000: it verifies the re-serialised parsed body, as its Express handler does. */
 function seed000Verify(parsedBody: unknown, signature: string, secret: string): boolean {
@@ -37,15 +36,6 @@ async function deliveryOf(eventId: string) {
   return herald.client.deliveries.get.query({ id: page.data[0]!.id });
 }
 
-async function settled(deliveryId: string) {
-  return waitFor(
-    async () => {
-      const delivery = await herald.client.deliveries.get.query({ id: deliveryId });
-      return delivery.status !== 'pending' ? delivery : undefined;
-    },
-    { what: `delivery ${deliveryId} to settle` },
-  );
-}
 
 describe('delivering an event', () => {
   it('POSTs one signed envelope that the seed 000 receiver accepts, and records the delivery and its attempt', async () => {
@@ -69,7 +59,7 @@ describe('delivering an event', () => {
     expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), webhook.secret)).toBe(true);
     expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(false);
 
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'succeeded', statusCode: 200, attempts: 1, error: null, eventId: published.id, webhookId: webhook.id });
     expect(delivery.deliveredAt).not.toBeNull();
     expect(delivery.attemptLog).toEqual([
@@ -84,7 +74,7 @@ describe('delivering an event', () => {
     receiver.behave((r) => (r.path === '/flaky' && ++calls <= 2 ? { status: 503, body: 'busy' } : { status: 200, body: 'OK' }));
     const published = await herald.client.events.publish.mutate({ type: 'flaky.test', data: { n: 1 } });
 
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'succeeded', statusCode: 200, attempts: 3, error: null });
     expect(delivery.attemptLog.map((a) => [a.attemptNumber, a.outcome, a.statusCode, a.error])).toEqual([
       [1, 'failed', 503, 'HTTP 503'],
@@ -103,7 +93,7 @@ describe('delivering an event', () => {
     receiver.behave((r) => (r.path === '/down' ? { status: 500, body: 'boom' } : { status: 200 }));
     const published = await herald.client.events.publish.mutate({ type: 'down.test', data: { n: 2 } });
 
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', statusCode: 500, attempts: 5, error: 'HTTP 500', deliveredAt: null });
     expect(delivery.attemptLog.map((a) => a.outcome)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     const workflow = herald.fanOut(published.id);
@@ -117,7 +107,7 @@ describe('delivering an event', () => {
     receiver.behave((r) => (r.path === '/slow' && ++calls === 1 ? { status: 200, delayMs: 2_500 } : { status: 200, body: 'OK' }));
     const published = await herald.client.events.publish.mutate({ type: 'slow.test', data: { n: 3 } });
 
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2 });
     const [first] = delivery.attemptLog;
     expect(first).toMatchObject({ outcome: 'failed', statusCode: null });
@@ -132,7 +122,7 @@ describe('delivering an event', () => {
     await closed.close();
     await herald.client.webhooks.create.mutate({ url, events: ['refused.test'] });
     const published = await herald.client.events.publish.mutate({ type: 'refused.test', data: {} });
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', attempts: 5, statusCode: null, error: 'connection refused' });
   });
 
@@ -140,7 +130,7 @@ describe('delivering an event', () => {
     await createWebhook('/moved', ['redirect.test']);
     receiver.behave((r) => (r.path === '/moved' ? { status: 301, headers: { location: `${receiver.url}/target` } } : { status: 200 }));
     const published = await herald.client.events.publish.mutate({ type: 'redirect.test', data: {} });
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', statusCode: 301, error: 'redirect 301 not followed' });
     expect(receiver.requests.filter((r) => r.path === '/target')).toHaveLength(0);
   });
@@ -154,7 +144,7 @@ describe('delivering an event', () => {
 
     const published = await herald.client.events.publish.mutate({ type: 'user.created', data: { id: 'user_1' } });
     expect(published.deliveries.map((d) => d.webhookId)).toEqual([subscribed.id]);
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery.status).toBe('succeeded');
     await herald.fanOut(published.id).result();
 

@@ -3,7 +3,6 @@ import { BATCHES_PER_WORKFLOW, DELIVERIES_PER_BATCH, fanOutWorkflowId } from '..
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { ok, startReceiver, type Receiver } from '../support/receiver.js';
 import { runConcurrently } from '../support/concurrently.js';
-import { waitFor } from '../support/wait-for.js';
 
 let herald: TestHerald;
 let receiver: Receiver;
@@ -19,12 +18,6 @@ afterAll(async () => {
 });
 afterEach(() => receiver.behave(ok));
 
-async function settled(deliveryId: string) {
-  return waitFor(async () => {
-    const d = await herald.client.deliveries.get.query({ id: deliveryId });
-    return d.status !== 'pending' ? d : undefined;
-  });
-}
 
 describe('batch publish', () => {
   it('publishes many events in one call and delivers each exactly once', async () => {
@@ -37,7 +30,7 @@ describe('batch publish', () => {
 
     await receiver.waitForRequests(40, { matching: (r) => r.path === '/batch' });
     for (const event of published.slice(0, 40)) {
-      expect((await settled(event.deliveries[0]!.id)).status).toBe('succeeded');
+      expect((await herald.settled(event.deliveries[0]!.id)).status).toBe('succeeded');
       await herald.fanOut(event.id).result();
     }
     const received = receiver.requests.filter((r) => r.path === '/batch').map((r) => JSON.parse(r.rawBody).id);
@@ -66,7 +59,7 @@ describe('first attempts and their fallback', () => {
     await receiver.waitForRequests(1, { matching: (r) => r.path === '/disabled' });
     await herald.client.webhooks.update.mutate({ id: hook.id, active: false });
 
-    const delivery = await settled(published.deliveries[0]!.id);
+    const delivery = await herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, error: 'not sent: the webhook was deleted or disabled' });
     expect(await herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 0, failed: 1 });
     expect(receiver.requests.filter((r) => r.path === '/disabled')).toHaveLength(1);

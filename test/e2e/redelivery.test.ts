@@ -1,5 +1,5 @@
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf } from '../support/errors.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
@@ -18,21 +18,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function settled(id: string) {
-  return waitFor(async () => {
-    const d = await herald.client.deliveries.get.query({ id });
-    return d.status !== 'pending' ? d : undefined;
-  });
-}
 
-async function codeOf(call: Promise<unknown>) {
-  try {
-    await call;
-    return 'OK';
-  } catch (error) {
-    return (error as TRPCClientError<any>).data?.code;
-  }
-}
 
 describe('deliveries.retry', () => {
   it('runs a new manual series for a failed delivery and records it as manual', async () => {
@@ -40,13 +26,13 @@ describe('deliveries.retry', () => {
     await herald.client.webhooks.create.mutate({ url: `${receiver.url}/retry`, events: ['retry.me'] });
     const published = await herald.client.events.publish.mutate({ type: 'retry.me', data: {} });
     const id = published.deliveries[0]!.id;
-    expect((await settled(id)).status).toBe('failed');
+    expect((await herald.settled(id)).status).toBe('failed');
     expect(await codeOf(herald.client.deliveries.retry.mutate({ id: 'del_unknown' }))).toBe('NOT_FOUND');
 
     healthy = true;
     const retried = await herald.client.deliveries.retry.mutate({ id });
     expect(retried).toMatchObject({ id, status: 'pending', attempts: 2 });
-    const delivery = await settled(id);
+    const delivery = await herald.settled(id);
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 3 });
     expect(delivery.attemptLog.map((a) => [a.attemptNumber, a.trigger, a.outcome])).toEqual([
       [1, 'scheduled', 'failed'],
@@ -62,7 +48,7 @@ describe('deliveries.retry', () => {
     healthy = false;
     const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/off`, events: ['retry.off'] });
     const published = await herald.client.events.publish.mutate({ type: 'retry.off', data: {} });
-    await settled(published.deliveries[0]!.id);
+    await herald.settled(published.deliveries[0]!.id);
     await herald.client.webhooks.update.mutate({ id: hook.id, active: false });
     await expect(herald.client.deliveries.retry.mutate({ id: published.deliveries[0]!.id })).rejects.toMatchObject({ data: { code: 'CONFLICT' } });
   });
@@ -75,7 +61,7 @@ describe('webhooks.recover', () => {
     const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/recover`, events: ['recover.me'] });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await herald.client.events.publish.mutate({ type: 'recover.me', data: { i } })).deliveries[0]!.id);
-    for (const id of ids) expect((await settled(id)).status).toBe('failed');
+    for (const id of ids) expect((await herald.settled(id)).status).toBe('failed');
 
     healthy = true;
     const started = await herald.client.webhooks.recover.mutate({ id: hook.id, since });

@@ -1,5 +1,5 @@
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../support/errors.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 
 let herald: TestHerald;
@@ -11,16 +11,6 @@ afterAll(() => herald?.stop());
 
 const hook = { name: 'Order Notifications', url: 'http://127.0.0.1:9/webhooks/regen', events: ['order.created', 'order.shipped'] };
 
-/** The error a call fails with, for asserting its code, status and field issues. */
-async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return error as TRPCClientError<any>;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('webhooks API', () => {
   it('creates a webhook in the seed 000 shape and shows a generated whsec_ secret only then', async () => {

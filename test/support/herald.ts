@@ -10,6 +10,7 @@ import { DEFAULT_WORKSPACE_ID } from '../../server/db/tables/workspaces.table.js
 import { fanOutWorkflowId, type Scope } from '../../workflows/shared.js';
 import { createLogger } from '../../server/logger.js';
 import { TEMPLATE_DATABASE } from './infrastructure.js';
+import { waitFor } from './wait-for.js';
 
 export interface TestHerald {
   url: string;
@@ -27,6 +28,8 @@ export interface TestHerald {
   temporalClient(): Client;
   /** The fan-out workflow of an event published with the admin key. */
   fanOut(eventId: string): WorkflowHandle;
+  /** Waits until a delivery is no longer pending, and returns it with its attempts. */
+  settled(deliveryId: string): Promise<Awaited<ReturnType<HeraldClient['deliveries']['get']['query']>>>;
   stop(): Promise<void>;
 }
 
@@ -89,9 +92,10 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
   let temporal: Client | undefined;
   const temporalClient = () =>
     (temporal ??= new Client({ connection: Connection.lazy({ address: infrastructure.temporalAddress }), namespace: config.temporal.namespace }));
+  const client = createHeraldClient({ url, apiKey: adminKey });
   return {
     url,
-    client: createHeraldClient({ url, apiKey: adminKey }),
+    client,
     adminKey,
     scope,
     db,
@@ -100,6 +104,14 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
     temporalAddress: infrastructure.temporalAddress,
     temporalClient,
     fanOut: (eventId) => temporalClient().workflow.getHandle(fanOutWorkflowId(scope, eventId)),
+    settled: (deliveryId) =>
+      waitFor(
+        async () => {
+          const delivery = await client.deliveries.get.query({ id: deliveryId });
+          return delivery.status !== 'pending' ? delivery : undefined;
+        },
+        { what: `delivery ${deliveryId} to settle` },
+      ),
     async stop() {
       await temporal?.connection.close();
       await app.stop();
