@@ -202,7 +202,8 @@ try {
       rows.push({ workload: 'W5 growth', figure: 'peak RSS MiB', herald: w5.peakRss / 2 ** 20 });
       if (w1Rss) rows.push({ workload: 'W5 growth', figure: 'peak RSS vs W1 (empty)', herald: w5.peakRss / w1Rss });
       rows.push({ workload: 'W5 growth', figure: 'Postgres bytes per delivery', herald: w5.bytesPerDelivery });
-      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries index-only (1 = yes)', herald: w5.indexScansOnly ? 1 : 0 });
+      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries index scans only (1 = yes)', herald: w5.indexScansOnly ? 1 : 0 });
+      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries: most rows read and dropped', herald: w5.worstRowsFiltered });
     });
   }
 

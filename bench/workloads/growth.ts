@@ -11,6 +11,8 @@ export interface GrowthResult extends ThroughputResult {
   bytesPerDelivery: number;
   plans: Record<string, string>;
   indexScansOnly: boolean;
+  /** The most rows any delivery-log query read only to throw away: near zero when each walks the right index. */
+  worstRowsFiltered: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
            (SELECT count(*)::int FROM deliveries) AS deliveries`.execute(ctx.db);
   const plans = await explainDeliveryLog(ctx);
   const indexScansOnly = Object.values(plans).every((plan) => !/Seq Scan on (deliveries|events)/.test(plan));
+  const worstRowsFiltered = Math.max(0, ...Object.values(plans).flatMap((plan) => [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1]))));
   return {
     ...result,
     historyRows,
@@ -36,6 +39,7 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
     bytesPerDelivery: Number(size.rows[0]!.bytes) / size.rows[0]!.deliveries,
     plans,
     indexScansOnly,
+    worstRowsFiltered,
   };
 }
 
@@ -95,6 +99,8 @@ async function explainDeliveryLog(ctx: BenchContext): Promise<Record<string, str
   const sample = await ctx.db.selectFrom('deliveries').select(['webhook_id', 'event_id']).where('status', '=', 'succeeded').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const queries = {
     'by webhook': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, limit: 21 }),
+    'by webhook, 4xx': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, statusClass: '4xx', limit: 21 }),
+    'by event type': deliveryLogQuery(ctx.db, ctx.scope, { eventType: 'bench.w1', limit: 21 }),
     'by webhook and status': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, status: 'failed', limit: 21 }),
     'by event': deliveryLogQuery(ctx.db, ctx.scope, { eventId: sample.event_id, limit: 21 }),
     'by status': deliveryLogQuery(ctx.db, ctx.scope, { status: 'failed', limit: 21 }),

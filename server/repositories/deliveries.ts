@@ -91,11 +91,7 @@ export function deliveryLogQuery(db: Db, scope: Scope, filter: DeliveryFilter) {
   if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
   if (filter.eventType) query = query.where('event_type', '=', filter.eventType);
   if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.statusClass === 'network') query = query.where('last_status_code', 'is', null).where('last_error', 'is not', null);
-  else if (filter.statusClass) {
-    const floor = Number(filter.statusClass[0]) * 100;
-    query = query.where('last_status_code', '>=', floor).where('last_status_code', '<', floor + 100);
-  }
+  if (filter.statusClass) query = query.where('status_class', '=', filter.statusClass);
   if (filter.from) query = query.where('id', '>=', idFloorAt('delivery', filter.from)).where('created_at', '>=', filter.from);
   if (filter.to) query = query.where('created_at', '<=', filter.to);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);

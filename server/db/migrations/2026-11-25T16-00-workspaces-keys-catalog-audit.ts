@@ -75,6 +75,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE deliveries ADD COLUMN event_type text`.execute(db);
   await sql`UPDATE deliveries d SET event_type = e.type FROM events e WHERE e.id = d.event_id`.execute(db);
   await sql`ALTER TABLE deliveries ALTER COLUMN event_type SET NOT NULL`.execute(db);
+  // The delivery log filters by the class of the last answer (seed 001's monitoring); derived, so never stale.
+  await sql`ALTER TABLE deliveries ADD COLUMN status_class text GENERATED ALWAYS AS (
+    CASE WHEN last_status_code IS NOT NULL THEN (last_status_code / 100)::text || 'xx'
+         WHEN last_error IS NOT NULL THEN 'network' END) STORED`.execute(db);
 
   // Event ids are chosen by publishers, so they are unique per workspace and mode, not globally.
   await sql`ALTER TABLE deliveries DROP CONSTRAINT deliveries_event_id_fkey`.execute(db);
@@ -88,9 +92,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const index of ['deliveries_webhook_id_idx', 'deliveries_webhook_status_id_idx', 'deliveries_status_id_idx', 'deliveries_event_id_idx', 'webhooks_live_events_idx', 'webhooks_live_id_idx']) {
     await db.schema.dropIndex(index).execute();
   }
-  // Webhook ids are global, so a webhook's log needs no scope columns; the others are per workspace and mode.
-  await db.schema.createIndex('deliveries_webhook_idx').on('deliveries').columns(['webhook_id', 'id']).execute();
-  await db.schema.createIndex('deliveries_webhook_status_idx').on('deliveries').columns(['webhook_id', 'status', 'id']).execute();
+  // Each delivery-log query filters by exactly these columns and pages by id, so each walks one index range in order.
+  await db.schema.createIndex('deliveries_webhook_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'id']).execute();
+  await db.schema.createIndex('deliveries_webhook_status_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'status', 'id']).execute();
+  await db.schema.createIndex('deliveries_webhook_class_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'status_class', 'id']).execute();
+  await db.schema.createIndex('deliveries_scope_type_idx').on('deliveries').columns(['workspace_id', 'mode', 'event_type', 'id']).execute();
   await db.schema.createIndex('deliveries_scope_idx').on('deliveries').columns(['workspace_id', 'mode', 'id']).execute();
   await db.schema.createIndex('deliveries_scope_status_idx').on('deliveries').columns(['workspace_id', 'mode', 'status', 'id']).execute();
   await db.schema.createIndex('deliveries_scope_event_idx').on('deliveries').columns(['workspace_id', 'mode', 'event_id', 'id']).execute();

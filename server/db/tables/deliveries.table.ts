@@ -17,6 +17,8 @@ export interface DeliveriesTable {
   last_status_code: number | null;
   last_error: string | null;
   delivered_at: Date | null;
+  /** Generated: `2xx`…`5xx` from the last status code, `network` when the last attempt got no HTTP answer. */
+  status_class: ColumnType<string | null, never, never>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
