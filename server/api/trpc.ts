@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { RouteMeta } from './route-meta.js';
 import { hashApiKey } from '../auth/api-key-format.js';
 import type { Permission, Principal } from '../auth/permissions.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
@@ -9,7 +9,7 @@ import { formatError } from './error-format.js';
 
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<RouteMeta>()
   .create({
     // Never send stack traces, whatever NODE_ENV says.
     isDev: false,

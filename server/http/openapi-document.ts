@@ -1,7 +1,12 @@
 import type { SchemaObject } from 'openapi3-ts/oas31';
-import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { generateOpenApiDocument, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
+import type { RouteMeta } from '../api/route-meta.js';
 import { appRouter } from '../api/routers/index.js';
 import { heraldVersion } from '../version.js';
+
+/** Fails to compile if Herald's own route metadata type stops fitting what the generator reads. */
+const routeMetaFitsOpenApiMeta: RouteMeta extends OpenApiMeta ? true : never = true;
+void routeMetaFitsOpenApiMeta;
 
 const errorResponse = {
   description: 'An error; `issues` names each invalid field',
