@@ -31,4 +31,6 @@ export interface BenchContext {
   /** Where the benchmark's admin key acts: the default workspace, live mode. */
   scope: Scope;
   progress(message: string): void;
+  /** Stops the Herald process and starts a fresh one on the same port, with the same settings. */
+  restartHerald(): Promise<void>;
 }

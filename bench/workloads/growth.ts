@@ -13,6 +13,8 @@ export interface GrowthResult extends ThroughputResult {
   indexScansOnly: boolean;
   /** The most rows any delivery-log query read only to throw away: near zero when each walks the right index. */
   worstRowsFiltered: number;
+  /** RSS of the Herald process that did the parking, once every retry waits in Temporal. */
+  rssAfterParking: number;
 }
 
 /**
@@ -24,6 +26,12 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
   const historyRows = ctx.options.growthRows;
   await insertHistory(ctx, historyRows);
   const waiting = await parkRetries(ctx, ctx.options.waiting);
+  // Parking is 10,000 failed attempts of work, and a Node process keeps the memory high-water of past work. W1 ran
+  // on a process that had done nothing yet; so does this run, on a fresh process, while the retries wait in Temporal
+  // (they survive the restart: nothing about them lives in the worker).
+  const rssAfterParking = ctx.herald.rss();
+  ctx.progress(`W5 growth: Herald RSS ${(rssAfterParking / 2 ** 20).toFixed(0)} MiB after parking; restarting it…`);
+  await ctx.restartHerald();
   const result = await throughput(ctx, { label: 'W5 growth', type: 'bench.w5', events: ctx.options.events });
 
   const size = await sql<{ bytes: string; deliveries: number }>`
@@ -40,6 +48,7 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
     plans,
     indexScansOnly,
     worstRowsFiltered,
+    rssAfterParking,
   };
 }
 
