@@ -2,6 +2,9 @@
  * Shutdown for long-running commands: stop steps run in reverse order of start on SIGINT/SIGTERM or a fatal
  * error, once. A second Ctrl-C exits at once.
  */
+/** Signals closer together than this are one keypress delivered twice. */
+const SAME_KEYPRESS_MS = 1_000;
+
 export class Lifecycle {
   private readonly steps: Array<{ name: string; stop: () => Promise<unknown> }> = [];
   private stopping: Promise<void> | undefined;
@@ -29,13 +32,16 @@ export class Lifecycle {
 
   /** Stops everything on SIGINT/SIGTERM, then lets the process exit. */
   handleSignals(): void {
-    let signals = 0;
+    let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
+      if (firstSignalAt !== undefined) {
+        // One Ctrl-C under `npm start` arrives twice: from the terminal (to the whole process group) and again
+        // forwarded by npm, a few milliseconds apart. Only a press that comes later means "force".
+        if (Date.now() - firstSignalAt < SAME_KEYPRESS_MS) return;
         this.say('Stopping immediately.');
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       this.say(`\n${signal}: stopping (worker drains in-flight deliveries first; Ctrl-C again to force)…`);
       void this.stop(0);
     };
