@@ -11,6 +11,7 @@ import { startTemporalDevServer } from '../server/dev-stack/temporal-dev-server.
 import { installTemporalRuntime } from '../server/temporal/runtime.js';
 import { createLogger } from '../server/logger.js';
 import { allSearchAttributes } from '../workflows/shared.js';
+import { writeWorkflowBundle } from '../server/worker/workflow-bundle.js';
 
 export interface BenchInfrastructure {
   databaseUrl: string;
@@ -18,6 +19,8 @@ export interface BenchInfrastructure {
   temporalVersion: string;
   /** The dev server's Prometheus endpoint, to count server requests per delivery. */
   temporalMetricsUrl: string;
+  /** The workflow bundle, built once, as production builds it (`herald bundle-workflows`). */
+  workflowBundlePath: string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +51,10 @@ export async function startBenchInfrastructure(log: (message: string) => void): 
     const { stdout } = await promisify(execFile)(cli.executable.path, ['--version']);
     temporalVersion = stdout.trim();
   }
+  const workflowBundlePath = path.join(stateDir, 'workflow-bundle.js');
+  await writeWorkflowBundle(workflowBundlePath);
   return {
+    workflowBundlePath,
     databaseUrl: postgres.urlFor('herald'),
     temporalAddress: temporal.address,
     temporalVersion,

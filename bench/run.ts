@@ -80,6 +80,8 @@ const heraldEnv = {
   HERALD_ADMIN_KEY: adminKey,
   DATABASE_URL: infrastructure.databaseUrl,
   TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+  // As in production: without it every Herald process would run webpack at start and carry its garbage for a while.
+  HERALD_WORKFLOW_BUNDLE: infrastructure.workflowBundlePath,
   // W4 retries after 10 ms; W5's parked deliveries fail twice, then wait in Temporal longer than the whole run
   // lasts, so that no parked retry fires during a later measurement (W5 itself, F in the grown state, wide).
   HERALD_RETRY_SCHEDULE: '0,10ms,6h,6h,6h',

@@ -4,7 +4,9 @@ const usage = `Usage: herald <command>
   start     the whole stack: embedded Postgres and Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set
   api       the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker    the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
-  migrate   bring the database schema up to date (needs DATABASE_URL)`;
+  migrate   bring the database schema up to date (needs DATABASE_URL)
+  bundle-workflows <file>
+            write the workflow bundle to <file>; point HERALD_WORKFLOW_BUNDLE at it so workers skip bundling at start`;
 
 // Loaded on demand, so production roles never load the development stack (embedded Postgres, dev server).
 const commands: Record<string, () => Promise<(config: Config) => Promise<void>>> = {
@@ -18,6 +20,10 @@ const commands: Record<string, () => Promise<(config: Config) => Promise<void>>>
     return (config) => serveCommand(config, 'worker');
   },
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  'bundle-workflows': async () => {
+    const { bundleWorkflowsCommand } = await import('./commands/bundle-workflows.js');
+    return () => bundleWorkflowsCommand(process.argv[3]);
+  },
 };
 
 const name = process.argv[2] ?? 'start';

@@ -30,6 +30,7 @@ export interface AppOptions {
   roles: Role[];
   migrate: boolean;
   logger: Logger;
+  /** A prebuilt workflow bundle; tests pass one built once per run. Defaults to HERALD_WORKFLOW_BUNDLE. */
   workflowBundlePath?: string | undefined;
   /** Called if the worker dies on its own; the entry point then shuts the process down. */
   onFatal?: (error: unknown) => void;
@@ -87,7 +88,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         db,
         http,
         maxCachedWorkflows: config.temporal.maxCachedWorkflows,
-        workflowBundlePath: options.workflowBundlePath,
+        workflowBundlePath: options.workflowBundlePath ?? config.temporal.workflowBundlePath,
       });
       void worker.run().catch((error) => {
         logger.fatal({ err: error }, 'worker stopped unexpectedly');

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'kysely';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../server/config.js';
@@ -11,7 +10,7 @@ import { startEmbeddedPostgres } from '../../server/dev-stack/embedded-postgres.
 import { freePort } from '../../server/dev-stack/ports.js';
 import { findTemporalCli } from '../../server/dev-stack/temporal-cli.js';
 import { startTemporalDevServer } from '../../server/dev-stack/temporal-dev-server.js';
-import { workflowsPath } from '../../server/worker/create-worker.js';
+import { writeWorkflowBundle } from '../../server/worker/workflow-bundle.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
 import { TEMPLATE_DATABASE, type TestInfrastructure } from './infrastructure.js';
 
@@ -61,12 +60,9 @@ export default async function setup(project: TestProject) {
     temporalAddress = server.address;
   }
 
-  const [bundle] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
-    createTemplateDatabase(adminUrl),
-  ]);
+  // Bundled once for the run, as production does at build time (`herald bundle-workflows`).
   const workflowBundlePath = path.join(work, 'workflow-bundle.js');
-  await fs.writeFile(workflowBundlePath, bundle.code);
+  await Promise.all([writeWorkflowBundle(workflowBundlePath), createTemplateDatabase(adminUrl)]);
 
   project.provide('infrastructure', { adminUrl, temporalAddress, namespace: config.temporal.namespace, workflowBundlePath });
   return async () => {
@@ -92,11 +88,3 @@ async function createTemplateDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => log(message),
-  error: (message: string) => log(message),
-};
