@@ -10,10 +10,11 @@ COPY workflows workflows
 COPY activities activities
 COPY server server
 COPY client client
-RUN npm run build
+RUN npm run build && node dist/server/main.js bundle-workflows dist/workflow-bundle.js
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# Workers load the workflow bundle built above instead of running webpack at every start.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 HERALD_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

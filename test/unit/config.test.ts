@@ -30,4 +30,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://temporal' })).toThrow(/TEMPORAL_ADDRESS/);
     expect(() => loadConfig({ HERALD_ATTEMPT_TIMEOUT: 'forever' })).toThrow(/HERALD_ATTEMPT_TIMEOUT/);
   });
+
+  it('takes a workflow bundle only if the file exists, and says how to build one', () => {
+    expect(() => loadConfig({ HERALD_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).toThrow(/HERALD_WORKFLOW_BUNDLE=.*herald bundle-workflows/);
+    expect(loadConfig({ HERALD_WORKFLOW_BUNDLE: import.meta.filename }).temporal.workflowBundlePath).toBe(import.meta.filename);
+  });
 });
