@@ -30,6 +30,14 @@ export interface DeliveryHttpClientOptions {
   policy: TargetPolicy;
   responseExcerptBytes: number;
   maxConnectionsPerOrigin: number;
+  /** Resolves a host name to every address it has; `dns.lookup` unless a test stands in its own names. */
+  lookup?: (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+  /**
+   * Sees each resolved address the policy allowed, just before the socket may dial it; if it throws, the connection
+   * fails with that error instead. Tests use it to prove a refused address is never dialled, without risking the
+   * dial. (IP literals never get here: `post` judges them before any connection.)
+   */
+  onConnect?: (target: { hostname: string; address: string; family: number }) => void;
 }
 
 /** After the excerpt is full, keep draining this much so the connection can be reused; beyond it, drop it. */
@@ -41,6 +49,7 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
  */
 export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): DeliveryHttpClient {
   const { policy } = options;
+  const resolve = options.lookup ?? dns.lookup;
   const agent = new Agent({
     connections: options.maxConnectionsPerOrigin,
     keepAliveTimeout: 30_000,
@@ -48,17 +57,21 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
     connect: {
       // Every address is checked as it is dialled, after DNS, so rebinding cannot reach a refused address.
       lookup: (hostname, lookupOptions, callback) => {
-        dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+        resolve(hostname, { ...lookupOptions, all: true }, (error, list) => {
           if (error) return callback(error, '', 0);
-          const list = addresses as dns.LookupAddress[];
           const allowed = list.filter((entry) => !policy.refuseAddress(entry.address));
           if (allowed.length === 0) {
             const reason = list[0] ? policy.refuseAddress(list[0].address) : 'no address';
             return callback(new TargetRefusedError(`${hostname}: ${reason}`), '', 0);
           }
-          if ((lookupOptions as dns.LookupOptions).all) return (callback as unknown as AllCallback)(null, allowed);
-          const first = allowed[0]!;
-          return callback(null, first.address, first.family);
+          const dialled = lookupOptions.all ? allowed : allowed.slice(0, 1);
+          try {
+            for (const entry of dialled) options.onConnect?.({ hostname, address: entry.address, family: entry.family });
+          } catch (refusal) {
+            return callback(refusal as Error, '', 0);
+          }
+          if (lookupOptions.all) return (callback as unknown as AllCallback)(null, dialled);
+          return callback(null, dialled[0]!.address, dialled[0]!.family);
         });
       },
     },
