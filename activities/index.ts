@@ -1,15 +1,11 @@
-import type { Db } from '../server/db/database.js';
 import { createFirstAttempts } from './first-attempts.js';
-import type { DeliveryHttpClient } from './http/delivery-http-client.js';
 import { createMarkDeliveryFailed } from './mark-delivery-failed.js';
+import { createReconcileDeliveries, type ReconcileDeps } from './reconcile-deliveries.js';
 import { createRecoveryActivities } from './recovery.js';
+import type { AttemptDeps } from './run-attempts.js';
 import { createSignAndPost } from './sign-and-post.js';
 
-export interface ActivityDeps {
-  db: Db;
-  http: DeliveryHttpClient;
-  userAgent: string;
-}
+export type ActivityDeps = AttemptDeps & ReconcileDeps;
 
 /** Every activity the worker registers, built from the dependencies the worker wires once. */
 export function createActivities(deps: ActivityDeps) {
@@ -17,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     firstAttempts: createFirstAttempts(deps),
     signAndPost: createSignAndPost(deps),
     markDeliveryFailed: createMarkDeliveryFailed(deps),
+    reconcileDeliveries: createReconcileDeliveries(deps),
     ...createRecoveryActivities(deps),
   };
 }

@@ -3,10 +3,11 @@ import { failDelivery } from '../server/repositories/delivery-attempts.js';
 
 /**
  * Settles a delivery whose last attempt ended without recording a result (its worker died, or Postgres was
- * unreachable), so no delivery stays `pending` after its workflow has given up on it.
+ * unreachable), so no delivery stays `pending` after its workflow has given up on it. Only the delivery's owner
+ * may settle it.
  */
 export function createMarkDeliveryFailed({ db }: { db: Db }) {
-  return async function markDeliveryFailed(args: { deliveryId: string; reason: string }): Promise<void> {
-    await failDelivery(db, args.deliveryId, args.reason);
+  return async function markDeliveryFailed(args: { deliveryId: string; owner?: string | null; reason: string }): Promise<void> {
+    await failDelivery(db, { deliveryId: args.deliveryId, owner: args.owner ?? null, error: args.reason });
   };
 }

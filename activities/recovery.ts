@@ -16,20 +16,28 @@ export function createRecoveryActivities(deps: AttemptDeps & { db: Db }) {
       return listFailedDeliveries(deps.db, args.scope, { ...args, since: new Date(args.since) });
     },
 
-    /** One manual attempt at each delivery of the page that is still failed. */
-    async redeliverPage(args: { scope: Scope; deliveries: Array<{ id: string; eventId: string }>; policy: DeliveryPolicy }): Promise<{ succeeded: number }> {
-      const reopened = await reopenDeliveries(deps.db, args.scope, args.deliveries.map((d) => d.id));
+    /**
+     * One manual attempt at each delivery of the page that is still failed. The recovery workflow owns what it
+     * reopens, so a run of this activity that is retried picks up the deliveries its earlier run reopened.
+     */
+    async redeliverPage(args: {
+      scope: Scope;
+      deliveries: Array<{ id: string; eventId: string }>;
+      policy: DeliveryPolicy;
+      owner: string;
+    }): Promise<{ succeeded: number }> {
+      const reopened = await reopenDeliveries(deps.db, args.scope, args.deliveries.map((d) => d.id), args.owner);
       let succeeded = 0;
       let next = 0;
       const worker = async () => {
         while (next < reopened.length) {
           const delivery = reopened[next++]!;
           const run = await runAttempts(deps, {
-            range: { scope: args.scope, eventId: delivery.event_id, fromId: delivery.id, toId: delivery.id },
+            range: { scope: args.scope, eventId: delivery.event_id, fromId: delivery.id, toId: delivery.id, owner: args.owner },
             maxCount: 1,
             policy: args.policy,
             trigger: 'manual',
-            seriesStart: delivery.attempt_count,
+            seriesStart: delivery.series_start,
           });
           if (run.kind === 'done' && run.results[0]?.ok) succeeded += 1;
         }

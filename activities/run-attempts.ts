@@ -1,7 +1,13 @@
 import type { Db } from '../server/db/database.js';
 import type { AttemptTrigger } from '../server/db/tables/delivery-attempts.table.js';
-import { beginAttempts, completeAttempts, type DeliveryRange } from '../server/repositories/delivery-attempts.js';
-import type { DeliveryPolicy } from '../workflows/shared.js';
+import {
+  beginAttempts,
+  completeAttempts,
+  type DeliveryRange,
+  type StartedAttempt,
+  type UntouchedDelivery,
+} from '../server/repositories/delivery-attempts.js';
+import { attemptLeaseMs, type DeliveryPolicy } from '../workflows/shared.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { serializeEnvelope } from './envelope.js';
 import type { DeliveryHttpClient } from './http/delivery-http-client.js';
@@ -15,25 +21,39 @@ export interface AttemptDeps {
 
 export interface AttemptResult {
   deliveryId: string;
+  /** The number of the delivery's latest attempt. */
   attemptNumber: number;
   ok: boolean;
   statusCode: number | null;
   error: string | null;
   durationMs: number;
   responseExcerpt: string | null;
-  /** The wait before the next attempt, or undefined when this failure was the last attempt (or it succeeded). */
+  /** The wait before the next attempt, or undefined when the delivery is settled (it succeeded, or that was the last). */
   retryDelayMs: number | undefined;
 }
 
 export type RunAttemptsResult =
-  | { kind: 'event-missing' }
+  | { kind: 'not-owned' }
   | { kind: 'done'; results: AttemptResult[]; unavailable: string[] };
 
+/** A run waited this long for another run's attempt to finish, and it had not. */
+export class AttemptsStillHeldError extends Error {
+  override name = 'AttemptsStillHeldError';
+}
+
+/** How often a run looks again at deliveries another run is attempting. */
+const HELD_POLL_MS = 200;
+
 /**
- * One attempt at every pending delivery in the range, concurrently: record them (one statement), sign and POST
+ * One attempt at every delivery of the range that is due, concurrently: record them (one statement), sign and POST
  * each, record the outcomes (one statement). Where an attempt falls in the schedule comes from its attempt number
  * in Postgres, which counts every attempt ever made, so a crash can never buy a delivery an extra attempt.
  * `seriesStart` lets a manual retry run the schedule again from the top.
+ *
+ * Every delivery of the range gets a result, so running this again (an activity retried after its result was
+ * lost) reports what happened instead of sending again: a settled delivery reports its outcome, one waiting for
+ * its next attempt reports the wait left, and one that another run is attempting right now is waited for (its
+ * lease bounds the wait) and then reported. Two attempts at one delivery never overlap.
  */
 export async function runAttempts(
   deps: AttemptDeps,
@@ -44,48 +64,82 @@ export async function runAttempts(
     trigger: AttemptTrigger;
     /** Attempts each delivery had before this series of attempts began (0 for the scheduled series). */
     seriesStart: number;
-    signal?: AbortSignal;
   },
 ): Promise<RunAttemptsResult> {
-  const begun = await beginAttempts(deps.db, args.range, args.trigger, args.maxCount);
-  if (!begun) return { kind: 'event-missing' };
-  const body = serializeEnvelope(begun.event);
-  const outcomes = await Promise.all(
-    begun.attempts.map(async (attempt) => {
-      const outcome = await deps.http.post({
-        url: attempt.url,
-        body,
-        headers: deliveryHeaders({
-          body,
-          secret: attempt.secret,
-          eventId: begun.event.id,
-          eventType: begun.event.type,
-          attemptNumber: attempt.attemptNumber,
-          userAgent: deps.userAgent,
-        }),
-        timeoutMs: args.policy.attemptTimeoutMs,
-        signal: args.signal,
-      });
-      const retryDelayMs = outcome.ok ? undefined : nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
-      return { attempt, outcome, retryDelayMs, final: !outcome.ok && retryDelayMs === undefined };
-    }),
-  );
-  await completeAttempts(
-    deps.db,
-    outcomes.map(({ attempt, outcome, final }) => ({ attemptId: attempt.attemptId, deliveryId: attempt.deliveryId, final, ...outcome })),
-  );
-  return {
-    kind: 'done',
-    unavailable: begun.unavailable,
-    results: outcomes.map(({ attempt, outcome, retryDelayMs }) => ({
-      deliveryId: attempt.deliveryId,
+  const leaseMs = attemptLeaseMs(args.policy);
+  let giveUpAt: number | undefined;
+  const results = new Map<string, AttemptResult>();
+  const unavailable: string[] = [];
+  let held: string[] | undefined;
+  for (;;) {
+    const begun = await beginAttempts(deps.db, { ...args.range, onlyIds: held }, args.trigger, args.maxCount, leaseMs);
+    if (!begun) {
+      // Nothing of the range is ours: never was (or rolled back), or the ones we waited for were handed over.
+      return held ? { kind: 'done', results: [...results.values()], unavailable } : { kind: 'not-owned' };
+    }
+    unavailable.push(...begun.unavailable);
+    const body = serializeEnvelope(begun.event);
+    const outcomes = await Promise.all(begun.attempts.map((attempt) => send(deps, args, begun.event, body, attempt)));
+    await completeAttempts(
+      deps.db,
+      outcomes.map(({ attempt, outcome, retryDelayMs }) => ({ attemptId: attempt.attemptId, deliveryId: attempt.deliveryId, retryDelayMs, ...outcome })),
+    );
+    for (const { attempt, outcome, retryDelayMs } of outcomes) {
+      results.set(attempt.deliveryId, { deliveryId: attempt.deliveryId, attemptNumber: attempt.attemptNumber, ...outcome, retryDelayMs });
+    }
+    held = [];
+    for (const delivery of begun.untouched) {
+      if (results.has(delivery.deliveryId)) continue;
+      if (delivery.busy) held.push(delivery.deliveryId);
+      else results.set(delivery.deliveryId, asFound(delivery));
+    }
+    if (held.length === 0) return { kind: 'done', results: [...results.values()], unavailable };
+    // A lease lasts at most leaseMs; twice that, and the holder has had every chance to finish or expire.
+    giveUpAt ??= Date.now() + 2 * leaseMs;
+    if (Date.now() > giveUpAt) {
+      throw new AttemptsStillHeldError(`${held.length} deliveries are still held by another attempt after ${2 * leaseMs} ms: ${held.slice(0, 5).join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, HELD_POLL_MS));
+  }
+}
+
+async function send(
+  deps: AttemptDeps,
+  args: { policy: DeliveryPolicy; seriesStart: number },
+  event: { id: string; type: string },
+  body: string,
+  attempt: StartedAttempt,
+): Promise<{ attempt: StartedAttempt; outcome: Awaited<ReturnType<DeliveryHttpClient['post']>>; retryDelayMs: number | undefined }> {
+  const outcome = await deps.http.post({
+    url: attempt.url,
+    body,
+    headers: deliveryHeaders({
+      body,
+      secret: attempt.secret,
+      eventId: event.id,
+      eventType: event.type,
       attemptNumber: attempt.attemptNumber,
-      ok: outcome.ok,
-      statusCode: outcome.statusCode,
-      error: outcome.error,
-      durationMs: outcome.durationMs,
-      responseExcerpt: outcome.responseExcerpt,
-      retryDelayMs,
-    })),
+      userAgent: deps.userAgent,
+    }),
+    timeoutMs: args.policy.attemptTimeoutMs,
+    // Over a second before the lease ends (time to record it), so no later attempt can overlap this request.
+    deadline: Date.now() + attempt.leaseMs - 1_000,
+  });
+  const retryDelayMs = outcome.ok ? undefined : nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
+  return { attempt, outcome, retryDelayMs };
+}
+
+/** The result of a delivery this run did not attempt: it was settled, or waits for its next attempt. */
+function asFound(delivery: UntouchedDelivery): AttemptResult {
+  const waiting = delivery.status === 'pending';
+  return {
+    deliveryId: delivery.deliveryId,
+    attemptNumber: delivery.attemptCount,
+    ok: delivery.status === 'succeeded',
+    statusCode: delivery.lastStatusCode,
+    error: delivery.lastError,
+    durationMs: 0,
+    responseExcerpt: null,
+    retryDelayMs: waiting ? Math.max(1, delivery.dueInMs ?? 0) : undefined,
   };
 }

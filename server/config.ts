@@ -66,6 +66,8 @@ const envSchema = z.object({
     .optional(),
   HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
+  HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
+  HERALD_RECONCILE_AFTER: duration.default(120_000),
   HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
   HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
   HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
@@ -131,6 +133,12 @@ export interface Config {
     allowedNetworks: string[] | undefined;
     allowHttp: boolean;
   };
+  /** The safety net that restarts pending deliveries no workflow is working on. */
+  reconciler: {
+    intervalMs: number;
+    /** How long past its due time a pending delivery must be before the reconciler checks its workflow. */
+    graceMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -179,6 +187,7 @@ export function loadConfig(env: Environment = process.env): Config {
       allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },
+    reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },
   };
 }
 

@@ -10,6 +10,7 @@ export const idPrefixes = {
   attempt: 'att',
   audit: 'aud',
   recovery: 'rec',
+  publication: 'pub',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -19,6 +20,11 @@ const nextUlid = monotonicFactory();
 
 export function newId(kind: IdKind): string {
   return `${idPrefixes[kind]}_${nextUlid()}`;
+}
+
+/** A bare ULID, to make a name unique (a workflow id per request). */
+export function newUlid(): string {
+  return nextUlid();
 }
 
 export function newIds(kind: IdKind, count: number): string[] {

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { type DeliveryPolicy, failureTypes, type Scope } from './shared.js';
+import { attemptActivityLimitMs, type DeliveryPolicy, failureTypes, type Scope } from './shared.js';
 
 const { markDeliveryFailed } = proxyActivities<Activities>({ startToCloseTimeout: '30s' });
 
@@ -8,6 +8,8 @@ export interface RetrySeries {
   scope: Scope;
   eventId: string;
   deliveryId: string;
+  /** The workflow the delivery belongs to; null for deliveries made before owners existed. */
+  owner: string | null;
   policy: DeliveryPolicy;
   /** Attempts the delivery had when this series began; the schedule counts from there. */
   seriesStart: number;
@@ -24,18 +26,20 @@ export interface RetrySeries {
  */
 export async function deliverWithRetries(series: RetrySeries): Promise<boolean> {
   const { policy } = series;
-  const remaining = policy.retryScheduleMs.length - (series.attemptsBefore - series.seriesStart);
   const { signAndPost } = proxyActivities<Activities>({
-    // The HTTP timeout plus room for the two Postgres writes around it; also how long a crashed worker's
-    // attempt stays unnoticed before Temporal retries it elsewhere.
-    startToCloseTimeout: policy.attemptTimeoutMs + 5_000,
+    // Room for an attempt and for waiting out one still held by a run that was cut off; also how long a crashed
+    // worker's attempt stays unnoticed before Temporal retries it elsewhere.
+    startToCloseTimeout: attemptActivityLimitMs(policy),
     retry: {
-      maximumAttempts: Math.max(1, remaining),
-      // The activity names the wait before each retry (`nextRetryDelay`); this only applies to failures it
-      // could not classify.
-      initialInterval: Math.max(1, policy.retryScheduleMs[series.attemptsBefore - series.seriesStart + 1] ?? 1_000),
-      backoffCoefficient: 1,
-      nonRetryableErrorTypes: [failureTypes.deliveryFailed],
+      // No maximum: Postgres counts the attempts and the activity ends the series with a non-retryable failure
+      // after the last one. Temporal's own count would also spend attempts on runs that sent nothing (Postgres
+      // unreachable, a worker that died before sending).
+      // The activity names the wait before each retry (`nextRetryDelay`); this backoff applies only to failures
+      // it could not classify.
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: [failureTypes.deliveryFailed, failureTypes.deliveryHandedOver],
     },
     summary: `${series.trigger} attempts of ${series.deliveryId}`,
   });
@@ -45,6 +49,7 @@ export async function deliverWithRetries(series: RetrySeries): Promise<boolean> 
       scope: series.scope,
       deliveryId: series.deliveryId,
       eventId: series.eventId,
+      owner: series.owner,
       policy,
       seriesStart: series.seriesStart,
       attemptsBefore: series.attemptsBefore,
@@ -53,14 +58,15 @@ export async function deliverWithRetries(series: RetrySeries): Promise<boolean> 
     return true;
   } catch (error) {
     if (isCancellation(error)) throw error;
-    if (!recordedItsOwnEnd(error)) {
-      await markDeliveryFailed({ deliveryId: series.deliveryId, reason: 'the last attempt did not finish (worker stopped or timed out)' });
+    if (!settledWithoutUs(error)) {
+      await markDeliveryFailed({ deliveryId: series.deliveryId, owner: series.owner, reason: 'the last attempt did not finish (worker stopped or timed out)' });
     }
     return false;
   }
 }
 
-/** The activity settled the delivery itself when it failed with its own final failure type. */
-function recordedItsOwnEnd(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === failureTypes.deliveryFailed;
+/** The activity settled the delivery itself, or found it given to another workflow: nothing left to record here. */
+function settledWithoutUs(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) return false;
+  return error.cause.type === failureTypes.deliveryFailed || error.cause.type === failureTypes.deliveryHandedOver;
 }

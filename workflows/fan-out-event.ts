@@ -1,7 +1,13 @@
 import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { deliverWithRetries } from './deliver-with-retries.js';
-import { BATCHES_PER_WORKFLOW, type DeliveryBatch, failureTypes, type FanOutEventInput, type FanOutEventResult } from './shared.js';
+import {
+  attemptActivityLimitMs,
+  BATCHES_PER_WORKFLOW,
+  type DeliveryBatch,
+  type FanOutEventInput,
+  type FanOutEventResult,
+} from './shared.js';
 
 /**
  * One workflow per published event. The first attempt at every delivery runs in local activities, one per batch
@@ -34,17 +40,21 @@ async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult
 
 async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Promise<FanOutEventResult> {
   const { firstAttempts } = proxyLocalActivities<Activities>({
-    startToCloseTimeout: input.policy.attemptTimeoutMs + 5_000,
-    // Retries cover Postgres being unreachable; an event whose publication rolled back fails for good.
-    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [failureTypes.eventNotFound] },
+    startToCloseTimeout: attemptActivityLimitMs(input.policy),
+    // Retries cover Postgres being unreachable; a retried run never sends twice (see runAttempts).
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
   });
-  const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy });
+  const owner = input.owner ?? null;
+  const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy, owner });
+  // A workflow whose publication rolled back owns no delivery: it ends here, having sent nothing.
+  if (first.rolledBack) return { deliveries: 0, succeeded: 0, failed: 0, rolledBack: true };
   const retried = await Promise.all(
     first.retry.map((delivery) =>
       deliverWithRetries({
         scope: input.scope,
         eventId: input.eventId,
         deliveryId: delivery.deliveryId,
+        owner,
         policy: input.policy,
         seriesStart: 0,
         attemptsBefore: delivery.attempts,
@@ -58,5 +68,6 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
 }
 
 function sum(a: FanOutEventResult, b: FanOutEventResult): FanOutEventResult {
-  return { deliveries: a.deliveries + b.deliveries, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed };
+  const total = { deliveries: a.deliveries + b.deliveries, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed };
+  return a.rolledBack || b.rolledBack ? { ...total, rolledBack: true } : total;
 }

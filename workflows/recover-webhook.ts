@@ -31,7 +31,7 @@ export async function recoverWebhook(input: RecoverWebhookInput): Promise<Recove
       limit: PAGE_SIZE,
     });
     if (page.length === 0) return progress;
-    const result = await redeliverPage({ scope: input.scope, deliveries: page, policy: input.policy });
+    const result = await redeliverPage({ scope: input.scope, deliveries: page, policy: input.policy, owner: workflowInfo().workflowId });
     progress.processed += page.length;
     progress.succeeded += result.succeeded;
     progress.failed += page.length - result.succeeded;

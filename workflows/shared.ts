@@ -24,10 +24,33 @@ export const searchAttributes = {
 
 export const allSearchAttributes = Object.values(searchAttributes);
 
-/** One workflow per event; a business id makes publishing the same event twice start it once. */
-export function fanOutWorkflowId(scope: Scope, eventId: string): string {
+/**
+ * One workflow per publication of an event. The publication id, new for every publishing transaction, makes the
+ * id unique to what that transaction commits: a retry of a publication that rolled back after starting its
+ * workflow gets a workflow of its own, never the orphan of the rolled-back one. Publishing an id that is already
+ * stored starts nothing (Postgres decides), so an event still has exactly one fan-out.
+ */
+export function fanOutWorkflowId(scope: Scope, eventId: string, publicationId: string): string {
+  return `fan-out:${scope.workspaceId}:${scope.mode}:${eventId}:${publicationId}`;
+}
+
+/** The fan-out id that deliveries made before workflow ids carried a publication id belong to. */
+export function legacyFanOutWorkflowId(scope: Scope, eventId: string): string {
   return `fan-out:${scope.workspaceId}:${scope.mode}:${eventId}`;
 }
+
+/** A delivery that nothing was working on, continued by the reconciler from where its schedule stands. */
+export function resumeWorkflowId(deliveryId: string, attemptCount: number): string {
+  return `resume:${deliveryId}:${attemptCount}`;
+}
+
+/** One reconciler per task queue, whichever worker starts it first. */
+export function reconcilerWorkflowId(taskQueue: string): string {
+  return `herald-reconciler:${taskQueue}`;
+}
+
+/** The owner of test-send deliveries: the API attempts them itself, once, with no workflow. */
+export const TEST_SEND_OWNER = 'test-send';
 
 /** First attempts go out in batches of this many deliveries: one local activity and two statements per batch. */
 export const DELIVERIES_PER_BATCH = 100;
@@ -51,20 +74,50 @@ export interface DeliveryBatch {
   count: number;
 }
 
+/**
+ * How long an attempt holds its delivery. Its request is cut off before the lease ends, so once a lease has
+ * expired no request of that attempt can still be on the wire, and a new attempt may start without overlapping it.
+ */
+export function attemptLeaseMs(policy: DeliveryPolicy): number {
+  return policy.attemptTimeoutMs + Math.max(2_000, policy.attemptTimeoutMs);
+}
+
+/**
+ * Start-to-close limit of an activity that attempts deliveries: room for its own attempt and for waiting out one
+ * held by an earlier run of the same activity (whose outcome it then reports instead of sending again).
+ */
+export function attemptActivityLimitMs(policy: DeliveryPolicy): number {
+  return 2 * attemptLeaseMs(policy) + 5_000;
+}
+
 export interface FanOutEventInput {
   scope: Scope;
   eventId: string;
   policy: DeliveryPolicy;
   batches: DeliveryBatch[];
+  /** The workflow id the deliveries belong to (the root fan-out's); absent in fan-outs started before owners. */
+  owner?: string;
 }
 
 export interface FanOutEventResult {
   deliveries: number;
   succeeded: number;
   failed: number;
+  /** The publication that started this workflow rolled back: there was nothing to deliver. */
+  rolledBack?: true;
+}
+
+export interface FirstAttemptsInput {
+  scope: Scope;
+  eventId: string;
+  batch: DeliveryBatch;
+  policy: DeliveryPolicy;
+  owner: string | null;
 }
 
 export interface FirstAttemptsResult {
+  /** No delivery of the batch was ever committed for this workflow: its publication rolled back. */
+  rolledBack?: true;
   succeeded: number;
   /** Settled as failed: the last attempt failed (a one-attempt schedule) or the webhook is gone. */
   failed: number;
@@ -77,6 +130,8 @@ export interface SignAndPostInput {
   deliveryId: string;
   eventId: string;
   policy: DeliveryPolicy;
+  /** The workflow the delivery belongs to; absent in workflows started before owners. */
+  owner?: string | null;
   /** Attempts the delivery had before this series began: the schedule counts from there. */
   seriesStart: number;
   /** Attempts made before this activity's first one. */
@@ -109,9 +164,13 @@ export interface RecoverWebhookInput {
   progress?: RecoveryProgress;
 }
 
-/** Workflow ids of redeliveries. A retry is keyed by the attempt count it starts from, so asking twice starts it once. */
-export function retryWorkflowId(deliveryId: string, attemptsBefore: number): string {
-  return `retry:${deliveryId}:${attemptsBefore}`;
+/**
+ * Workflow ids of manual retries. Postgres refuses a second retry of a delivery that is pending again, so the id
+ * only has to be unique to the request: like a fan-out, a retry whose transaction rolled back after its start
+ * leaves an orphan that owns nothing and that a later retry never joins.
+ */
+export function retryWorkflowId(deliveryId: string, requestId: string): string {
+  return `retry:${deliveryId}:${requestId}`;
 }
 
 /** Failure types thrown by activities; Temporal matches them by name. */
@@ -120,6 +179,8 @@ export const failureTypes = {
   attemptFailed: 'DeliveryAttemptFailed',
   /** The last scheduled attempt failed, or the delivery cannot be attempted; it is recorded as failed. */
   deliveryFailed: 'DeliveryFailed',
+  /** The delivery no longer belongs to this workflow (the reconciler gave it to another); nothing to do here. */
+  deliveryHandedOver: 'DeliveryHandedOver',
   /** The event was never stored: its publishing transaction rolled back after starting the workflow. */
   eventNotFound: 'EventNotFound',
 } as const;
@@ -132,4 +193,28 @@ export function toBatches(sortedIds: string[], size = DELIVERIES_PER_BATCH): Del
     batches.push({ fromId: slice[0]!, toId: slice[slice.length - 1]!, count: slice.length });
   }
   return batches;
+}
+
+export interface ResumeDeliveryInput {
+  scope: Scope;
+  eventId: string;
+  deliveryId: string;
+  policy: DeliveryPolicy;
+  /** This workflow's own id, which the delivery was handed to. */
+  owner: string;
+  seriesStart: number;
+  attemptsBefore: number;
+}
+
+export interface ReconcileResult {
+  /** Overdue deliveries looked at. */
+  checked: number;
+  /** Given to a new workflow because none was working on them. */
+  restarted: number;
+  /** Interrupted test sends, settled as failed. */
+  abandoned: number;
+  /** Overdue, but their workflow is still running (late, not lost). */
+  late: number;
+  /** When to look again. */
+  nextRunInMs: number;
 }

@@ -1,6 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { Agent, errors, request } from 'undici';
+import { createOriginGates } from './origin-gate.js';
 import { hostAddress, type TargetPolicy } from './target-policy.js';
 
 export interface PostOutcome {
@@ -16,9 +17,13 @@ export interface PostRequest {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /** How long the endpoint has to answer, counted from when the request goes out. */
   timeoutMs: number;
-  /** Aborts the request when Temporal cancels the activity. */
-  signal?: AbortSignal;
+  /**
+   * When the request must be over (epoch ms), whatever `timeoutMs` says: the end of the attempt's lease. A request
+   * that cannot get a connection in time is not sent at all.
+   */
+  deadline?: number;
 }
 
 export interface DeliveryHttpClient {
@@ -40,6 +45,9 @@ export interface DeliveryHttpClientOptions {
   onConnect?: (target: { hostname: string; address: string; family: number }) => void;
 }
 
+/** A request with less time than this left before its deadline is not sent: it could not get an answer. */
+const MIN_WINDOW_MS = 250;
+
 /** After the excerpt is full, keep draining this much so the connection can be reused; beyond it, drop it. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
@@ -50,6 +58,8 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): DeliveryHttpClient {
   const { policy } = options;
   const resolve = options.lookup ?? dns.lookup;
+  // Same limit as the agent's pool, so undici never queues a request out of sight of the attempt's clock.
+  const gates = createOriginGates(options.maxConnectionsPerOrigin);
   const agent = new Agent({
     connections: options.maxConnectionsPerOrigin,
     keepAliveTimeout: 30_000,
@@ -79,23 +89,32 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
 
   return {
     async post(req) {
-      const started = performance.now();
-      const elapsed = () => Math.round(performance.now() - started);
-      const host = hostAddress(new URL(req.url));
+      const url = new URL(req.url);
+      const host = hostAddress(url);
       // Node skips `lookup` for IP literals, so those are checked here.
       const refused = net.isIP(host) ? policy.refuseAddress(host) : undefined;
-      if (refused) return failure(null, `blocked: ${refused}`, elapsed(), null);
-      const timeout = AbortSignal.timeout(req.timeoutMs);
-      const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+      if (refused) return failure(null, `blocked: ${refused}`, 0, null);
+      const deadline = req.deadline ?? Number.POSITIVE_INFINITY;
+      const queuedAt = Date.now();
+      const release = await gates.acquire(url.origin, Math.min(deadline - queuedAt - MIN_WINDOW_MS, 2 ** 31 - 1));
+      if (!release) {
+        const waited = Date.now() - queuedAt;
+        return failure(null, `not sent: all ${options.maxConnectionsPerOrigin} connections to this endpoint stayed busy for ${waited} ms`, 0, null);
+      }
+      const timeoutMs = Math.max(1, Math.min(req.timeoutMs, deadline - Date.now()));
+      const started = performance.now();
+      // A timeout is recorded as the time it allowed: any excess is this process catching up, not the endpoint.
+      const elapsed = (timedOut = false) => (timedOut ? timeoutMs : Math.round(performance.now() - started));
+      const timeout = AbortSignal.timeout(timeoutMs);
       try {
-        const response = await request(req.url, {
+        const response = await request(url, {
           method: 'POST',
           body: req.body,
           headers: req.headers,
           dispatcher: agent,
-          signal,
-          headersTimeout: req.timeoutMs,
-          bodyTimeout: req.timeoutMs,
+          signal: timeout,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
         });
         const excerpt = await readExcerpt(response.body, options.responseExcerptBytes);
         const status = response.statusCode;
@@ -103,9 +122,10 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
         const why = status >= 300 && status < 400 ? `redirect ${status} not followed` : `HTTP ${status}`;
         return failure(status, why, elapsed(), excerpt);
       } catch (error) {
-        if (timeout.aborted) return failure(null, `timeout: no complete response within ${req.timeoutMs} ms`, elapsed(), null);
-        if (req.signal?.aborted) return failure(null, 'cancelled', elapsed(), null);
+        if (timeout.aborted) return failure(null, `timeout: no complete response within ${timeoutMs} ms`, elapsed(true), null);
         return failure(null, describeNetworkError(error), elapsed(), null);
+      } finally {
+        release();
       }
     },
     close: () => agent.close(),

@@ -98,3 +98,10 @@ export function percentile(sorted: number[], p: number): number {
 export function sampleData(i: number) {
   return { orderId: `ord_${i}`, orderNumber: `ORD-2026-${String(i).padStart(6, '0')}`, status: 'SHIPPED', carrier: 'UPS', total: 4999 };
 }
+
+/** The fan-out workflow of an event: its id names the publication, so it is read from the event's deliveries. */
+export async function fanOutWorkflowIdOf(ctx: BenchContext, eventId: string): Promise<string> {
+  const row = await ctx.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  if (!row.workflow_id) throw new Error(`delivery of ${eventId} has no workflow`);
+  return row.workflow_id;
+}

@@ -1,7 +1,6 @@
-import { fanOutWorkflowId } from '../../workflows/shared.js';
 import type { BenchContext } from '../context.js';
 import { frontendRequests, perDelivery, type RequestCounts } from '../server-metrics.js';
-import { runConcurrently, sampleData, verifyDeliveries, waitForSettled, withPeakRss } from './helpers.js';
+import { fanOutWorkflowIdOf, runConcurrently, sampleData, verifyDeliveries, waitForSettled, withPeakRss } from './helpers.js';
 
 export interface ThroughputResult {
   deliveries: number;
@@ -48,7 +47,7 @@ export async function throughput(
   const requestsAfter = await frontendRequests(ctx.infrastructure.temporalMetricsUrl);
   await verifyDeliveries(ctx, { type: args.type, prefix, deliveries: args.events, attempts: args.events });
   const seconds = (result.settled.lastAttemptAt - result.started) / 1000;
-  const sample = await ctx.temporal.workflow.getHandle(fanOutWorkflowId(ctx.scope, sampleEventId)).describe();
+  const sample = await ctx.temporal.workflow.getHandle(await fanOutWorkflowIdOf(ctx, sampleEventId)).describe();
   return {
     deliveries: args.events,
     seconds,

@@ -1,7 +1,6 @@
 import { newId } from '../../server/ids.js';
-import { fanOutWorkflowId } from '../../workflows/shared.js';
 import type { BenchContext } from '../context.js';
-import { verifyDeliveries, waitForSettled } from './helpers.js';
+import { fanOutWorkflowIdOf, verifyDeliveries, waitForSettled } from './helpers.js';
 
 export interface WideResult {
   deliveries: number;
@@ -36,7 +35,7 @@ export async function wideFanOut(ctx: BenchContext): Promise<WideResult> {
   await verifyDeliveries(ctx, { type, prefix: '/ok/wide/', deliveries: count, attempts: count });
   const seconds = (settled.lastAttemptAt - started) / 1000;
 
-  const root = fanOutWorkflowId(ctx.scope, published.id);
+  const root = await fanOutWorkflowIdOf(ctx, published.id);
   await ctx.temporal.workflow.getHandle(root).result();
   const histories: Array<{ events: number; bytes: number }> = [];
   for await (const execution of ctx.temporal.workflow.list({ query: `RootWorkflowId = "${root}"` })) {

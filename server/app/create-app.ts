@@ -10,6 +10,7 @@ import { DEFAULT_WORKSPACE_ID } from '../db/tables/workspaces.table.js';
 import { assertPortFree } from '../dev-stack/ports.js';
 import { createServer } from '../http/create-server.js';
 import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   workflowBundlePath?: string | undefined;
   /** Called if the worker dies on its own; the entry point then shuts the process down. */
   onFatal?: (error: unknown) => void;
+  /** The process's metrics registry; one is made when omitted. */
+  metrics?: Metrics;
 }
 
 export interface RunningApp {
@@ -66,11 +69,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const workerConnection = roles.includes('worker') ? await connectWorker(options.temporalAddress) : undefined;
     if (workerConnection) stops.push(() => workerConnection.close());
     const eagerStart = config.temporal.eagerStart && workerConnection !== undefined && roles.includes('api');
-    const client = eagerStart
-      ? new Client({ connection: workerConnection!, namespace: config.temporal.namespace })
+    // A worker's own client (the reconciler's) shares its connection; an API-only process opens a client connection.
+    const client = workerConnection
+      ? new Client({ connection: workerConnection, namespace: config.temporal.namespace })
       : await connectClient(options.temporalAddress, config.temporal.namespace);
-    if (!eagerStart) stops.push(() => client.connection.close());
+    if (!workerConnection) stops.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporal.namespace);
+    const metrics = options.metrics ?? createMetrics();
+    const deliveryPolicy: DeliveryPolicy = {
+      retryScheduleMs: config.delivery.retryScheduleMs,
+      attemptTimeoutMs: config.delivery.attemptTimeoutMs,
+    };
+    const workflows = createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue, policy: deliveryPolicy, eagerStart });
 
     const targetPolicy = createTargetPolicy(config.delivery);
     const http = createDeliveryHttpClient({
@@ -85,8 +95,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         connection: workerConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        db,
-        http,
+        activities: { db, http, userAgent, workflows, policy: deliveryPolicy, reconciler: config.reconciler, logger, metrics },
         maxCachedWorkflows: config.temporal.maxCachedWorkflows,
         workflowBundlePath: options.workflowBundlePath ?? config.temporal.workflowBundlePath,
       });
@@ -95,6 +104,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         options.onFatal?.(error);
       });
       stops.push(() => worker.shutdown());
+      await workflows.ensureReconciler();
     }
 
     let apiUrl: string | undefined;
@@ -106,10 +116,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         const changed = await seedEventTypes({ db }, DEFAULT_WORKSPACE_ID, config.eventTypesFile);
         logger.info({ file: config.eventTypesFile, changed }, 'event type catalog applied');
       }
-      const deliveryPolicy: DeliveryPolicy = {
-        retryScheduleMs: config.delivery.retryScheduleMs,
-        attemptTimeoutMs: config.delivery.attemptTimeoutMs,
-      };
       const server = createServer({
         host: config.http.host,
         port: config.http.port,
@@ -121,8 +127,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           http,
           userAgent,
           deliveryPolicy,
-          workflows: createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue, policy: deliveryPolicy, eagerStart }),
+          workflows,
         },
+        metrics,
         health: {
           postgres: () => sql`SELECT 1`.execute(db),
           temporal: () => client.workflowService.getSystemInfo({}),

@@ -8,6 +8,7 @@ import { ulid } from 'ulid';
 import { createContextFactory, type ApiServices } from '../api/context.js';
 import { appRouter, type AppRouter } from '../api/routers/index.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoute, type HealthChecks } from './health.js';
 import { buildOpenApiDocument } from './openapi-document.js';
@@ -19,6 +20,7 @@ export interface ServerOptions {
   services: ApiServices;
   health: HealthChecks;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface HeraldServer {
@@ -97,6 +99,9 @@ export function createServer(options: ServerOptions): HeraldServer {
   void server.register(fastifySwagger, { mode: 'static', specification: { document: buildOpenApiDocument('') as never } });
   void server.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   registerHealthRoute(server, options.health);
+  server.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
 
   return {
     async start() {

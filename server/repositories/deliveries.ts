@@ -14,7 +14,7 @@ import { idFloorAt, newIds } from '../ids.js';
 export async function createDeliveriesForEvents(
   db: Db,
   scope: Scope,
-  events: Array<{ id: string; type: string }>,
+  events: Array<{ id: string; type: string; owner: string | null }>,
   options: { onlyWebhookId?: string } = {},
 ): Promise<Map<string, DeliveryRow[]>> {
   const byEvent = new Map<string, DeliveryRow[]>(events.map((event) => [event.id, []]));
@@ -38,11 +38,13 @@ export async function createDeliveriesForEvents(
   );
   if (pairs.length === 0) return byEvent;
   const ids = newIds('delivery', pairs.length);
+  // Due at once, and owned by the workflow that the same transaction starts (none for test sends).
   const { rows } = await sql<DeliveryRow>`
-    INSERT INTO deliveries (id, workspace_id, mode, event_id, event_type, webhook_id)
-    SELECT id, ${scope.workspaceId}, ${scope.mode}, event_id, event_type, webhook_id
+    INSERT INTO deliveries (id, workspace_id, mode, event_id, event_type, webhook_id, workflow_id, next_attempt_at)
+    SELECT id, ${scope.workspaceId}, ${scope.mode}, event_id, event_type, webhook_id, workflow_id, now()
       FROM unnest(${ids}::text[], ${pairs.map((p) => p.event.id)}::text[], ${pairs.map((p) => p.event.type)}::text[],
-                  ${pairs.map((p) => p.webhookId)}::text[]) AS d(id, event_id, event_type, webhook_id)
+                  ${pairs.map((p) => p.webhookId)}::text[], ${pairs.map((p) => p.event.owner)}::text[])
+           AS d(id, event_id, event_type, webhook_id, workflow_id)
     RETURNING *`.execute(db);
   for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) byEvent.get(row.event_id)!.push(row);
   return byEvent;
@@ -112,16 +114,26 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<Delivery
   return db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt_number').execute();
 }
 
-/** Failed deliveries become pending again for a manual attempt; returns those that were failed. */
-export async function reopenDeliveries(db: Db, scope: Scope, ids: string[]): Promise<DeliveryRow[]> {
+/**
+ * Failed deliveries become pending again, due now, owned by `owner` (the workflow that will attempt them), with a
+ * new series starting at their attempt count. Deliveries `owner` already reopened (an activity run again) are
+ * returned too. Returns the deliveries `owner` now holds.
+ */
+export async function reopenDeliveries(db: Db, scope: Scope, ids: string[], owner: string): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
   return db
     .updateTable('deliveries')
-    .set({ status: 'pending', updated_at: sql<Date>`now()` })
+    .set({
+      status: 'pending',
+      workflow_id: owner,
+      next_attempt_at: sql<Date>`now()`,
+      series_start: sql<number>`CASE WHEN status = 'failed' THEN attempt_count ELSE series_start END`,
+      updated_at: sql<Date>`now()`,
+    })
     .where('workspace_id', '=', scope.workspaceId)
     .where('mode', '=', scope.mode)
     .where('id', 'in', ids)
-    .where('status', '=', 'failed')
+    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('workflow_id', '=', owner)])]))
     .returningAll()
     .execute();
 }
@@ -158,4 +170,72 @@ export async function countFailedDeliveries(db: Db, scope: Scope, args: { webhoo
     .where('created_at', '>=', args.since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A pending delivery past its due time with no attempt holding it. */
+export interface OverdueDelivery {
+  id: string;
+  scope: Scope;
+  eventId: string;
+  owner: string | null;
+  attemptCount: number;
+  seriesStart: number;
+  isTest: boolean;
+}
+
+/**
+ * Pending deliveries whose next attempt was due more than `graceMs` ago and that no attempt holds: either their
+ * workflow is late (a backlog, a worker restart) or nothing will ever attempt them. The reconciler asks Temporal
+ * which. Oldest first, served by the partial index on pending deliveries.
+ */
+export async function findOverdueDeliveries(db: Db, args: { graceMs: number; limit: number }): Promise<OverdueDelivery[]> {
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', (join) =>
+      join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.mode', '=', 'd.mode').onRef('e.id', '=', 'd.event_id'),
+    )
+    .select(['d.id', 'd.workspace_id', 'd.mode', 'd.event_id', 'd.workflow_id', 'd.attempt_count', 'd.series_start', 'e.is_test'])
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<', sql<Date>`now() - ${args.graceMs} * interval '1 ms'`)
+    .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<', sql<Date>`now()`)]))
+    .orderBy('d.next_attempt_at')
+    .limit(args.limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    scope: { workspaceId: row.workspace_id, mode: row.mode },
+    eventId: row.event_id,
+    owner: row.workflow_id,
+    attemptCount: row.attempt_count,
+    seriesStart: row.series_start,
+    isTest: row.is_test,
+  }));
+}
+
+/**
+ * Gives a pending delivery to a new owner, if it still belongs to `from` and no attempt holds it. The old owner
+ * can no longer attempt it, so a late run of it never doubles the new one. Returns false when the delivery moved on.
+ */
+export async function handOverDelivery(db: Db, args: { id: string; from: string | null; to: string }): Promise<boolean> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ workflow_id: args.to, updated_at: sql<Date>`now()` })
+    .where('id', '=', args.id)
+    .where('status', '=', 'pending')
+    .where(sql<boolean>`workflow_id IS NOT DISTINCT FROM ${args.from}`)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Settles a pending delivery that nothing will attempt again (an interrupted test send). */
+export async function abandonDelivery(db: Db, args: { id: string; from: string | null; reason: string }): Promise<boolean> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ status: 'failed', last_error: args.reason, next_attempt_at: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', args.id)
+    .where('status', '=', 'pending')
+    .where(sql<boolean>`workflow_id IS NOT DISTINCT FROM ${args.from}`)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

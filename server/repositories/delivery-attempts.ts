@@ -7,10 +7,14 @@ import { newIds } from '../ids.js';
 
 /**
  * Attempts are recorded in two statements per batch of deliveries, whatever the batch size: one before the
- * requests leave, one with their outcomes.
+ * requests leave, one with their outcomes. Both are safe to run again, and to run concurrently with another run
+ * over the same deliveries: a lease on the delivery row decides which run may send.
  */
 
 const INTERRUPTED = 'interrupted: the worker stopped before this attempt recorded its result';
+
+/** An attempt may start this much before its due time: timers and the database clock never agree to the millisecond. */
+const DUE_TOLERANCE_MS = 100;
 
 /** The pending deliveries of one event whose ids lie in [fromId, toId]: a fan-out batch, or a single delivery. */
 export interface DeliveryRange {
@@ -18,6 +22,10 @@ export interface DeliveryRange {
   eventId: string;
   fromId: string;
   toId: string;
+  /** The workflow that owns the deliveries (null: test sends, and deliveries made before owners existed). */
+  owner: string | null;
+  /** Only these deliveries of the range: those another run was attempting when this one looked. */
+  onlyIds?: string[] | undefined;
 }
 
 export interface StartedAttempt {
@@ -27,6 +35,21 @@ export interface StartedAttempt {
   webhookId: string;
   url: string;
   secret: string;
+  /** How long this attempt holds the delivery, from now: its request must be over before then. */
+  leaseMs: number;
+}
+
+/** A delivery of the range that this run did not attempt, as it stood. */
+export interface UntouchedDelivery {
+  deliveryId: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** While pending: how long until the next attempt is due (0 or less: due now). */
+  dueInMs: number | null;
+  /** Another attempt holds the delivery (in flight elsewhere, or it won a race with this run). */
+  busy: boolean;
 }
 
 export interface BegunAttempts {
@@ -34,63 +57,120 @@ export interface BegunAttempts {
   attempts: StartedAttempt[];
   /** Pending deliveries whose webhook was deleted or disabled since publishing: settled as failed, nothing sent. */
   unavailable: string[];
+  untouched: UntouchedDelivery[];
 }
 
 /**
- * In one round trip: marks attempts that a dead worker left `in_flight` as `interrupted`; settles deliveries whose
- * webhook is gone; records a new `in_flight` attempt for every other pending delivery in the range and counts it;
- * and reads what signing and sending need (the event once, each webhook's URL and secret). Returns undefined when
- * the event is not visible (its publishing transaction has not committed).
+ * In one round trip, for the deliveries of the range that `owner` owns: marks attempts that a dead worker left
+ * `in_flight` as `interrupted`; settles deliveries whose webhook is gone; and for every pending delivery that is
+ * due and not held by a live attempt, takes the lease, counts a new attempt and records it `in_flight`. It reads
+ * what signing and sending need (the event once, each webhook's URL and secret) and how every other delivery of
+ * the range stands.
+ *
+ * The lease condition is on the row being updated, so Postgres re-checks it against a concurrent run's committed
+ * update: of two runs racing for one delivery, exactly one gets it; the other sees it as busy.
+ *
+ * Returns undefined when the range holds no delivery of `owner`: its publication has not committed, rolled back,
+ * or the deliveries were handed to another workflow.
  */
-export async function beginAttempts(db: Db, range: DeliveryRange, trigger: AttemptTrigger, maxCount: number): Promise<BegunAttempts | undefined> {
+export async function beginAttempts(
+  db: Db,
+  range: DeliveryRange,
+  trigger: AttemptTrigger,
+  maxCount: number,
+  leaseMs: number,
+): Promise<BegunAttempts | undefined> {
   const attemptIds = newIds('attempt', maxCount);
   // A test send may go to a disabled webhook (to check it before enabling it); nothing else may.
   const allowDisabled = trigger === 'test';
   const { workspaceId, mode } = range.scope;
+  const onlyIds = range.onlyIds ? sql`AND d.id = ANY(${range.onlyIds}::text[])` : sql``;
   const { rows } = await sql<{
     id: string;
     type: string;
     created_at: Date;
     payload_json: string;
     is_test: boolean;
-    attempts: Array<{ attempt_id: string; delivery_id: string; attempt_number: number; webhook_id: string; url: string; secret: string }> | null;
+    owned: number;
+    attempts: Array<{
+      attempt_id: string;
+      delivery_id: string;
+      attempt_number: number;
+      webhook_id: string;
+      url: string;
+      secret: string;
+      lease_ms: number;
+    }> | null;
     unavailable: string[] | null;
+    untouched: Array<{
+      delivery_id: string;
+      status: DeliveryStatus;
+      attempt_count: number;
+      last_status_code: number | null;
+      last_error: string | null;
+      due_in_ms: number | null;
+      busy: boolean;
+    }> | null;
   }>`
-    WITH in_range AS (
-      SELECT d.id, d.webhook_id FROM deliveries d
+    WITH in_range AS MATERIALIZED (
+      SELECT d.id, d.webhook_id, d.status, d.attempt_count, d.last_status_code, d.last_error,
+             d.next_attempt_at, d.lease_expires_at,
+             d.status = 'pending' AND d.lease_expires_at > clock_timestamp() AS leased,
+             d.status = 'pending'
+               AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= clock_timestamp() + ${DUE_TOLERANCE_MS} * interval '1 ms')
+               AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp()) AS ready
+        FROM deliveries d
        WHERE d.workspace_id = ${workspaceId} AND d.mode = ${mode} AND d.event_id = ${range.eventId}
-         AND d.id BETWEEN ${range.fromId} AND ${range.toId} AND d.status = 'pending'
+         AND d.id BETWEEN ${range.fromId} AND ${range.toId} AND d.workflow_id IS NOT DISTINCT FROM ${range.owner} ${onlyIds}
+    ),
+    ready AS (
+      SELECT r.id, r.webhook_id, (${attemptIds}::text[])[row_number() OVER (ORDER BY r.id)] AS attempt_id
+        FROM in_range r WHERE r.ready
     ),
     interrupted AS (
       UPDATE delivery_attempts a SET outcome = 'interrupted', completed_at = now(), error = ${INTERRUPTED}
-        FROM in_range r WHERE a.delivery_id = r.id AND a.outcome = 'in_flight'
+        FROM ready r WHERE a.delivery_id = r.id AND a.outcome = 'in_flight'
     ),
     unavailable AS (
-      UPDATE deliveries d SET status = 'failed', last_error = 'not sent: the webhook was deleted or disabled', updated_at = now()
-        FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
-       WHERE d.id = r.id AND ((NOT w.active AND NOT ${allowDisabled}) OR w.deleted_at IS NOT NULL)
+      UPDATE deliveries d
+         SET status = 'failed', last_error = 'not sent: the webhook was deleted or disabled', next_attempt_at = NULL,
+             lease_attempt_id = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM ready r JOIN webhooks w ON w.id = r.webhook_id
+       WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
+         AND ((NOT w.active AND NOT ${allowDisabled}) OR w.deleted_at IS NOT NULL)
       RETURNING d.id
     ),
     target AS (
-      UPDATE deliveries d SET attempt_count = d.attempt_count + 1, updated_at = now()
-        FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
-       WHERE d.id = r.id AND (w.active OR ${allowDisabled}) AND w.deleted_at IS NULL
-      RETURNING d.id, d.attempt_count, w.id AS webhook_id, w.url, w.secret
+      UPDATE deliveries d
+         SET attempt_count = d.attempt_count + 1, lease_attempt_id = r.attempt_id,
+             lease_expires_at = clock_timestamp() + ${leaseMs} * interval '1 ms', updated_at = now()
+        FROM ready r JOIN webhooks w ON w.id = r.webhook_id
+       WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
+         AND (w.active OR ${allowDisabled}) AND w.deleted_at IS NULL
+      RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at
     ),
     attempt AS (
       INSERT INTO delivery_attempts (id, delivery_id, attempt_number, trigger)
-      SELECT (${attemptIds}::text[])[row_number() OVER (ORDER BY t.id)], t.id, t.attempt_count, ${trigger} FROM target t
-      RETURNING id, delivery_id, attempt_number
+      SELECT t.attempt_id, t.id, t.attempt_count, ${trigger} FROM target t
     )
     SELECT e.id, e.type, e.created_at, e.payload::text AS payload_json, e.is_test,
-           (SELECT json_agg(json_build_object('attempt_id', a.id, 'delivery_id', t.id, 'attempt_number', a.attempt_number,
-                                              'webhook_id', t.webhook_id, 'url', t.url, 'secret', t.secret) ORDER BY t.id)
-              FROM target t JOIN attempt a ON a.delivery_id = t.id) AS attempts,
-           (SELECT array_agg(id) FROM unavailable) AS unavailable
+           (SELECT count(*)::int FROM in_range) AS owned,
+           (SELECT json_agg(json_build_object('attempt_id', t.attempt_id, 'delivery_id', t.id, 'attempt_number', t.attempt_count,
+                                              'webhook_id', t.webhook_id, 'url', t.url, 'secret', t.secret,
+                                              'lease_ms', floor(extract(epoch FROM t.lease_expires_at - clock_timestamp()) * 1000))
+                            ORDER BY t.id)
+              FROM target t) AS attempts,
+           (SELECT array_agg(id) FROM unavailable) AS unavailable,
+           (SELECT json_agg(json_build_object('delivery_id', r.id, 'status', r.status, 'attempt_count', r.attempt_count,
+                                              'last_status_code', r.last_status_code, 'last_error', r.last_error,
+                                              'due_in_ms', floor(extract(epoch FROM r.next_attempt_at - clock_timestamp()) * 1000),
+                                              'busy', r.leased OR r.ready))
+              FROM in_range r
+             WHERE r.id NOT IN (SELECT id FROM target) AND r.id NOT IN (SELECT id FROM unavailable)) AS untouched
       FROM events e WHERE e.workspace_id = ${workspaceId} AND e.mode = ${mode} AND e.id = ${range.eventId}
   `.execute(db);
   const row = rows[0];
-  if (!row) return undefined;
+  if (!row || row.owned === 0) return undefined;
   return {
     event: { id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json, test: row.is_test },
     attempts: (row.attempts ?? []).map((a) => ({
@@ -100,8 +180,18 @@ export async function beginAttempts(db: Db, range: DeliveryRange, trigger: Attem
       webhookId: a.webhook_id,
       url: a.url,
       secret: a.secret,
+      leaseMs: Number(a.lease_ms),
     })),
     unavailable: row.unavailable ?? [],
+    untouched: (row.untouched ?? []).map((u) => ({
+      deliveryId: u.delivery_id,
+      status: u.status,
+      attemptCount: u.attempt_count,
+      lastStatusCode: u.last_status_code,
+      lastError: u.last_error,
+      dueInMs: u.due_in_ms === null ? null : Number(u.due_in_ms),
+      busy: u.busy,
+    })),
   };
 }
 
@@ -113,21 +203,25 @@ export interface AttemptOutcomeRecord {
   error: string | null;
   durationMs: number;
   responseExcerpt: string | null;
-  /** True when this failed attempt was the last one: the delivery is then `failed`. */
-  final: boolean;
+  /** The wait before the next attempt; undefined when the delivery is settled (success, or the last attempt failed). */
+  retryDelayMs: number | undefined;
 }
 
-/** Completes the attempts and their deliveries in one round trip, before the activity returns or throws. */
+/**
+ * Completes the attempts and their deliveries in one round trip, before the activity returns or throws. A delivery
+ * changes only while this attempt still holds its lease: an attempt that outlived its lease (a stalled process)
+ * records what happened to it, but never overwrites the state a later attempt owns.
+ */
 export async function completeAttempts(db: Db, outcomes: AttemptOutcomeRecord[]): Promise<void> {
   if (outcomes.length === 0) return;
   const column = <T>(pick: (o: AttemptOutcomeRecord) => T) => outcomes.map(pick);
   await sql`
     WITH outcome AS (
       SELECT * FROM unnest(${column((o) => o.attemptId)}::text[], ${column((o) => o.deliveryId)}::text[],
-                           ${column((o) => o.ok)}::boolean[], ${column((o) => o.final)}::boolean[],
+                           ${column((o) => o.ok)}::boolean[], ${column((o) => o.retryDelayMs ?? null)}::integer[],
                            ${column((o) => o.statusCode)}::integer[], ${column((o) => o.error)}::text[],
                            ${column((o) => o.durationMs)}::integer[], ${column((o) => o.responseExcerpt)}::text[])
-             AS o(attempt_id, delivery_id, ok, final, status_code, error, duration_ms, response_excerpt)
+             AS o(attempt_id, delivery_id, ok, retry_delay_ms, status_code, error, duration_ms, response_excerpt)
     ),
     attempt AS (
       UPDATE delivery_attempts a
@@ -136,38 +230,27 @@ export async function completeAttempts(db: Db, outcomes: AttemptOutcomeRecord[])
         FROM outcome o WHERE a.id = o.attempt_id
     )
     UPDATE deliveries d
-       SET status = CASE WHEN o.ok THEN 'succeeded' WHEN o.final THEN 'failed' ELSE 'pending' END,
+       SET status = CASE WHEN o.ok THEN 'succeeded' WHEN o.retry_delay_ms IS NULL THEN 'failed' ELSE 'pending' END,
            last_status_code = o.status_code, last_error = o.error,
-           delivered_at = CASE WHEN o.ok THEN now() END, updated_at = now()
-      FROM outcome o WHERE d.id = o.delivery_id AND d.status = 'pending'
+           delivered_at = CASE WHEN o.ok THEN now() END,
+           next_attempt_at = CASE WHEN o.ok OR o.retry_delay_ms IS NULL THEN NULL
+                                  ELSE clock_timestamp() + o.retry_delay_ms * interval '1 ms' END,
+           lease_attempt_id = NULL, lease_expires_at = NULL, updated_at = now()
+      FROM outcome o WHERE d.id = o.delivery_id AND d.status = 'pending' AND d.lease_attempt_id = o.attempt_id
   `.execute(db);
 }
 
-/** Settles a delivery as failed without a new attempt: its last attempt never finished. */
-export async function failDelivery(db: Db, deliveryId: string, error: string): Promise<void> {
-  await db
-    .with('interrupted', (qb) =>
-      qb
-        .updateTable('delivery_attempts')
-        .set({ outcome: 'interrupted', completed_at: sql<Date>`now()`, error: INTERRUPTED })
-        .where('delivery_id', '=', deliveryId)
-        .where('outcome', '=', 'in_flight'),
+/** Settles a delivery as failed without a new attempt: its last attempt never finished. Only its owner may. */
+export async function failDelivery(db: Db, args: { deliveryId: string; owner: string | null; error: string }): Promise<void> {
+  await sql`
+    WITH settled AS (
+      UPDATE deliveries
+         SET status = 'failed', last_error = ${args.error}, next_attempt_at = NULL, lease_attempt_id = NULL,
+             lease_expires_at = NULL, updated_at = now()
+       WHERE id = ${args.deliveryId} AND status = 'pending' AND workflow_id IS NOT DISTINCT FROM ${args.owner}
+      RETURNING id
     )
-    .updateTable('deliveries')
-    .set({ status: 'failed', last_error: error, updated_at: sql<Date>`now()` })
-    .where('id', '=', deliveryId)
-    .where('status', '=', 'pending')
-    .execute();
-}
-
-export async function deliveryState(
-  db: Db,
-  deliveryId: string,
-): Promise<{ status: DeliveryStatus; attemptCount: number; lastStatusCode: number | null; lastError: string | null } | undefined> {
-  const row = await db
-    .selectFrom('deliveries')
-    .select(['status', 'attempt_count', 'last_status_code', 'last_error'])
-    .where('id', '=', deliveryId)
-    .executeTakeFirst();
-  return row && { status: row.status, attemptCount: row.attempt_count, lastStatusCode: row.last_status_code, lastError: row.last_error };
+    UPDATE delivery_attempts a SET outcome = 'interrupted', completed_at = now(), error = ${INTERRUPTED}
+      FROM settled s WHERE a.delivery_id = s.id AND a.outcome = 'in_flight'
+  `.execute(db);
 }

@@ -22,6 +22,14 @@ export interface PublishEventInput {
  * workflows are started (concurrently) before it commits, so if Temporal cannot take them nothing is stored and
  * the caller simply retries. A workflow that runs before the commit waits for it (on the publication lock this
  * transaction holds). An id published before returns its first publication and delivers nothing new.
+ *
+ * Every publishing transaction has its own publication id, which names the workflows it starts, and its
+ * deliveries are stored as owned by those workflows. Whatever the order of start, commit and crash:
+ * - commit after start: the workflow finds its deliveries and delivers them;
+ * - rollback (or crash) after start: the workflow owns nothing, finds nothing and ends; a retry of the publish
+ *   is a new transaction with a new publication id, so its workflow is a new one, never the orphan;
+ * - start failed: nothing is stored, the caller gets an error and retries;
+ * - commit succeeded but the answer was lost: the retry finds the event stored and answers `duplicate`.
  */
 export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<PublishedEvent[]> {
   const events = inputs.map((input) => ({ id: input.id ?? newId('event'), type: input.type, payloadJson: JSON.stringify(input.data) }));
@@ -33,12 +41,15 @@ export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }
     await holdPublicationLocks(trx, scope, [...fresh]);
     // Conflicts first: a batch that fails must not have started any workflow.
     const repeated = await republished(trx, scope, events.filter((event) => !fresh.has(event.id)));
-    const deliveries = await createDeliveriesForEvents(trx, scope, inserted);
+    const publicationId = newId('publication');
+    const owned = inserted.map((event) => ({ ...event, owner: deps.workflows.fanOutWorkflowId(scope, event.id, publicationId) }));
+    const deliveries = await createDeliveriesForEvents(trx, scope, owned);
     // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
     await Promise.all(
-      inserted.map((event) => {
+      owned.map((event) => {
         const ids = deliveries.get(event.id)!.map((d) => d.id);
-        return ids.length > 0 ? deps.workflows.startFanOut(scope, { id: event.id, type: event.type, batches: toBatches(ids) }) : undefined;
+        if (ids.length === 0) return undefined;
+        return deps.workflows.startFanOut(scope, { id: event.id, type: event.type, batches: toBatches(ids), workflowId: event.owner });
       }),
     );
     const created = new Map(inserted.map((event) => [event.id, published(event, deliveries.get(event.id)!, false)]));

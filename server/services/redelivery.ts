@@ -1,10 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, newUlid } from '../ids.js';
 import { findDelivery, reopenDeliveries } from '../repositories/deliveries.js';
 import { findWebhook } from '../repositories/webhooks.js';
 import type { RecoveryStatus, WorkflowGateway } from '../temporal/workflow-gateway.js';
+import { retryWorkflowId } from '../../workflows/shared.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 
@@ -26,9 +27,11 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
     if (delivery.status === 'succeeded') throw new ConflictError(`Delivery ${id} already succeeded; publish a new event to send it again.`);
     const webhook = await findWebhook(trx, scope, delivery.webhook_id);
     if (!webhook?.active) throw new ConflictError(`Webhook ${delivery.webhook_id} is deleted or disabled; enable it before retrying its deliveries.`);
-    const [reopened] = await reopenDeliveries(trx, scope, [id]);
+    // The delivery belongs to the new workflow from this commit on; the workflow starts last, just before it.
+    const owner = retryWorkflowId(id, newUlid());
+    const [reopened] = await reopenDeliveries(trx, scope, [id], owner);
     await audit(trx, actor, { action: 'deliveries.retry', entityType: 'delivery', entityId: id, before: { status: delivery.status }, after: { status: 'pending' } });
-    await deps.workflows.startRetry({ scope, eventId: delivery.event_id, deliveryId: id, attemptsBefore: delivery.attempt_count });
+    await deps.workflows.startRetry({ scope, eventId: delivery.event_id, deliveryId: id, attemptsBefore: delivery.attempt_count, owner });
     return reopened!;
   });
 }

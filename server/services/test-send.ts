@@ -1,6 +1,6 @@
 import type { DeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
 import { runAttempts } from '../../activities/run-attempts.js';
-import type { DeliveryPolicy } from '../../workflows/shared.js';
+import { type DeliveryPolicy, TEST_SEND_OWNER } from '../../workflows/shared.js';
 import { isWildcard, patternMatches } from '../catalog/subscription-patterns.js';
 import type { Db } from '../db/database.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
@@ -57,7 +57,13 @@ export async function testWebhook(
       return { id: newId('event'), type, payloadJson: JSON.stringify(data) };
     });
     await insertEventsIfNew(trx, scope, events, { test: true });
-    const deliveries = await createDeliveriesForEvents(trx, scope, events, { onlyWebhookId: webhook.id });
+    // Sent by this process, now, with no workflow: if it dies mid-send, the reconciler settles them as failed.
+    const deliveries = await createDeliveriesForEvents(
+      trx,
+      scope,
+      events.map((event) => ({ ...event, owner: TEST_SEND_OWNER })),
+      { onlyWebhookId: webhook.id },
+    );
     await audit(trx, actor, { action: 'webhooks.test', entityType: 'webhook', entityId: webhook.id, after: { eventTypes: types } });
     return events.map((event) => ({ event, delivery: deliveries.get(event.id)![0]! }));
   });
@@ -66,7 +72,7 @@ export async function testWebhook(
   const tests = await Promise.all(
     prepared.map(async ({ event, delivery }) => {
       const run = await runAttempts(deps, {
-        range: { scope, eventId: event.id, fromId: delivery.id, toId: delivery.id },
+        range: { scope, eventId: event.id, fromId: delivery.id, toId: delivery.id, owner: TEST_SEND_OWNER },
         maxCount: 1,
         policy,
         trigger: 'test',

@@ -1,14 +1,17 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { deliveryReconciler } from '../../workflows/delivery-reconciler.js';
 import type { fanOutEvent } from '../../workflows/fan-out-event.js';
 import { progressQuery, type recoverWebhook } from '../../workflows/recover-webhook.js';
+import type { resumeDelivery } from '../../workflows/resume-delivery.js';
 import type { retryDelivery, RetryDeliveryInput } from '../../workflows/retry-delivery.js';
 import {
   type DeliveryBatch,
   type DeliveryPolicy,
   fanOutWorkflowId,
+  reconcilerWorkflowId,
   type RecoveryProgress,
   type RecoverWebhookInput,
-  retryWorkflowId,
+  type ResumeDeliveryInput,
   type Scope,
   searchAttributes,
 } from '../../workflows/shared.js';
@@ -23,11 +26,20 @@ export interface RecoveryStatus {
   progress: RecoveryProgress;
 }
 
-/** Everything the API asks of Temporal, in one place: which workflows start, with which ids and options. */
+/** Everything Herald asks of Temporal, in one place: which workflows start, with which ids and options. */
 export interface WorkflowGateway {
-  /** The event's fan-out; starting it again for the same event is a no-op. */
-  startFanOut(scope: Scope, event: { id: string; type: string; batches: DeliveryBatch[] }): Promise<void>;
-  startRetry(input: Omit<RetryDeliveryInput, 'policy'>): Promise<string>;
+  /** The workflow id a publication's fan-out gets; its deliveries are stored as owned by it. */
+  fanOutWorkflowId(scope: Scope, eventId: string, publicationId: string): string;
+  /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
+  startFanOut(scope: Scope, event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string }): Promise<void>;
+  /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
+  startRetry(input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string }): Promise<string>;
+  /** A delivery handed over by the reconciler, continued by a workflow whose id is `input.owner`. */
+  startResume(input: Omit<ResumeDeliveryInput, 'policy'>): Promise<void>;
+  /** Whether a workflow is running, has closed, or is unknown (never started, or closed longer ago than retention). */
+  workflowState(workflowId: string): Promise<'running' | 'closed' | 'missing'>;
+  /** The task queue's reconciler, unless it already runs. */
+  ensureReconciler(): Promise<void>;
   startRecovery(recoveryId: string, input: Omit<RecoverWebhookInput, 'policy' | 'progress'>): Promise<void>;
   /** Undefined when no recovery with this id exists in the scope. */
   recoveryStatus(scope: Scope, recoveryId: string): Promise<RecoveryStatus | undefined>;
@@ -38,16 +50,17 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
   const { client, taskQueue, policy } = args;
   const scopeAttributes = (scope: Scope) => [{ key: searchAttributes.workspaceId, value: scope.workspaceId }];
   return {
+    fanOutWorkflowId,
+
     async startFanOut(scope, event) {
       const deliveries = event.batches.reduce((sum, batch) => sum + batch.count, 0);
       await client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
         taskQueue,
-        workflowId: fanOutWorkflowId(scope, event.id),
-        args: [{ scope, eventId: event.id, policy, batches: event.batches }],
-        // A second start for a running fan-out joins it. Postgres, not Temporal, decides whether an event is new
-        // (Temporal forgets closed ids after the namespace's retention), so a closed run never blocks a new one.
+        workflowId: event.workflowId,
+        args: [{ scope, eventId: event.id, policy, batches: event.batches, owner: event.workflowId }],
+        // The id is unique to one publishing transaction; a start the SDK repeats after a lost answer joins the
+        // workflow it already started.
         workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         // With the worker in this process, the first workflow task comes back in the start response.
         requestEagerStart: args.eagerStart,
         typedSearchAttributes: [
@@ -60,16 +73,48 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
     },
 
     async startRetry(input) {
-      const workflowId = retryWorkflowId(input.deliveryId, input.attemptsBefore);
       await client.workflow.start<typeof retryDelivery>('retryDelivery', {
         taskQueue,
-        workflowId,
+        workflowId: input.owner,
         args: [{ ...input, policy }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
         staticSummary: `manual retry of ${input.deliveryId}`,
       });
-      return workflowId;
+      return input.owner;
+    },
+
+    async startResume(input) {
+      await client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
+        taskQueue,
+        workflowId: input.owner,
+        args: [{ ...input, policy }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
+        staticSummary: `resume ${input.deliveryId} after attempt ${input.attemptsBefore} (no workflow was working on it)`,
+      });
+    },
+
+    async workflowState(workflowId) {
+      try {
+        const { status } = await client.workflow.getHandle(workflowId).describe();
+        return status.name === 'RUNNING' ? 'running' : 'closed';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return 'missing';
+        throw error;
+      }
+    },
+
+    async ensureReconciler() {
+      await client.workflow.start<typeof deliveryReconciler>('deliveryReconciler', {
+        taskQueue,
+        workflowId: reconcilerWorkflowId(taskQueue),
+        args: [],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        staticSummary: 'finds pending deliveries that no workflow is working on and restarts them',
+      });
     },
 
     async startRecovery(recoveryId, input) {

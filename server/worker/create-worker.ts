@@ -1,17 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { DeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
-import { createActivities } from '../../activities/index.js';
-import type { Db } from '../db/database.js';
-import { userAgent } from '../version.js';
+import { type ActivityDeps, createActivities } from '../../activities/index.js';
 
 export interface HeraldWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  db: Db;
-  http: DeliveryHttpClient;
+  activities: ActivityDeps;
   maxCachedWorkflows: number;
   /** A pre-built workflow bundle (tests build it once per run); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string | undefined;
@@ -31,7 +27,7 @@ export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ db: options.db, http: options.http, userAgent }),
+    activities: createActivities(options.activities),
     maxCachedWorkflows: options.maxCachedWorkflows,
     // Never more concurrent workflow tasks than cached workflows, unless the cache is off (the SDK's rule).
     maxConcurrentWorkflowTaskExecutions: options.maxCachedWorkflows === 0 ? 40 : Math.max(2, Math.min(40, options.maxCachedWorkflows)),

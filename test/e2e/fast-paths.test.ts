@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BATCHES_PER_WORKFLOW, DELIVERIES_PER_BATCH, fanOutWorkflowId } from '../../workflows/shared.js';
+import { BATCHES_PER_WORKFLOW, DELIVERIES_PER_BATCH } from '../../workflows/shared.js';
 import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { ok, startReceiver, type Receiver } from '../support/receiver.js';
 import { runConcurrently } from '../support/concurrently.js';
@@ -73,7 +73,7 @@ describe('first attempts and their fallback', () => {
 
     const result = await herald.fanOut(published.id).result();
     expect(result).toEqual({ deliveries: width, succeeded: width, failed: 0 });
-    const child = await herald.temporalClient().workflow.getHandle(`${fanOutWorkflowId(herald.scope, published.id)}/part-2`).describe();
+    const child = await herald.temporalClient().workflow.getHandle(`${await herald.fanOut(published.id).workflowId()}/part-2`).describe();
     expect(child.status.name).toBe('COMPLETED');
     const paths = new Set(receiver.requests.filter((r) => r.path.startsWith('/wide/')).map((r) => r.path));
     expect(paths.size).toBe(width);

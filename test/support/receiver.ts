@@ -18,6 +18,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Answer only after this long, to play a slow endpoint. */
   delayMs?: number;
+  /** Send the status at once, then the body one byte every 200 ms for this long: an endpoint that trickles. */
+  trickleMs?: number;
 }
 
 /** Decides each answer; `index` counts requests from 0. */
@@ -57,7 +59,10 @@ export async function startReceiver(behaviour: Behaviour = ok): Promise<Receiver
         timers.delete(timer);
         if (res.destroyed) return;
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-        res.end(reply.body ?? '');
+        if (!reply.trickleMs) return res.end(reply.body ?? '');
+        const until = Date.now() + reply.trickleMs;
+        const drip = setInterval(() => (Date.now() > until ? (clearInterval(drip), res.end()) : res.write('.')), 200);
+        res.on('close', () => clearInterval(drip));
       };
       const timer = setTimeout(send, reply.delayMs ?? 0);
       timers.add(timer);

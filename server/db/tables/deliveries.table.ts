@@ -17,6 +17,15 @@ export interface DeliveriesTable {
   last_status_code: number | null;
   last_error: string | null;
   delivered_at: Date | null;
+  /** The workflow allowed to attempt this delivery; null for test sends and deliveries made before owners existed. */
+  workflow_id: string | null;
+  /** When the next attempt is due, while pending; no attempt starts before it. */
+  next_attempt_at: Date | null;
+  /** The attempt in flight, and until when it holds the delivery: no other attempt starts meanwhile. */
+  lease_attempt_id: ColumnType<string | null, never, string | null>;
+  lease_expires_at: ColumnType<Date | null, never, Date | null>;
+  /** Attempts made before the current series began: the schedule counts from here. */
+  series_start: ColumnType<number, number | undefined, number>;
   /** Generated: `2xx`…`5xx` from the last status code, `network` when the last attempt got no HTTP answer. */
   status_class: ColumnType<string | null, never, never>;
   created_at: ColumnType<Date, Date | undefined, never>;

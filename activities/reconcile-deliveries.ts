@@ -1,0 +1,82 @@
+import type { Db } from '../server/db/database.js';
+import type { Logger } from '../server/logger.js';
+import type { Metrics } from '../server/metrics.js';
+import { abandonDelivery, findOverdueDeliveries, handOverDelivery, type OverdueDelivery } from '../server/repositories/deliveries.js';
+import type { WorkflowGateway } from '../server/temporal/workflow-gateway.js';
+import { type DeliveryPolicy, legacyFanOutWorkflowId, type ReconcileResult, resumeWorkflowId, TEST_SEND_OWNER } from '../workflows/shared.js';
+
+export interface ReconcilerSettings {
+  /** How often to sweep. */
+  intervalMs: number;
+  /** How long past its due time a pending delivery must be before its owner is checked. */
+  graceMs: number;
+}
+
+export interface ReconcileDeps {
+  db: Db;
+  workflows: Pick<WorkflowGateway, 'workflowState' | 'startResume'>;
+  policy: DeliveryPolicy;
+  reconciler: ReconcilerSettings;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Deliveries looked at per sweep; a larger backlog is worked off over the following sweeps. */
+const SWEEP_LIMIT = 500;
+
+/**
+ * One sweep of the reconciler: every pending delivery long past its due time is checked against its owner. If
+ * the owner is still running, the delivery is only late (a backlog; the owner will get to it). If not, nothing
+ * will ever attempt it: it is handed to a new `resumeDelivery` workflow, or, for an interrupted test send, settled
+ * as failed. Each such delivery is logged and counted, so a hole in the pipeline is never silent.
+ */
+export function createReconcileDeliveries(deps: ReconcileDeps) {
+  return async function reconcileDeliveries(): Promise<ReconcileResult> {
+    const overdue = await findOverdueDeliveries(deps.db, { graceMs: deps.reconciler.graceMs, limit: SWEEP_LIMIT });
+    const result: ReconcileResult = { checked: overdue.length, restarted: 0, abandoned: 0, late: 0, nextRunInMs: deps.reconciler.intervalMs };
+    const states = new Map<string, Promise<'running' | 'closed' | 'missing'>>();
+    const ownerState = (owner: string) => {
+      if (!states.has(owner)) states.set(owner, deps.workflows.workflowState(owner));
+      return states.get(owner)!;
+    };
+    for (const delivery of overdue) {
+      const owner = delivery.owner ?? legacyFanOutWorkflowId(delivery.scope, delivery.eventId);
+      if (delivery.isTest || owner === TEST_SEND_OWNER) {
+        if (await abandonDelivery(deps.db, { id: delivery.id, from: delivery.owner, reason: 'not sent: the test send was interrupted' })) {
+          result.abandoned += 1;
+          deps.metrics.reconciledDeliveries.inc({ action: 'abandoned' });
+          deps.logger.warn({ deliveryId: delivery.id, eventId: delivery.eventId }, 'interrupted test send settled as failed');
+        }
+        continue;
+      }
+      if ((await ownerState(owner)) === 'running') {
+        result.late += 1;
+        continue;
+      }
+      if (await restart(deps, delivery)) result.restarted += 1;
+    }
+    deps.metrics.lateDeliveries.set(result.late);
+    if (result.late > 0) deps.logger.info({ late: result.late }, 'overdue deliveries whose workflows are still running (a backlog)');
+    return result;
+  };
+}
+
+async function restart(deps: ReconcileDeps, delivery: OverdueDelivery): Promise<boolean> {
+  const owner = resumeWorkflowId(delivery.id, delivery.attemptCount);
+  // Hand over first, then start: if the start fails, the next sweep finds the new owner missing and starts it.
+  if (!(await handOverDelivery(deps.db, { id: delivery.id, from: delivery.owner, to: owner }))) return false;
+  await deps.workflows.startResume({
+    scope: delivery.scope,
+    eventId: delivery.eventId,
+    deliveryId: delivery.id,
+    owner,
+    seriesStart: delivery.seriesStart,
+    attemptsBefore: delivery.attemptCount,
+  });
+  deps.metrics.reconciledDeliveries.inc({ action: 'restarted' });
+  deps.logger.warn(
+    { deliveryId: delivery.id, eventId: delivery.eventId, previousOwner: delivery.owner, workflowId: owner, attempts: delivery.attemptCount },
+    'pending delivery had no workflow working on it; restarted',
+  );
+  return true;
+}

@@ -1,0 +1,31 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/**
+ * Herald's Prometheus metrics, one registry per process, built once and passed down like every other dependency.
+ * `/metrics` serves it.
+ */
+export interface Metrics {
+  registry: Registry;
+  /** Pending deliveries the reconciler found with no workflow working on them, by what it did. */
+  reconciledDeliveries: Counter<'action'>;
+  /** Overdue pending deliveries whose workflow is still running, at the last sweep: late, not lost. */
+  lateDeliveries: Gauge;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  return {
+    registry,
+    reconciledDeliveries: new Counter({
+      name: 'herald_reconciled_deliveries_total',
+      help: 'Pending deliveries that no workflow was working on, found by the reconciler: restarted (given to a new workflow) or abandoned (interrupted test sends, settled as failed).',
+      labelNames: ['action'],
+      registers: [registry],
+    }),
+    lateDeliveries: new Gauge({
+      name: 'herald_late_deliveries',
+      help: 'Pending deliveries past their due time whose workflow is still running, at the last reconciler sweep.',
+      registers: [registry],
+    }),
+  };
+}
