@@ -37,5 +37,6 @@ try {
   await command(loadConfig());
 } catch (error) {
   process.stderr.write(`\nherald ${name} failed: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  // Whatever was started has been stopped; exit now, as a supervisor expects, even if a library keeps a handle open.
+  process.exit(1);
 }

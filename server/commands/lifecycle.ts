@@ -1,6 +1,8 @@
 /**
  * Shutdown for long-running commands: stop steps run in reverse order of start on SIGINT/SIGTERM or a fatal
- * error, once. A second Ctrl-C exits at once.
+ * error, once, and then the process exits with the outcome. It exits explicitly: the Temporal runtime's log
+ * forwarding keeps a process alive that has nothing left to do, and a supervisor (systemd, Docker, Kubernetes)
+ * waits for the exit. A second Ctrl-C exits at once.
  */
 /** Signals closer together than this are one keypress delivered twice. */
 const SAME_KEYPRESS_MS = 1_000;
@@ -15,9 +17,10 @@ export class Lifecycle {
     this.steps.push({ name, stop });
   }
 
+  /** Runs every stop step, newest first; resolves with the exit code (non-zero if a step failed). */
   stop(exitCode = 0): Promise<void> {
     this.stopping ??= (async () => {
-      for (const step of this.steps.reverse()) {
+      for (const step of this.steps.splice(0).reverse()) {
         try {
           await step.stop();
         } catch (error) {
@@ -30,7 +33,13 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  /** Stops everything on SIGINT/SIGTERM, then lets the process exit. */
+  /** Stops everything, then ends the process with the exit code. */
+  async stopAndExit(exitCode: number): Promise<never> {
+    await this.stop(exitCode);
+    process.exit();
+  }
+
+  /** Stops everything on SIGINT/SIGTERM, then exits. */
   handleSignals(): void {
     let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -42,8 +51,8 @@ export class Lifecycle {
         process.exit(130);
       }
       firstSignalAt = Date.now();
-      this.say(`\n${signal}: stopping (worker drains in-flight deliveries first; Ctrl-C again to force)…`);
-      void this.stop(0);
+      this.say(`\n${signal}: stopping (the worker finishes in-flight deliveries first; Ctrl-C again to force)…`);
+      void this.stopAndExit(0);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

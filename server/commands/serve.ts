@@ -28,7 +28,7 @@ export async function serveCommand(config: Config, role: Role): Promise<void> {
     roles: [role],
     migrate: false,
     logger,
-    onFatal: () => void lifecycle.stop(1),
+    onFatal: () => void lifecycle.stopAndExit(1),
   });
   lifecycle.add('Herald', () => app.stop());
   if (app.bootstrap?.kind === 'generated') say(bootstrapNotice(app.bootstrap));

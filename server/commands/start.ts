@@ -2,12 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startApp, redactUrl } from '../app/create-app.js';
 import type { Config } from '../config.js';
-import { startEmbeddedPostgres } from '../dev-stack/embedded-postgres.js';
+import { startEmbeddedPostgres, stopLeftoverPostgres } from '../dev-stack/embedded-postgres.js';
 import { assertPortFree } from '../dev-stack/ports.js';
+import { isAlive, readPid } from '../dev-stack/server-process.js';
 import { findTemporalCli } from '../dev-stack/temporal-cli.js';
-import { startTemporalDevServer } from '../dev-stack/temporal-dev-server.js';
+import { startTemporalDevServer, stopLeftoverDevServer } from '../dev-stack/temporal-dev-server.js';
 import { createLogger } from '../logger.js';
-import { installTemporalRuntime } from '../temporal/runtime.js';
 import { heraldVersion } from '../version.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
 import { bootstrapNotice } from './bootstrap-notice.js';
@@ -22,11 +22,14 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 export async function startCommand(config: Config): Promise<void> {
   const started = performance.now();
   const logger = createLogger(config.logLevel);
-  // Before the dev server: its SDK helper would otherwise create the process-wide Temporal runtime first.
-  installTemporalRuntime(logger);
   const lifecycle = new Lifecycle(say);
   lifecycle.handleSignals();
   await fs.mkdir(config.stateDir, { recursive: true });
+  await claimStateDir(config.stateDir);
+  lifecycle.add('state folder', () => fs.rm(path.join(config.stateDir, 'herald.pid'), { force: true }));
+  // Servers an earlier Herald left running when it was killed hold the ports and the data; stop them first.
+  if (!config.postgres.url) await stopLeftoverPostgres(path.join(config.stateDir, 'postgres'), say);
+  if (!config.temporal.address) await stopLeftoverDevServer(path.join(config.stateDir, 'temporal.sqlite'), say);
   const lines: string[] = [];
 
   try {
@@ -64,6 +67,7 @@ export async function startCommand(config: Config): Promise<void> {
         dbFilename: path.join(config.stateDir, 'temporal.sqlite'),
         namespace: config.temporal.namespace,
         searchAttributes: allSearchAttributes,
+        workDir: config.stateDir,
       });
       lifecycle.add('Temporal dev server', () => temporal.stop());
       temporalAddress = temporal.address;
@@ -79,7 +83,7 @@ export async function startCommand(config: Config): Promise<void> {
       roles: ['worker', 'api'],
       migrate: true,
       logger,
-      onFatal: () => void lifecycle.stop(1),
+      onFatal: () => void lifecycle.stopAndExit(1),
     });
     lifecycle.add('Herald', () => app.stop());
 
@@ -96,4 +100,20 @@ export async function startCommand(config: Config): Promise<void> {
     await lifecycle.stop(1);
     throw error;
   }
+}
+
+/**
+ * One `herald start` per state folder: a second one would fight the first over its Postgres and Temporal files.
+ * A pid left by a Herald that was killed is simply taken over (its servers are stopped as they are started).
+ */
+async function claimStateDir(stateDir: string): Promise<void> {
+  const pidFile = path.join(stateDir, 'herald.pid');
+  const pid = await readPid(pidFile);
+  if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
+    const commandLine = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.includes('start')) {
+      throw new Error(`Another Herald (pid ${pid}) is running on the state folder ${stateDir}. Stop it first, or set HERALD_STATE_DIR to another folder.`);
+    }
+  }
+  await fs.writeFile(pidFile, `${process.pid}\n`);
 }

