@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { RouteMeta } from './route-meta.js';
 import { hashApiKey } from '../auth/api-key-format.js';
 import type { Permission, Principal } from '../auth/permissions.js';
+import { unavailableDependency, unavailableMessage } from '../dependency-errors.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { findUsableKey } from '../repositories/api-keys.js';
 import type { Context } from './context.js';
@@ -17,10 +18,15 @@ const t = initTRPC
   });
 
 /** Herald's error classes become tRPC codes here, once, for every procedure. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
+const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
+  const dependency = unavailableDependency(cause);
+  if (dependency) {
+    ctx.log.error({ requestId: ctx.requestId, dependency, err: cause }, `${dependency} unavailable: request failed with 503`);
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailableMessage(dependency), cause });
+  }
   if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
   if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
   if (cause instanceof InvalidInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });

@@ -132,7 +132,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         health: {
           postgres: () => sql`SELECT 1`.execute(db),
-          temporal: () => client.workflowService.getSystemInfo({}),
+          temporal: () => client.withDeadline(Date.now() + 800, () => client.workflowService.getSystemInfo({})),
         },
       });
       apiUrl = await server.start();

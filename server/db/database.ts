@@ -36,7 +36,10 @@ export function createDatabase(options: DatabaseOptions): Db {
     // Fail fast with a clear error instead of hanging when Postgres is down.
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process; the pool replaces it.
+  // A connection lost while Postgres restarts must not crash the process. The pool reports idle clients here and
+  // replaces them; a client checked out at that moment (a transaction waiting on a lock) emits the error on
+  // itself, with no listener unless this one, and its query fails with the error instead.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

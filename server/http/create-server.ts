@@ -7,6 +7,7 @@ import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { ulid } from 'ulid';
 import { createContextFactory, type ApiServices } from '../api/context.js';
 import { appRouter, type AppRouter } from '../api/routers/index.js';
+import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorBody, restErrorBody } from './error-body.js';
@@ -48,6 +49,13 @@ export function createServer(options: ServerOptions): HeraldServer {
     routerOptions: { maxParamLength: 5_000 },
   });
   const createContext = createContextFactory(options.services);
+  // Many HTTP clients send `Content-Type: application/json` with an empty body on DELETE and on bodiless actions;
+  // an empty body means "no input", not malformed JSON. Anything else goes to Fastify's own (poisoning-safe) parser.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    (body as string).trim() === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   let baseUrl = '';
 
   // Errors raised before any procedure runs: unreadable JSON, a wrong content type, an oversized body.
@@ -66,6 +74,11 @@ export function createServer(options: ServerOptions): HeraldServer {
           : `Malformed request: ${error.message}`;
     return reply.code(status).send(errorBody(code, message));
   });
+  // Every 503 (a dependency down) tells the caller when to try again, on /trpc and /v1 alike.
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return payload;
+  });
   server.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the API is described at /openapi.json`)),
   );
@@ -78,7 +91,7 @@ export function createServer(options: ServerOptions): HeraldServer {
   void server.register(async (rest) => {
     // `curl -X POST …/webhooks/{id}/test` with no body is how the seeds call actions; it means "no input".
     rest.addHook('preHandler', async (request) => {
-      if (request.body === undefined && !request.headers['content-type'] && !request.headers['transfer-encoding']) {
+      if (request.body === undefined) {
         request.headers['content-type'] = 'application/json';
         request.body = {};
       }

@@ -16,6 +16,8 @@ import {
   searchAttributes,
 } from '../../workflows/shared.js';
 
+const CALL_DEADLINE_MS = 10_000;
+
 export type RecoveryState = 'running' | 'completed' | 'cancelled' | 'failed';
 
 export interface RecoveryStatus {
@@ -48,13 +50,15 @@ export interface WorkflowGateway {
 
 export function createWorkflowGateway(args: { client: Client; taskQueue: string; policy: DeliveryPolicy; eagerStart: boolean }): WorkflowGateway {
   const { client, taskQueue, policy } = args;
+  // While Temporal is down the SDK keeps retrying; a caller gets a 503 within this instead of waiting it out.
+  const bounded = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + CALL_DEADLINE_MS, call);
   const scopeAttributes = (scope: Scope) => [{ key: searchAttributes.workspaceId, value: scope.workspaceId }];
   return {
     fanOutWorkflowId,
 
     async startFanOut(scope, event) {
       const deliveries = event.batches.reduce((sum, batch) => sum + batch.count, 0);
-      await client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
+      await bounded(() => client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
         taskQueue,
         workflowId: event.workflowId,
         args: [{ scope, eventId: event.id, policy, batches: event.batches, owner: event.workflowId }],
@@ -69,23 +73,23 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
           { key: searchAttributes.eventId, value: event.id },
         ],
         staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}`,
-      });
+      }));
     },
 
     async startRetry(input) {
-      await client.workflow.start<typeof retryDelivery>('retryDelivery', {
+      await bounded(() => client.workflow.start<typeof retryDelivery>('retryDelivery', {
         taskQueue,
         workflowId: input.owner,
         args: [{ ...input, policy }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
         staticSummary: `manual retry of ${input.deliveryId}`,
-      });
+      }));
       return input.owner;
     },
 
     async startResume(input) {
-      await client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
+      await bounded(() => client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
         taskQueue,
         workflowId: input.owner,
         args: [{ ...input, policy }],
@@ -93,12 +97,12 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
         staticSummary: `resume ${input.deliveryId} after attempt ${input.attemptsBefore} (no workflow was working on it)`,
-      });
+      }));
     },
 
     async workflowState(workflowId) {
       try {
-        const { status } = await client.workflow.getHandle(workflowId).describe();
+        const { status } = await bounded(() => client.workflow.getHandle(workflowId).describe());
         return status.name === 'RUNNING' ? 'running' : 'closed';
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return 'missing';
@@ -107,18 +111,18 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
     },
 
     async ensureReconciler() {
-      await client.workflow.start<typeof deliveryReconciler>('deliveryReconciler', {
+      await bounded(() => client.workflow.start<typeof deliveryReconciler>('deliveryReconciler', {
         taskQueue,
         workflowId: reconcilerWorkflowId(taskQueue),
         args: [],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         staticSummary: 'finds pending deliveries that no workflow is working on and restarts them',
-      });
+      }));
     },
 
     async startRecovery(recoveryId, input) {
-      await client.workflow.start<typeof recoverWebhook>('recoverWebhook', {
+      await bounded(() => client.workflow.start<typeof recoverWebhook>('recoverWebhook', {
         taskQueue,
         workflowId: recoveryId,
         // One attempt per delivery: a recovery redelivers, it does not start new retry schedules.
@@ -126,14 +130,14 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
         memo: { workspaceId: input.scope.workspaceId, mode: input.scope.mode, webhookId: input.webhookId, since: input.since },
         typedSearchAttributes: scopeAttributes(input.scope),
         staticSummary: `recover ${input.webhookId} since ${input.since}`,
-      });
+      }));
     },
 
     async recoveryStatus(scope, recoveryId) {
       const handle = client.workflow.getHandle<typeof recoverWebhook>(recoveryId);
       let description;
       try {
-        description = await handle.describe();
+        description = await bounded(() => handle.describe());
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;
