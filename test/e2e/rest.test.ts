@@ -150,4 +150,35 @@ describe('REST API', () => {
     expect(conflict.status).toBe(200);
     expect((await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 2 } })).status).toBe(409);
   });
+
+  it('treats an empty body sent as JSON as no input, as many HTTP clients send it', async () => {
+    await rest('POST', '/event-types', { name: 'empty.body' });
+    const { status, body: hook } = await rest('POST', '/webhooks', { url: `${receiver.url}/empty-body`, events: ['empty.body'] });
+    expect(status).toBe(200);
+    // DELETE with `Content-Type: application/json` and nothing after it.
+    const deleted = await fetch(`${herald.url}/v1/webhooks/${hook.id}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': herald.adminKey, 'content-type': 'application/json' },
+    });
+    expect(deleted.status).toBe(204);
+    // A create with no body at all names the fields it needs, rather than complaining about the body.
+    const create = await fetch(`${herald.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { 'x-api-key': herald.adminKey, 'content-type': 'application/json' },
+    });
+    expect(create.status).toBe(400);
+    expect(((await create.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toContain('url');
+  });
+
+  it('refuses JSON that Postgres cannot store (a NUL character) in an event type, naming the field', async () => {
+    for (const [field, value] of [
+      ['example', { note: 'nul \u0000 here' }],
+      ['example', { ['key\u0000']: 1 }],
+      ['schema', { type: 'object', description: 'nul \u0000' }],
+    ] as const) {
+      const { status, body } = await rest('POST', '/event-types', { name: `nul.${field}`, [field]: value });
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: field, message: expect.stringMatching(/NUL/) }] });
+    }
+  });
 });

@@ -27,6 +27,19 @@ export const text = (min: number, max: number) =>
 
 export const resourceId = text(1, 128);
 
+/** True when a string anywhere in a JSON value, keys included, holds a NUL character. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  return false;
+}
+
+/** A JSON object Postgres can store as `jsonb`, which has no room for NUL characters in strings or keys. */
+export const storableJsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((value) => !containsNul(value), 'must not contain NUL characters (\\u0000) in any string or key');
+
 export const isoTimestamp = z.iso.datetime({ offset: true });
 
 /** Query-string friendly: REST callers send `?limit=20`. */

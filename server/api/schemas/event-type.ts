@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { EventTypeRow } from '../../db/tables/event-types.table.js';
-import { eventTypeName, isoTimestamp, text } from './common.js';
+import { eventTypeName, isoTimestamp, storableJsonObject, text } from './common.js';
 
-const jsonSchema = z.record(z.string(), z.unknown()).describe('a JSON Schema (2020-12) the `data` of published events must satisfy');
+const jsonSchema = storableJsonObject.describe('a JSON Schema (2020-12) the `data` of published events must satisfy');
 
 export const eventTypeSchema = z
   .object({
@@ -21,7 +21,7 @@ export const createEventTypeInput = z.object({
   name: eventTypeName,
   description: text(0, 2000).optional(),
   schema: jsonSchema.nullable().optional(),
-  example: z.record(z.string(), z.unknown()).nullable().optional(),
+  example: storableJsonObject.nullable().optional(),
   deprecated: z.boolean().optional(),
 });
 
@@ -30,7 +30,7 @@ export const updateEventTypeInput = z
     name: eventTypeName,
     description: text(0, 2000).optional(),
     schema: jsonSchema.nullable().optional(),
-    example: z.record(z.string(), z.unknown()).nullable().optional(),
+    example: storableJsonObject.nullable().optional(),
     deprecated: z.boolean().optional(),
     archived: z.boolean().optional(),
   })
