@@ -30,7 +30,12 @@ const usage = `npm run bench -- [options]
   --wide N                webhooks for the wide fan-out (10000)
   --floor-fanout-workflows N  F100 workflows of 100 activities (50)
   --extra-workers N       run N more \`herald worker\` processes on the same task queue (0)
-  --set KEY=VALUE         pass a setting to the Herald processes, e.g. --set HERALD_EAGER_START=false (repeatable)`;
+  --set KEY=VALUE         pass a setting to the Herald processes, e.g. --set HERALD_EAGER_START=false (repeatable)
+Against an existing deployment instead of the embedded Postgres and dev server:
+  --temporal-address H:P  a Temporal cluster (its namespace must exist and have Herald's search attributes)
+  --namespace NS          its namespace (default)
+  --temporal-metrics-url U  its frontend's Prometheus endpoint, to count requests per delivery (optional)
+  --database-url URL      a Postgres database the benchmark may migrate and fill (it is not emptied)`;
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +54,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     'extra-workers': { type: 'string', default: '0' },
     set: { type: 'string', multiple: true, default: [] },
+    'temporal-address': { type: 'string' },
+    namespace: { type: 'string' },
+    'temporal-metrics-url': { type: 'string' },
+    'database-url': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -73,13 +82,19 @@ const selected = new Set(values.workloads.split(',').map((w) => w.trim()));
 const started = Date.now();
 const progress = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
-const infrastructure = await startBenchInfrastructure(progress);
+const infrastructure = await startBenchInfrastructure(progress, {
+  temporalAddress: values['temporal-address'],
+  namespace: values.namespace,
+  temporalMetricsUrl: values['temporal-metrics-url'],
+  databaseUrl: values['database-url'],
+});
 const receiver = await startBenchReceiver();
 const adminKey = `hk_live_bench_${randomBytes(16).toString('hex')}`;
 const heraldEnv = {
   HERALD_ADMIN_KEY: adminKey,
   DATABASE_URL: infrastructure.databaseUrl,
   TEMPORAL_ADDRESS: infrastructure.temporalAddress,
+  TEMPORAL_NAMESPACE: infrastructure.namespace,
   // As in production: without it every Herald process would run webpack at start and carry its garbage for a while.
   HERALD_WORKFLOW_BUNDLE: infrastructure.workflowBundlePath,
   // W4 retries after 10 ms; W5's parked deliveries fail twice, then wait in Temporal longer than the whole run
@@ -92,7 +107,7 @@ const heraldPort = String(await freePort());
 const herald = await startHeraldProcess({ ...heraldEnv, PORT: heraldPort });
 const extraWorkers = await Promise.all(Array.from({ length: Number(values['extra-workers']) }, () => startHeraldProcess(heraldEnv, 'worker')));
 const db = createDatabase({ url: infrastructure.databaseUrl, poolSize: 4, applicationName: 'herald-bench' });
-const temporal = new Client({ connection: await Connection.connect({ address: infrastructure.temporalAddress }) });
+const temporal = new Client({ connection: await Connection.connect({ address: infrastructure.temporalAddress }), namespace: infrastructure.namespace });
 const ctx: BenchContext = {
   options,
   infrastructure,
@@ -132,11 +147,11 @@ const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 try {
   if (needsF) {
     progress(`F: ${options.events} no-op workflows with one no-op activity…`);
-    baselines.F = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
+    baselines.F = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
   }
   if (needsF100) {
     progress(`F100: ${options.fanOutFloorWorkflows} no-op workflows with 100 no-op activities…`);
-    baselines.F100 = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.fanOutFloorWorkflows, activitiesPerWorkflow: 100, concurrency: options.concurrency, progress });
+    baselines.F100 = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.fanOutFloorWorkflows, activitiesPerWorkflow: 100, concurrency: options.concurrency, progress });
   }
   progress(`L: the bare loop at concurrency ${options.concurrency} and 100…`);
   baselines.L50 = await measureLimit({ databaseUrl: infrastructure.databaseUrl, receiverUrl: receiver.url, deliveries: Math.max(options.events, 5_000), concurrency: options.concurrency });
@@ -208,7 +223,7 @@ try {
       // The floor again, in the same grown state (open workflows and timers on the server, bigger tables), so the
       // ratio separates what growth costs Temporal from what it costs Herald.
       progress(`F again, with the grown state in place…`);
-      const grownFloor = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
+      const grownFloor = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
       details.F_grown = grownFloor;
       rows.push({ workload: 'W5 growth', figure: 'deliveries/s (F measured again in the grown state)', herald: w5.rate, limit: L, floor: grownFloor.rate });
       if (w1Rate) rows.push({ workload: 'W5 growth', figure: 'throughput vs W1 (empty)', herald: w5.rate / w1Rate });
@@ -254,3 +269,5 @@ try {
   await db.destroy();
   await infrastructure.stop();
 }
+// The Temporal runtime's log forwarding keeps a process alive that has nothing left to do; the run is over.
+process.exit();

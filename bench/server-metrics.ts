@@ -4,7 +4,9 @@
  */
 export type RequestCounts = Record<string, number>;
 
-export async function frontendRequests(metricsUrl: string): Promise<RequestCounts> {
+export async function frontendRequests(metricsUrl: string | undefined): Promise<RequestCounts> {
+  // Against a cluster whose metrics endpoint was not given, there is nothing to count.
+  if (!metricsUrl) return {};
   const text = await (await fetch(metricsUrl)).text();
   const counts: RequestCounts = {};
   for (const line of text.split('\n')) {

@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
-/** The floor's worker, in its own process like Herald's: SDK defaults, no-op activities. argv: address taskQueue */
-const [address, taskQueue] = process.argv.slice(2);
+/** The floor's worker, in its own process like Herald's: SDK defaults, no-op activities. argv: address taskQueue namespace */
+const [address, taskQueue, namespace] = process.argv.slice(2);
 Runtime.install({ shutdownSignals: [] });
 const connection = await NativeConnection.connect({ address });
 const worker = await Worker.create({
   connection,
   taskQueue: taskQueue!,
+  namespace: namespace ?? 'default',
   workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
   activities: { noop: async () => undefined },
 });

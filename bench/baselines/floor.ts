@@ -22,14 +22,15 @@ export interface FloorResult {
 export async function measureFloor(args: {
   client: Client;
   address: string;
-  metricsUrl: string;
+  namespace: string;
+  metricsUrl: string | undefined;
   workflows: number;
   activitiesPerWorkflow: number;
   concurrency: number;
   progress: (message: string) => void;
 }): Promise<FloorResult> {
   const taskQueue = `bench-floor-${Date.now()}`;
-  const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./floor-worker.ts', import.meta.url)), args.address, taskQueue], {
+  const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./floor-worker.ts', import.meta.url)), args.address, taskQueue, args.namespace], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
