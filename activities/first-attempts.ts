@@ -1,6 +1,6 @@
-import { awaitPublication } from '../server/repositories/publication-locks.js';
+import { awaitPublication } from '../server/db/queries/publication-locks.js';
 import { DELIVERIES_PER_BATCH, type FirstAttemptsInput, type FirstAttemptsResult } from '../workflows/shared.js';
-import { type AttemptDeps, runAttempts } from './run-attempts.js';
+import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
 
 /**
  * The first attempt at every delivery of a batch, run as a local activity: no activity task on the Temporal

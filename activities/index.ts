@@ -2,7 +2,7 @@ import { createFirstAttempts } from './first-attempts.js';
 import { createMarkDeliveryFailed } from './mark-delivery-failed.js';
 import { createReconcileDeliveries, type ReconcileDeps } from './reconcile-deliveries.js';
 import { createRecoveryActivities } from './recovery.js';
-import type { AttemptDeps } from './run-attempts.js';
+import type { AttemptDeps } from '../server/delivery/run-attempts.js';
 import { createSignAndPost } from './sign-and-post.js';
 
 export type ActivityDeps = AttemptDeps & ReconcileDeps;

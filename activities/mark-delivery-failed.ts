@@ -1,5 +1,6 @@
 import type { Db } from '../server/db/database.js';
-import { failDelivery } from '../server/repositories/delivery-attempts.js';
+import { failDelivery } from '../server/db/queries/delivery-attempts.js';
+import type { MarkDeliveryFailedInput } from '../workflows/shared.js';
 
 /**
  * Settles a delivery whose last attempt ended without recording a result (its worker died, or Postgres was
@@ -7,7 +8,7 @@ import { failDelivery } from '../server/repositories/delivery-attempts.js';
  * may settle it.
  */
 export function createMarkDeliveryFailed({ db }: { db: Db }) {
-  return async function markDeliveryFailed(args: { deliveryId: string; owner?: string | null; reason: string }): Promise<void> {
+  return async function markDeliveryFailed(args: MarkDeliveryFailedInput): Promise<void> {
     await failDelivery(db, { deliveryId: args.deliveryId, owner: args.owner ?? null, error: args.reason });
   };
 }

@@ -1,9 +1,10 @@
 import type { Db } from '../server/db/database.js';
 import type { Logger } from '../server/logger.js';
 import type { Metrics } from '../server/metrics.js';
-import { abandonDelivery, findOverdueDeliveries, handOverDelivery, type OverdueDelivery } from '../server/repositories/deliveries.js';
+import { abandonDelivery, findOverdueDeliveries, handOverDelivery, type OverdueDelivery } from '../server/db/queries/deliveries.js';
 import type { WorkflowGateway } from '../server/temporal/workflow-gateway.js';
-import { type DeliveryPolicy, legacyFanOutWorkflowId, type ReconcileResult, resumeWorkflowId, TEST_SEND_OWNER } from '../workflows/shared.js';
+import type { DeliveryPolicy } from '../server/delivery/policy.js';
+import { legacyFanOutWorkflowId, type ReconcileResult, resumeWorkflowId, TEST_SEND_OWNER } from '../workflows/shared.js';
 
 export interface ReconcilerSettings {
   /** How often to sweep. */

@@ -1,18 +1,17 @@
-import type { Db } from '../server/db/database.js';
-import { countFailedDeliveries, listFailedDeliveries, reopenDeliveries } from '../server/repositories/deliveries.js';
-import type { DeliveryPolicy, Scope } from '../workflows/shared.js';
-import { type AttemptDeps, runAttempts } from './run-attempts.js';
+import { countFailedDeliveries, listFailedDeliveries, reopenDeliveries } from '../server/db/queries/deliveries.js';
+import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
+import type { FailedDeliveriesPage, FailedDeliveriesQuery, RedeliverPageInput } from '../workflows/shared.js';
 
 /** Redeliveries of one recovery page run this many at a time, so a recovery never floods the endpoint. */
 const CONCURRENCY = 10;
 
-export function createRecoveryActivities(deps: AttemptDeps & { db: Db }) {
+export function createRecoveryActivities(deps: AttemptDeps) {
   return {
-    async countFailedDeliveries(args: { scope: Scope; webhookId: string; since: string }): Promise<number> {
+    async countFailedDeliveries(args: FailedDeliveriesQuery): Promise<number> {
       return countFailedDeliveries(deps.db, args.scope, { webhookId: args.webhookId, since: new Date(args.since) });
     },
 
-    async listFailedDeliveries(args: { scope: Scope; webhookId: string; since: string; afterId?: string | undefined; limit: number }) {
+    async listFailedDeliveries(args: FailedDeliveriesPage) {
       return listFailedDeliveries(deps.db, args.scope, { ...args, since: new Date(args.since) });
     },
 
@@ -20,12 +19,7 @@ export function createRecoveryActivities(deps: AttemptDeps & { db: Db }) {
      * One manual attempt at each delivery of the page that is still failed. The recovery workflow owns what it
      * reopens, so a run of this activity that is retried picks up the deliveries its earlier run reopened.
      */
-    async redeliverPage(args: {
-      scope: Scope;
-      deliveries: Array<{ id: string; eventId: string }>;
-      policy: DeliveryPolicy;
-      owner: string;
-    }): Promise<{ succeeded: number }> {
+    async redeliverPage(args: RedeliverPageInput): Promise<{ succeeded: number }> {
       const reopened = await reopenDeliveries(deps.db, args.scope, args.deliveries.map((d) => d.id), args.owner);
       let succeeded = 0;
       let next = 0;

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { failureTypes, type SignAndPostInput, type SignAndPostResult } from '../workflows/shared.js';
-import { type AttemptDeps, runAttempts } from './run-attempts.js';
+import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
 
 /**
  * One attempt at one delivery, as a regular activity under Temporal's retry policy: used for every attempt after

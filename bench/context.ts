@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Scope } from '../workflows/shared.js';
+import type { Scope } from '../server/db/scope.js';
 import type { HeraldClient } from '../client/index.js';
 import type { Db } from '../server/db/database.js';
 import type { HeraldProcess } from './herald-process.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
-import { validateNetworks } from '../activities/http/target-policy.js';
+import { validateNetworks } from './delivery/target-policy.js';
 
 /**
  * Every setting Herald reads, parsed once from the environment at start-up.

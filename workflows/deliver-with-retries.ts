@@ -1,6 +1,8 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { attemptActivityLimitMs, type DeliveryPolicy, failureTypes, type Scope } from './shared.js';
+import { attemptActivityLimitMs, type DeliveryPolicy } from '../server/delivery/policy.js';
+import { failureTypes } from './shared.js';
+import type { Scope } from '../server/db/scope.js';
 
 const { markDeliveryFailed } = proxyActivities<Activities>({ startToCloseTimeout: '30s' });
 

@@ -1,13 +1,8 @@
 import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { deliverWithRetries } from './deliver-with-retries.js';
-import {
-  attemptActivityLimitMs,
-  BATCHES_PER_WORKFLOW,
-  type DeliveryBatch,
-  type FanOutEventInput,
-  type FanOutEventResult,
-} from './shared.js';
+import { attemptActivityLimitMs } from '../server/delivery/policy.js';
+import { BATCHES_PER_WORKFLOW, type DeliveryBatch, type FanOutEventInput, type FanOutEventResult } from './shared.js';
 
 /**
  * One workflow per published event. The first attempt at every delivery runs in local activities, one per batch

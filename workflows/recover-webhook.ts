@@ -1,8 +1,6 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { RecoveryProgress, RecoverWebhookInput } from './shared.js';
-
-export const progressQuery = defineQuery<RecoveryProgress>('progress');
+import { progressQuery, type RecoveryProgress, type RecoverWebhookInput } from './shared.js';
 
 const PAGE_SIZE = 100;
 

@@ -1,19 +1,13 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { Scope } from '../server/db/scope.js';
+import type { DeliveryPolicy } from '../server/delivery/policy.js';
 
 /**
- * Names shared by the worker, the API that starts workflows and the workflows themselves, defined once.
- * This file is imported by workflow code, so it must stay free of Node APIs and I/O.
+ * The contract between the workflows, the activities and the API that starts workflows: workflow ids, search
+ * attributes, every workflow and activity payload type, queries and failure types, defined once. Workflow code
+ * imports this file, so it stays free of Node APIs and I/O.
  */
-
-/** Test-mode keys see only test-mode webhooks, events and deliveries of their workspace (seed 002's test/live keys). */
-export const modes = ['live', 'test'] as const;
-export type Mode = (typeof modes)[number];
-
-/** Where something happens: one workspace, in one mode. Every webhook, event, delivery and audit entry has one. */
-export interface Scope {
-  workspaceId: string;
-  mode: Mode;
-}
 
 /** Search attributes Herald sets on its workflows, so deliveries can be found in the Temporal UI. */
 export const searchAttributes = {
@@ -60,34 +54,11 @@ export const DELIVERIES_PER_BATCH = 100;
  */
 export const BATCHES_PER_WORKFLOW = 10;
 
-/** How every delivery of one fan-out is attempted; fixed per workflow so config changes never alter running ones. */
-export interface DeliveryPolicy {
-  /** Delay before attempt n+1 is `retryScheduleMs[n]`; the length is the number of attempts. */
-  retryScheduleMs: number[];
-  attemptTimeoutMs: number;
-}
-
 /** Consecutive delivery ids of one event, [fromId, toId], created together when it was published. */
 export interface DeliveryBatch {
   fromId: string;
   toId: string;
   count: number;
-}
-
-/**
- * How long an attempt holds its delivery. Its request is cut off before the lease ends, so once a lease has
- * expired no request of that attempt can still be on the wire, and a new attempt may start without overlapping it.
- */
-export function attemptLeaseMs(policy: DeliveryPolicy): number {
-  return policy.attemptTimeoutMs + Math.max(2_000, policy.attemptTimeoutMs);
-}
-
-/**
- * Start-to-close limit of an activity that attempts deliveries: room for its own attempt and for waiting out one
- * held by an earlier run of the same activity (whose outcome it then reports instead of sending again).
- */
-export function attemptActivityLimitMs(policy: DeliveryPolicy): number {
-  return 2 * attemptLeaseMs(policy) + 5_000;
 }
 
 export interface FanOutEventInput {
@@ -152,6 +123,48 @@ export interface RecoveryProgress {
   failed: number;
   /** The last delivery processed: the recovery resumes after it. */
   afterId: string | null;
+}
+
+/** Asked of a running `recoverWebhook` workflow: how far it has got. */
+export const progressQuery = defineQuery<RecoveryProgress>('progress');
+
+export interface RetryDeliveryInput {
+  scope: Scope;
+  eventId: string;
+  deliveryId: string;
+  policy: DeliveryPolicy;
+  /** Attempts the delivery had when the retry was asked for; the new series numbers on from there. */
+  attemptsBefore: number;
+  /** This workflow's id, which the delivery was given to when it was reopened; absent in older retries. */
+  owner?: string;
+}
+
+export interface MarkDeliveryFailedInput {
+  deliveryId: string;
+  /** The workflow the delivery belongs to; only it may settle the delivery. */
+  owner?: string | null;
+  reason: string;
+}
+
+/** Failed deliveries of one webhook created since a time: what a recovery goes through. */
+export interface FailedDeliveriesQuery {
+  scope: Scope;
+  webhookId: string;
+  /** ISO time. */
+  since: string;
+}
+
+export interface FailedDeliveriesPage extends FailedDeliveriesQuery {
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export interface RedeliverPageInput {
+  scope: Scope;
+  deliveries: Array<{ id: string; eventId: string }>;
+  policy: DeliveryPolicy;
+  /** The recovery workflow, which owns the deliveries it reopens. */
+  owner: string;
 }
 
 export interface RecoverWebhookInput {

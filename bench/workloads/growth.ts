@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { deliveryLogQuery } from '../../server/repositories/deliveries.js';
-import { newId } from '../../server/ids.js';
+import { deliveryLogQuery } from '../../server/db/queries/deliveries.js';
+import { newId } from '../../server/db/ids.js';
 import type { BenchContext } from '../context.js';
 import { runConcurrently, sampleData } from './helpers.js';
 import { throughput, type ThroughputResult } from './throughput.js';

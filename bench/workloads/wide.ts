@@ -1,4 +1,4 @@
-import { newId } from '../../server/ids.js';
+import { newId } from '../../server/db/ids.js';
 import type { BenchContext } from '../context.js';
 import { fanOutWorkflowIdOf, verifyDeliveries, waitForSettled } from './helpers.js';
 

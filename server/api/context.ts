@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import type { DeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
-import type { TargetPolicy } from '../../activities/http/target-policy.js';
-import type { DeliveryPolicy } from '../../workflows/shared.js';
+import type { DeliveryHttpClient } from '../delivery/delivery-http-client.js';
+import type { TargetPolicy } from '../delivery/target-policy.js';
+import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Db } from '../db/database.js';
 import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
 

@@ -1,10 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { RouteMeta } from './route-meta.js';
 import { hashApiKey } from '../auth/api-key-format.js';
-import type { Permission, Principal } from '../auth/permissions.js';
+import type { Permission } from '../db/scope.js';
+import type { Principal } from '../auth/permissions.js';
 import { unavailableDependency, unavailableMessage } from '../dependency-errors.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { findUsableKey } from '../repositories/api-keys.js';
+import { findUsableKey } from '../db/queries/api-keys.js';
 import type { Context } from './context.js';
 import { formatError } from './error-format.js';
 

@@ -1,8 +1,8 @@
 import { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { createDeliveryHttpClient } from '../../activities/http/delivery-http-client.js';
-import { createTargetPolicy } from '../../activities/http/target-policy.js';
-import type { DeliveryPolicy } from '../../workflows/shared.js';
+import { createDeliveryHttpClient } from '../delivery/delivery-http-client.js';
+import { createTargetPolicy } from '../delivery/target-policy.js';
+import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Config } from '../config.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';

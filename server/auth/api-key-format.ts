@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Mode } from './permissions.js';
+import type { Mode } from '../db/scope.js';
 
 /**
  * API keys look like `hk_live_<43 base64url chars>` (32 random bytes). Only their SHA-256 is stored: keys are

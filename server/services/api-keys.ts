@@ -1,12 +1,13 @@
 import { generateApiKey, hashApiKey, hintFor } from '../auth/api-key-format.js';
-import type { Mode, Permission } from '../auth/permissions.js';
+import type { Mode, Permission } from '../db/scope.js';
 import type { Db } from '../db/database.js';
 import type { ApiKeyRow } from '../db/tables/api-keys.table.js';
 import { NotFoundError } from '../errors.js';
-import { newId } from '../ids.js';
-import { findApiKey, insertApiKey, revokeApiKey } from '../repositories/api-keys.js';
-import { findWorkspace } from '../repositories/workspaces.js';
+import { newId } from '../db/ids.js';
+import { findApiKey, insertApiKey, listApiKeys as queryApiKeys, revokeApiKey } from '../db/queries/api-keys.js';
+import { findWorkspace } from '../db/queries/workspaces.js';
 import type { Actor } from './actor.js';
+import { fetchPage, type Page, type PageRequest } from './page.js';
 import { audit } from './audit.js';
 
 function snapshot(row: ApiKeyRow): Record<string, unknown> {
@@ -56,4 +57,9 @@ export async function revokeKey(deps: { db: Db }, actor: Actor, input: { id: str
     await audit(trx, actor, { action: 'apiKeys.revoke', entityType: 'api_key', entityId: input.id, before: snapshot(before), after: snapshot(after), workspaceId, mode: after.mode });
     return after;
   });
+}
+
+/** A workspace's keys, newest first (never the keys themselves: only their hints). */
+export async function listApiKeys(deps: { db: Db }, workspaceId: string, request: PageRequest): Promise<Page<ApiKeyRow>> {
+  return fetchPage(request, (limit) => queryApiKeys(deps.db, { workspaceId, cursor: request.cursor, limit }));
 }

@@ -1,7 +1,10 @@
 import { auditDiff } from '../audit/audit-diff.js';
-import type { Mode } from '../auth/permissions.js';
+import type { Mode } from '../db/scope.js';
 import type { Db } from '../db/database.js';
-import { insertAuditEntry } from '../repositories/audit-log.js';
+import { type AuditFilter, insertAuditEntry, listAuditEntries } from '../db/queries/audit-log.js';
+import type { Scope } from '../db/scope.js';
+import type { AuditLogRow } from '../db/tables/audit-log.table.js';
+import { fetchPage, type Page } from './page.js';
 import type { Actor } from './actor.js';
 
 export interface AuditedChange {
@@ -29,4 +32,9 @@ export async function audit(db: Db, actor: Actor | null, change: AuditedChange):
     diff: auditDiff(change.before, change.after),
     requestId: actor?.requestId ?? null,
   });
+}
+
+/** The scope's audit log, newest first, filtered by entity, event, actor and time. */
+export async function listAudit(deps: { db: Db }, scope: Scope, filter: Omit<AuditFilter, 'workspaceId' | 'mode'>): Promise<Page<AuditLogRow>> {
+  return fetchPage(filter, (limit) => listAuditEntries(deps.db, { ...filter, ...scope, limit }));
 }

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { hashApiKey, modeOfKey } from '../auth/api-key-format.js';
-import { permissions } from '../auth/permissions.js';
+import { permissions } from '../db/scope.js';
 import type { Db } from '../db/database.js';
 import { DEFAULT_WORKSPACE_ID } from '../db/tables/workspaces.table.js';
-import { countApiKeys, findApiKeyByHash } from '../repositories/api-keys.js';
+import { countApiKeys, findApiKeyByHash } from '../db/queries/api-keys.js';
 import { addApiKey } from './api-keys.js';
 
 export type Bootstrap = { kind: 'generated'; key: string } | { kind: 'from-environment' } | { kind: 'existing' };

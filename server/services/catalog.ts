@@ -1,9 +1,9 @@
 import { validateAgainst } from '../catalog/json-schema.js';
-import { isWildcard, patternMatches } from '../catalog/subscription-patterns.js';
+import { isWildcard, patternMatches } from '../db/subscription-patterns.js';
 import type { Db } from '../db/database.js';
 import type { EventTypeRow } from '../db/tables/event-types.table.js';
 import { InvalidInputError } from '../errors.js';
-import { listEventTypes } from '../repositories/event-types.js';
+import { listEventTypes } from '../db/queries/event-types.js';
 
 /**
  * A workspace's event type catalog, and the rules it imposes. The catalog is opt-in: while a workspace has no

@@ -4,7 +4,7 @@ import { schemaProblem, validateAgainst } from '../catalog/json-schema.js';
 import type { Db } from '../db/database.js';
 import type { EventTypeRow } from '../db/tables/event-types.table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { type EventTypeFields, findEventType, insertEventType, updateEventType } from '../repositories/event-types.js';
+import { type EventTypeFields, findEventType, insertEventType, updateEventType, listEventTypes as queryEventTypes } from '../db/queries/event-types.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 
@@ -83,4 +83,16 @@ export async function seedEventTypes(deps: { db: Db }, workspaceId: string, file
     }
   });
   return changed;
+}
+
+/** The workspace's catalog, archived types only when asked for. */
+export async function listEventTypes(deps: { db: Db }, workspaceId: string, options: { includeArchived: boolean }): Promise<EventTypeRow[]> {
+  const rows = await queryEventTypes(deps.db, workspaceId);
+  return rows.filter((row) => options.includeArchived || !row.archived);
+}
+
+export async function getEventType(deps: { db: Db }, workspaceId: string, name: string): Promise<EventTypeRow> {
+  const row = await findEventType(deps.db, workspaceId, name);
+  if (!row) throw new NotFoundError('Event type', name);
+  return row;
 }

@@ -1,15 +1,21 @@
-import type { Scope } from '../auth/permissions.js';
+import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/database.js';
 import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError } from '../errors.js';
-import { newId } from '../ids.js';
-import { createDeliveriesForEvents, listDeliveriesOfEvents } from '../repositories/deliveries.js';
-import { findEvents, insertEventsIfNew, type StoredEvent } from '../repositories/events.js';
-import { holdPublicationLocks } from '../repositories/publication-locks.js';
-import type { PublishedEvent } from '../api/schemas/event.js';
+import { newId } from '../db/ids.js';
+import { createDeliveriesForEvents, listDeliveriesOfEvents } from '../db/queries/deliveries.js';
+import { findEvents, insertEventsIfNew, type StoredEvent } from '../db/queries/events.js';
+import { holdPublicationLocks } from '../db/queries/publication-locks.js';
 import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { toBatches } from '../../workflows/shared.js';
 import { checkPublishable, loadCatalog } from './catalog.js';
+
+/** One event as published: stored now, or found from an earlier publication of the same id (`duplicate`). */
+export interface Publication {
+  event: StoredEvent;
+  duplicate: boolean;
+  deliveries: DeliveryRow[];
+}
 
 export interface PublishEventInput {
   id?: string | undefined;
@@ -31,7 +37,7 @@ export interface PublishEventInput {
  * - start failed: nothing is stored, the caller gets an error and retries;
  * - commit succeeded but the answer was lost: the retry finds the event stored and answers `duplicate`.
  */
-export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<PublishedEvent[]> {
+export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<Publication[]> {
   const events = inputs.map((input) => ({ id: input.id ?? newId('event'), type: input.type, payloadJson: JSON.stringify(input.data) }));
   return deps.db.transaction().execute(async (trx) => {
     const catalog = await loadCatalog(trx, scope.workspaceId);
@@ -52,13 +58,13 @@ export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }
         return deps.workflows.startFanOut(scope, { id: event.id, type: event.type, batches: toBatches(ids), workflowId: event.owner });
       }),
     );
-    const created = new Map(inserted.map((event) => [event.id, published(event, deliveries.get(event.id)!, false)]));
+    const created = new Map(inserted.map((event) => [event.id, { event, duplicate: false, deliveries: deliveries.get(event.id)! }]));
     return events.map((event) => created.get(event.id) ?? repeated.get(event.id)!);
   });
 }
 
 /** Earlier publications of the ids given again; the same id with other content is a conflict. */
-async function republished(db: Db, scope: Scope, events: Array<{ id: string; type: string; payloadJson: string }>): Promise<Map<string, PublishedEvent>> {
+async function republished(db: Db, scope: Scope, events: Array<{ id: string; type: string; payloadJson: string }>): Promise<Map<string, Publication>> {
   if (events.length === 0) return new Map();
   const stored = new Map((await findEvents(db, scope, events.map((e) => e.id))).map((event) => [event.id, event]));
   for (const event of events) {
@@ -70,16 +76,7 @@ async function republished(db: Db, scope: Scope, events: Array<{ id: string; typ
   }
   const deliveries = await listDeliveriesOfEvents(db, scope, [...stored.keys()]);
   return new Map(
-    [...stored.values()].map((event) => [event.id, published(event, deliveries.filter((d) => d.event_id === event.id), true)]),
+    [...stored.values()].map((event) => [event.id, { event, duplicate: true, deliveries: deliveries.filter((d) => d.event_id === event.id) }]),
   );
 }
 
-function published(event: StoredEvent, deliveries: DeliveryRow[], duplicate: boolean): PublishedEvent {
-  return {
-    id: event.id,
-    type: event.type,
-    createdAt: event.createdAt.toISOString(),
-    duplicate,
-    deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
-  };
-}

@@ -1,9 +1,9 @@
 import type { Db } from '../db/database.js';
 import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { newId, newUlid } from '../ids.js';
-import { findDelivery, reopenDeliveries } from '../repositories/deliveries.js';
-import { findWebhook } from '../repositories/webhooks.js';
+import { newId, newUlid } from '../db/ids.js';
+import { findDelivery, reopenDeliveries } from '../db/queries/deliveries.js';
+import { findWebhook } from '../db/queries/webhooks.js';
 import type { RecoveryStatus, WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { retryWorkflowId } from '../../workflows/shared.js';
 import type { Actor } from './actor.js';

@@ -1,12 +1,13 @@
-import type { TargetPolicy } from '../../activities/http/target-policy.js';
+import type { TargetPolicy } from '../delivery/target-policy.js';
 import type { Db } from '../db/database.js';
 import type { WebhookRow } from '../db/tables/webhooks.table.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { newId } from '../ids.js';
-import { findWebhook, insertWebhook, updateWebhook } from '../repositories/webhooks.js';
+import { newId } from '../db/ids.js';
+import { findWebhook, insertWebhook, listWebhooks as queryWebhooks, updateWebhook } from '../db/queries/webhooks.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import { checkSubscriptions, loadCatalog } from './catalog.js';
+import { fetchPage, type Page, type PageRequest } from './page.js';
 import { generateWebhookSecret } from './webhook-secrets.js';
 
 export interface WebhookDeps {
@@ -110,4 +111,9 @@ export async function rotateWebhookSecret(deps: { db: Db }, actor: Actor, input:
 function checkUrl(policy: TargetPolicy, url: string) {
   const refused = policy.refuseUrl(url);
   if (refused) throw InvalidInputError.at(['url'], refused);
+}
+
+/** The scope's webhooks, newest first. */
+export async function listWebhooks(deps: { db: Db }, actor: Actor, request: PageRequest): Promise<Page<WebhookRow>> {
+  return fetchPage(request, (limit) => queryWebhooks(deps.db, actor.principal, { cursor: request.cursor, limit }));
 }

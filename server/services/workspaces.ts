@@ -1,9 +1,10 @@
 import type { Db } from '../db/database.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
-import { newId } from '../ids.js';
-import { insertWorkspace } from '../repositories/workspaces.js';
+import { newId } from '../db/ids.js';
+import { insertWorkspace, listWorkspaces as queryWorkspaces } from '../db/queries/workspaces.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
+import { fetchPage, type Page, type PageRequest } from './page.js';
 
 /** A new tenant; its audit entry lives in the new workspace, naming the admin key that made it. */
 export async function createWorkspace(deps: { db: Db }, actor: Actor, input: { name: string }): Promise<WorkspaceRow> {
@@ -12,4 +13,9 @@ export async function createWorkspace(deps: { db: Db }, actor: Actor, input: { n
     await audit(trx, actor, { action: 'workspaces.create', entityType: 'workspace', entityId: row.id, after: { name: row.name }, workspaceId: row.id, mode: null });
     return row;
   });
+}
+
+/** Every workspace, oldest first, so the default one leads. */
+export async function listWorkspaces(deps: { db: Db }, request: PageRequest): Promise<Page<WorkspaceRow>> {
+  return fetchPage(request, (limit) => queryWorkspaces(deps.db, { cursor: request.cursor, limit }));
 }

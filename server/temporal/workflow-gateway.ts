@@ -1,20 +1,14 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { deliveryReconciler } from '../../workflows/delivery-reconciler.js';
 import type { fanOutEvent } from '../../workflows/fan-out-event.js';
-import { progressQuery, type recoverWebhook } from '../../workflows/recover-webhook.js';
+import { progressQuery } from '../../workflows/shared.js';
+import type { recoverWebhook } from '../../workflows/recover-webhook.js';
 import type { resumeDelivery } from '../../workflows/resume-delivery.js';
-import type { retryDelivery, RetryDeliveryInput } from '../../workflows/retry-delivery.js';
-import {
-  type DeliveryBatch,
-  type DeliveryPolicy,
-  fanOutWorkflowId,
-  reconcilerWorkflowId,
-  type RecoveryProgress,
-  type RecoverWebhookInput,
-  type ResumeDeliveryInput,
-  type Scope,
-  searchAttributes,
-} from '../../workflows/shared.js';
+import type { retryDelivery } from '../../workflows/retry-delivery.js';
+import type { RetryDeliveryInput } from '../../workflows/shared.js';
+import { type DeliveryBatch, fanOutWorkflowId, reconcilerWorkflowId, type RecoveryProgress, type RecoverWebhookInput, type ResumeDeliveryInput, searchAttributes } from '../../workflows/shared.js';
+import type { DeliveryPolicy } from '../delivery/policy.js';
+import type { Scope } from '../db/scope.js';
 
 const CALL_DEADLINE_MS = 10_000;
 

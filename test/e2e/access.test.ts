@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
 import { appRouter } from '../../server/api/routers/index.js';
-import { permissions, type Permission } from '../../server/auth/permissions.js';
+import { permissions, type Permission } from '../../server/db/scope.js';
 import { codeOf } from '../support/errors.js';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { keyClient, workspaceWithKey } from '../support/keys.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  herald = await startTestHerald();
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
-});
+const stack = useStack();
 
 
 /**
@@ -57,29 +47,29 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
 
 describe('authentication', () => {
   it('refuses a missing, malformed, unknown or revoked key with 401', async () => {
-    const anonymous = createHeraldClient({ url: herald.url });
+    const anonymous = createHeraldClient({ url: stack.herald.url });
     expect(await codeOf(anonymous.webhooks.list.query({}))).toBe('UNAUTHORIZED');
-    const unknown = createHeraldClient({ url: herald.url, apiKey: 'hk_live_notarealkeynotarealkeynotarealkey' });
+    const unknown = createHeraldClient({ url: stack.herald.url, apiKey: 'hk_live_notarealkeynotarealkeynotarealkey' });
     expect(await codeOf(unknown.webhooks.list.query({}))).toBe('UNAUTHORIZED');
-    const garbage = createHeraldClient({ url: herald.url, apiKey: 'garbage' });
+    const garbage = createHeraldClient({ url: stack.herald.url, apiKey: 'garbage' });
     expect(await codeOf(garbage.webhooks.list.query({}))).toBe('UNAUTHORIZED');
 
-    const reader = await keyClient(herald, { permissions: ['webhooks:read'] });
+    const reader = await keyClient(stack.herald, { permissions: ['webhooks:read'] });
     expect(await codeOf(reader.client.webhooks.list.query({}))).toBe('OK');
-    await herald.client.apiKeys.revoke.mutate({ id: reader.id });
+    await stack.herald.client.apiKeys.revoke.mutate({ id: reader.id });
     expect(await codeOf(reader.client.webhooks.list.query({}))).toBe('UNAUTHORIZED');
   });
 
   it('accepts the key as X-API-Key or as a bearer token, and says what is missing', async () => {
-    const reader = await keyClient(herald, { permissions: ['webhooks:read'] });
+    const reader = await keyClient(stack.herald, { permissions: ['webhooks:read'] });
     for (const headers of [{ 'x-api-key': reader.key }, { authorization: `Bearer ${reader.key}` }] as Array<Record<string, string>>) {
-      const response = await fetch(`${herald.url}/v1/webhooks`, { headers });
+      const response = await fetch(`${stack.herald.url}/v1/webhooks`, { headers });
       expect(response.status).toBe(200);
     }
-    const missing = await fetch(`${herald.url}/v1/webhooks`);
+    const missing = await fetch(`${stack.herald.url}/v1/webhooks`);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as any).error.message).toMatch(/X-API-Key/);
-    const forbidden = await fetch(`${herald.url}/v1/events`, {
+    const forbidden = await fetch(`${stack.herald.url}/v1/events`, {
       method: 'POST',
       headers: { 'x-api-key': reader.key, 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'a.b', data: {} }),
@@ -89,26 +79,26 @@ describe('authentication', () => {
   });
 
   it('shows a key once, stores only its hash, and records when it was last used', async () => {
-    const created = await herald.client.apiKeys.create.mutate({ name: 'shown once', permissions: ['webhooks:read'], mode: 'test' });
+    const created = await stack.herald.client.apiKeys.create.mutate({ name: 'shown once', permissions: ['webhooks:read'], mode: 'test' });
     expect(created.key).toMatch(/^hk_test_[A-Za-z0-9_-]{43}$/);
     expect(created.hint).toBe(`hk_test_…${created.key.slice(-4)}`);
-    const listed = (await herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
+    const listed = (await stack.herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
     expect(listed).not.toHaveProperty('key');
     expect(JSON.stringify(listed)).not.toContain(created.key);
-    const stored = await herald.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const stored = await stack.herald.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain(created.key);
     expect(listed.lastUsedAt).toBeNull();
 
-    await createHeraldClient({ url: herald.url, apiKey: created.key }).webhooks.list.query({});
-    const used = (await herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
+    await createHeraldClient({ url: stack.herald.url, apiKey: created.key }).webhooks.list.query({});
+    const used = (await stack.herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
     expect(used.lastUsedAt).not.toBeNull();
   });
 });
 
 describe('permissions', () => {
   it.each(permissions)('a key with only %s may call exactly its procedures', async (permission) => {
-    const { workspaceId } = await workspaceWithKey(herald, `matrix ${permission}`);
-    const { client } = await keyClient(herald, { permissions: [permission], workspaceId });
+    const { workspaceId } = await workspaceWithKey(stack.herald, `matrix ${permission}`);
+    const { client } = await keyClient(stack.herald, { permissions: [permission], workspaceId });
     for (const [name, needed, call] of procedures) {
       const code = await codeOf(call(client));
       if (needed === permission) expect(code, `${name} with ${permission}`).not.toMatch(/FORBIDDEN|UNAUTHORIZED/);
@@ -124,11 +114,11 @@ describe('permissions', () => {
 
 describe('workspace isolation', () => {
   it('never lets a key of one workspace read, change or deliver anything of another', async () => {
-    const a = await workspaceWithKey(herald, 'tenant A');
-    const b = await workspaceWithKey(herald, 'tenant B');
+    const a = await workspaceWithKey(stack.herald, 'tenant A');
+    const b = await workspaceWithKey(stack.herald, 'tenant B');
 
-    const hookB = await b.client.webhooks.create.mutate({ url: `${receiver.url}/tenant-b`, events: ['tenant.event'] });
-    receiver.behave((r) => (r.path === '/tenant-b' ? { status: 500 } : { status: 200 }));
+    const hookB = await b.client.webhooks.create.mutate({ url: `${stack.receiver.url}/tenant-b`, events: ['tenant.event'] });
+    stack.receiver.behave((r) => (r.path === '/tenant-b' ? { status: 500 } : { status: 200 }));
     const eventB = await b.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'B' } });
     await b.client.eventTypes.create.mutate({ name: 'tenant.event', description: 'B only' });
     await waitFor(async () => (await b.client.deliveries.get.query({ id: eventB.deliveries[0]!.id })).status === 'failed');
@@ -165,7 +155,7 @@ describe('workspace isolation', () => {
     const eventA = await a.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'A' } });
     expect(eventA.duplicate).toBe(false);
     expect(eventA.deliveries).toEqual([]);
-    expect(receiver.requests.filter((r) => r.path === '/tenant-b').every((r) => JSON.parse(r.rawBody).data.owner === 'B')).toBe(true);
+    expect(stack.receiver.requests.filter((r) => r.path === '/tenant-b').every((r) => JSON.parse(r.rawBody).data.owner === 'B')).toBe(true);
 
     // B's things are untouched.
     expect((await b.client.webhooks.get.query({ id: hookB.id })).active).toBe(true);
@@ -173,11 +163,11 @@ describe('workspace isolation', () => {
   });
 
   it('keeps test-mode keys and their webhooks apart from live ones', async () => {
-    const { workspaceId } = await workspaceWithKey(herald, 'modes');
-    const live = await keyClient(herald, { permissions: [...permissions], workspaceId, mode: 'live' });
-    const test = await keyClient(herald, { permissions: [...permissions], workspaceId, mode: 'test' });
-    const liveHook = await live.client.webhooks.create.mutate({ url: `${receiver.url}/live-mode`, events: ['mode.event'] });
-    const testHook = await test.client.webhooks.create.mutate({ url: `${receiver.url}/test-mode`, events: ['mode.event'] });
+    const { workspaceId } = await workspaceWithKey(stack.herald, 'modes');
+    const live = await keyClient(stack.herald, { permissions: [...permissions], workspaceId, mode: 'live' });
+    const test = await keyClient(stack.herald, { permissions: [...permissions], workspaceId, mode: 'test' });
+    const liveHook = await live.client.webhooks.create.mutate({ url: `${stack.receiver.url}/live-mode`, events: ['mode.event'] });
+    const testHook = await test.client.webhooks.create.mutate({ url: `${stack.receiver.url}/test-mode`, events: ['mode.event'] });
     expect(liveHook.mode).toBe('live');
     expect(testHook.mode).toBe('test');
 
@@ -185,16 +175,16 @@ describe('workspace isolation', () => {
     expect(await codeOf(test.client.webhooks.get.query({ id: liveHook.id }))).toBe('NOT_FOUND');
     const published = await test.client.events.publish.mutate({ type: 'mode.event', data: {} });
     expect(published.deliveries.map((d) => d.webhookId)).toEqual([testHook.id]);
-    await receiver.waitForRequests(1, { matching: (r) => r.path === '/test-mode' });
-    expect(receiver.requests.filter((r) => r.path === '/live-mode')).toHaveLength(0);
+    await stack.receiver.waitForRequests(1, { matching: (r) => r.path === '/test-mode' });
+    expect(stack.receiver.requests.filter((r) => r.path === '/live-mode')).toHaveLength(0);
   });
 
   it('lets an admin create workspaces and keys for them, and no one else', async () => {
-    const created = await herald.client.workspaces.create.mutate({ name: 'Acme' });
+    const created = await stack.herald.client.workspaces.create.mutate({ name: 'Acme' });
     expect(created.id).toMatch(/^ws_/);
-    expect((await herald.client.workspaces.list.query({ limit: 100 })).data.map((w) => w.id)).toContain(created.id);
-    const key = await herald.client.apiKeys.create.mutate({ workspaceId: created.id, name: 'Acme publisher', permissions: ['events:publish'], mode: 'live' });
+    expect((await stack.herald.client.workspaces.list.query({ limit: 100 })).data.map((w) => w.id)).toContain(created.id);
+    const key = await stack.herald.client.apiKeys.create.mutate({ workspaceId: created.id, name: 'Acme publisher', permissions: ['events:publish'], mode: 'live' });
     expect(key.workspaceId).toBe(created.id);
-    expect(await codeOf(herald.client.apiKeys.create.mutate({ workspaceId: 'ws_missing', name: 'x', permissions: ['audit:read'], mode: 'live' }))).toBe('NOT_FOUND');
+    expect(await codeOf(stack.herald.client.apiKeys.create.mutate({ workspaceId: 'ws_missing', name: 'x', permissions: ['audit:read'], mode: 'live' }))).toBe('NOT_FOUND');
   });
 });

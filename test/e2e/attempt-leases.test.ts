@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { useStack } from '../support/stack.js';
 
 /**
  * Two attempts at one delivery must never overlap, and the schedule must hold whatever the load. The first
@@ -11,28 +10,19 @@ import { waitFor } from '../support/wait-for.js';
  */
 const env = { HERALD_ATTEMPT_TIMEOUT: '1s', HERALD_RETRY_SCHEDULE: '0,1h', HERALD_MAX_CONNECTIONS_PER_ORIGIN: '8' };
 
-let herald: TestHerald;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  herald = await startTestHerald({ env });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
-});
+const stack = useStack({ env });
 
 describe('attempt leases', () => {
   it('sends once when the first-attempt batch outlives its time limit while Postgres is locked', async () => {
-    await herald.client.webhooks.create.mutate({ url: `${receiver.url}/locked`, events: ['lease.locked'] });
-    const locker = new pg.Client({ connectionString: herald.databaseUrl });
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/locked`, events: ['lease.locked'] });
+    const locker = new pg.Client({ connectionString: stack.herald.databaseUrl });
     await locker.connect();
     try {
       await locker.query('BEGIN');
       // Blocks every statement that records an attempt, as a busy or locked database would.
       await locker.query('LOCK TABLE delivery_attempts IN SHARE ROW EXCLUSIVE MODE');
-      const published = await herald.client.events.publish.mutate({ type: 'lease.locked', data: { n: 1 } });
+      const published = await stack.herald.client.events.publish.mutate({ type: 'lease.locked', data: { n: 1 } });
       // Hold the lock until the batch has timed out and been started again: two runs now wait on it.
       await waitFor(
         async () => {
@@ -45,11 +35,11 @@ describe('attempt leases', () => {
       );
       await locker.query('COMMIT');
 
-      const delivery = await herald.settled(published.deliveries[0]!.id);
+      const delivery = await stack.herald.settled(published.deliveries[0]!.id);
       expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
       expect(delivery.attemptLog.map((a) => [a.attemptNumber, a.outcome])).toEqual([[1, 'succeeded']]);
-      expect(await herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
-      expect(receiver.requests.filter((r) => r.path === '/locked')).toHaveLength(1);
+      expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
+      expect(stack.receiver.requests.filter((r) => r.path === '/locked')).toHaveLength(1);
     } finally {
       await locker.end();
     }
@@ -60,13 +50,13 @@ describe('attempt leases', () => {
     const path = '/trickle';
     // Answers at once, then trickles its body for a minute: only the attempt timeout ends these requests. With 8
     // connections to this one endpoint, the batch is far slower than one attempt timeout.
-    receiver.behave((request) => (request.path === path ? { status: 200, trickleMs: 60_000 } : { status: 200 }));
-    for (let i = 0; i < count; i++) await herald.client.webhooks.create.mutate({ url: `${receiver.url}${path}`, events: ['lease.trickle'] });
-    const published = await herald.client.events.publish.mutate({ type: 'lease.trickle', data: { n: 2 } });
+    stack.receiver.behave((request) => (request.path === path ? { status: 200, trickleMs: 60_000 } : { status: 200 }));
+    for (let i = 0; i < count; i++) await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}${path}`, events: ['lease.trickle'] });
+    const published = await stack.herald.client.events.publish.mutate({ type: 'lease.trickle', data: { n: 2 } });
     expect(published.deliveries).toHaveLength(count);
 
     const attempts = await waitFor(async () => {
-      const rows = await herald.db
+      const rows = await stack.herald.db
         .selectFrom('delivery_attempts')
         .innerJoin('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id')
         .select(['delivery_attempts.delivery_id', 'delivery_attempts.outcome', 'delivery_attempts.duration_ms', 'delivery_attempts.error'])
@@ -84,11 +74,11 @@ describe('attempt leases', () => {
       expect(attempt.duration_ms).toBeLessThanOrEqual(1_000);
     }
     // What the receiver saw is exactly what was recorded as sent: no request went out unrecorded or twice.
-    const received = receiver.requests.filter((r) => r.path === path);
+    const received = stack.receiver.requests.filter((r) => r.path === path);
     expect(received).toHaveLength(sent.length);
-    const deliveries = await herald.client.deliveries.list.query({ eventId: published.id, limit: 100 });
+    const deliveries = await stack.herald.client.deliveries.list.query({ eventId: published.id, limit: 100 });
     expect(deliveries.data.every((d) => d.status === 'pending' && d.attempts === 1)).toBe(true);
     // Every delivery now waits an hour for its second attempt, in the still-running workflow.
-    expect((await herald.fanOut(published.id).describe()).status.name).toBe('RUNNING');
+    expect((await stack.herald.fanOut(published.id).describe()).status.name).toBe('RUNNING');
   });
 });

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { keyClient } from '../support/keys.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
 
-beforeAll(async () => {
-  herald = await startTestHerald();
-});
-afterAll(() => herald?.stop());
 
+const stack = useStack();
 describe('audit log (seed 004)', () => {
   it('records every change with actor, action, entity, a redacted diff and the request id', async () => {
-    const manager = await keyClient(herald, { permissions: ['webhooks:manage', 'webhooks:read'] });
+    const manager = await keyClient(stack.herald, { permissions: ['webhooks:manage', 'webhooks:read'] });
     const hook = await manager.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/audited', events: ['audit.me'], secret: 'a-secret-of-sixteen-plus' });
     await manager.client.webhooks.update.mutate({ id: hook.id, name: 'Renamed' });
     await manager.client.webhooks.update.mutate({ id: hook.id, active: false });
@@ -19,7 +15,7 @@ describe('audit log (seed 004)', () => {
     const rotated = await manager.client.webhooks.rotateSecret.mutate({ id: hook.id });
     await manager.client.webhooks.delete.mutate({ id: hook.id });
 
-    const { data } = await herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id });
+    const { data } = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id });
     expect(data.map((e) => e.event)).toEqual([
       'webhooks.delete',
       'webhooks.rotateSecret',
@@ -34,51 +30,51 @@ describe('audit log (seed 004)', () => {
     expect(data[1]!.diff).toEqual({ before: { secret: '[redacted]' }, after: { secret: '[redacted]' } });
     expect(data[5]!.diff.before).toBeNull();
     expect(data[5]!.diff.after).toMatchObject({ url: 'http://127.0.0.1:9/audited', events: ['audit.me'] });
-    const everything = JSON.stringify(await herald.db.selectFrom('audit_log').selectAll().execute());
+    const everything = JSON.stringify(await stack.herald.db.selectFrom('audit_log').selectAll().execute());
     expect(everything).not.toContain('a-secret-of-sixteen-plus');
     expect(everything).not.toContain(rotated.secret);
   });
 
   it('records key and workspace management without the keys themselves', async () => {
-    const created = await herald.client.apiKeys.create.mutate({ name: 'audited key', permissions: ['audit:read'], mode: 'live' });
-    await herald.client.apiKeys.revoke.mutate({ id: created.id });
-    const { data } = await herald.client.audit.forEntity.query({ entityType: 'api_key', entityId: created.id });
+    const created = await stack.herald.client.apiKeys.create.mutate({ name: 'audited key', permissions: ['audit:read'], mode: 'live' });
+    await stack.herald.client.apiKeys.revoke.mutate({ id: created.id });
+    const { data } = await stack.herald.client.audit.forEntity.query({ entityType: 'api_key', entityId: created.id });
     expect(data.map((e) => e.event)).toEqual(['apiKeys.revoke', 'apiKeys.create']);
     expect(JSON.stringify(data)).not.toContain(created.key);
-    const workspace = await herald.client.workspaces.create.mutate({ name: 'Audited Inc' });
+    const workspace = await stack.herald.client.workspaces.create.mutate({ name: 'Audited Inc' });
     expect(workspace.id).toMatch(/^ws_/);
   });
 
   it('filters by entity type, entity, event, actor and time, newest first', async () => {
-    const writer = await keyClient(herald, { permissions: ['webhooks:manage'] });
+    const writer = await keyClient(stack.herald, { permissions: ['webhooks:manage'] });
     const before = new Date().toISOString();
     const a = await writer.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/a', events: ['audit.filter'] });
     const b = await writer.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/b', events: ['audit.filter'] });
     await writer.client.webhooks.update.mutate({ id: a.id, description: 'changed' });
     const after = new Date(Date.now() + 1).toISOString();
 
-    const byActor = await herald.client.audit.list.query({ actorId: writer.id });
+    const byActor = await stack.herald.client.audit.list.query({ actorId: writer.id });
     expect(byActor.data.map((e) => [e.event, e.entityId])).toEqual([
       ['webhooks.update', a.id],
       ['webhooks.create', b.id],
       ['webhooks.create', a.id],
     ]);
-    expect((await herald.client.audit.list.query({ event: 'webhooks.update', actorId: writer.id })).data).toHaveLength(1);
-    expect((await herald.client.audit.list.query({ entityType: 'webhook', entityId: b.id })).data).toHaveLength(1);
-    expect((await herald.client.audit.list.query({ actorId: writer.id, from: before, to: after })).data).toHaveLength(3);
-    expect((await herald.client.audit.list.query({ actorId: writer.id, to: before })).data).toHaveLength(0);
-    expect((await herald.client.audit.list.query({ actorId: writer.id, from: after })).data).toHaveLength(0);
+    expect((await stack.herald.client.audit.list.query({ event: 'webhooks.update', actorId: writer.id })).data).toHaveLength(1);
+    expect((await stack.herald.client.audit.list.query({ entityType: 'webhook', entityId: b.id })).data).toHaveLength(1);
+    expect((await stack.herald.client.audit.list.query({ actorId: writer.id, from: before, to: after })).data).toHaveLength(3);
+    expect((await stack.herald.client.audit.list.query({ actorId: writer.id, to: before })).data).toHaveLength(0);
+    expect((await stack.herald.client.audit.list.query({ actorId: writer.id, from: after })).data).toHaveLength(0);
   });
 
   it('returns 50 entries by default, never more than 100, and pages with a cursor', async () => {
-    const writer = await keyClient(herald, { permissions: ['webhooks:manage'] });
+    const writer = await keyClient(stack.herald, { permissions: ['webhooks:manage'] });
     const hook = await writer.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/many', events: ['audit.many'] });
     for (let i = 0; i < 120; i++) await writer.client.webhooks.update.mutate({ id: hook.id, description: `change ${i}` });
-    expect((await herald.client.audit.list.query({ actorId: writer.id })).data).toHaveLength(50);
-    expect((await herald.client.audit.list.query({ actorId: writer.id, limit: 500 })).data).toHaveLength(100);
-    const first = await herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100 });
+    expect((await stack.herald.client.audit.list.query({ actorId: writer.id })).data).toHaveLength(50);
+    expect((await stack.herald.client.audit.list.query({ actorId: writer.id, limit: 500 })).data).toHaveLength(100);
+    const first = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100 });
     expect(first.data).toHaveLength(100);
-    const second = await herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100, cursor: first.nextCursor! });
+    const second = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100, cursor: first.nextCursor! });
     expect(second.data).toHaveLength(21);
     expect(second.nextCursor).toBeNull();
     expect(second.data.at(-1)!.event).toBe('webhooks.create');

@@ -1,35 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
-let receiver: Receiver;
 let hookId: string;
 let otherHookId: string;
 let startedAt: string;
 
 /** 12 deliveries to one webhook with known outcomes: 200s, 404s, 500s and refused connections. */
-beforeAll(async () => {
-  herald = await startTestHerald({ env: { HERALD_RETRY_SCHEDULE: '0' } });
-  receiver = await startReceiver((r) => {
+const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0' }, receiver: (r) => {
     const n = Number(JSON.parse(r.rawBody).data.n);
     return { status: [200, 404, 500][n % 3]! };
-  });
+  } });
+beforeAll(async () => {
   startedAt = new Date(Date.now() - 1_000).toISOString();
-  hookId = (await herald.client.webhooks.create.mutate({ url: `${receiver.url}/log`, events: ['log.a', 'log.b'] })).id;
-  otherHookId = (await herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/refused', events: ['log.a'] })).id;
-  for (let n = 0; n < 12; n++) await herald.client.events.publish.mutate({ type: n < 6 ? 'log.a' : 'log.b', data: { n } });
-  await waitFor(async () => (await herald.client.deliveries.list.query({ status: 'pending' })).data.length === 0 || undefined);
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
+  hookId = (await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/log`, events: ['log.a', 'log.b'] })).id;
+  otherHookId = (await stack.herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/refused', events: ['log.a'] })).id;
+  for (let n = 0; n < 12; n++) await stack.herald.client.events.publish.mutate({ type: n < 6 ? 'log.a' : 'log.b', data: { n } });
+  await waitFor(async () => (await stack.herald.client.deliveries.list.query({ status: 'pending' })).data.length === 0 || undefined);
 });
 
 describe('delivery log', () => {
   it('lists a webhook’s deliveries newest first in the seed 001 shape', async () => {
-    const page = await herald.client.webhooks.deliveries.query({ id: hookId, limit: 100 });
+    const page = await stack.herald.client.webhooks.deliveries.query({ id: hookId, limit: 100 });
     expect(page.data).toHaveLength(12);
     expect(page.data.map((d) => d.id)).toEqual([...page.data.map((d) => d.id)].sort().reverse());
     expect(page.data[0]).toEqual({
@@ -48,8 +40,8 @@ describe('delivery log', () => {
   });
 
   it('filters by status, status class, event type and event', async () => {
-    const of = (filter: Parameters<typeof herald.client.deliveries.list.query>[0]) =>
-      herald.client.deliveries.list.query({ limit: 100, ...filter }).then((page) => page.data);
+    const of = (filter: Parameters<typeof stack.herald.client.deliveries.list.query>[0]) =>
+      stack.herald.client.deliveries.list.query({ limit: 100, ...filter }).then((page) => page.data);
     expect((await of({ webhookId: hookId, status: 'succeeded' })).map((d) => d.statusCode)).toEqual(Array(4).fill(200));
     expect(await of({ webhookId: hookId, status: 'failed' })).toHaveLength(8);
     expect((await of({ webhookId: hookId, statusClass: '4xx' })).every((d) => d.statusCode === 404)).toBe(true);
@@ -65,11 +57,11 @@ describe('delivery log', () => {
   });
 
   it('filters by time range', async () => {
-    const all = await herald.client.deliveries.list.query({ limit: 100, from: startedAt });
+    const all = await stack.herald.client.deliveries.list.query({ limit: 100, from: startedAt });
     expect(all.data).toHaveLength(18);
-    expect((await herald.client.deliveries.list.query({ limit: 100, to: startedAt })).data).toHaveLength(0);
+    expect((await stack.herald.client.deliveries.list.query({ limit: 100, to: startedAt })).data).toHaveLength(0);
     const middle = all.data[9]!.createdAt;
-    const later = await herald.client.deliveries.list.query({ limit: 100, from: middle });
+    const later = await stack.herald.client.deliveries.list.query({ limit: 100, from: middle });
     expect(later.data.length).toBeGreaterThanOrEqual(1);
     expect(later.data.length).toBeLessThan(18);
     expect(later.data.every((d) => d.createdAt >= middle)).toBe(true);
@@ -80,7 +72,7 @@ describe('delivery log', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await herald.client.webhooks.deliveries.query({ id: hookId, limit: 5, cursor });
+      const page = await stack.herald.client.webhooks.deliveries.query({ id: hookId, limit: 5, cursor });
       seen.push(...page.data.map((d) => d.id));
       cursor = page.nextCursor ?? undefined;
       pages += 1;

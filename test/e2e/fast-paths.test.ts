@@ -1,82 +1,73 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BATCHES_PER_WORKFLOW, DELIVERIES_PER_BATCH } from '../../workflows/shared.js';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { ok, startReceiver, type Receiver } from '../support/receiver.js';
 import { runConcurrently } from '../support/concurrently.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  // Attempt 2 waits long enough to disable a webhook in between; the rest are quick.
-  herald = await startTestHerald({ env: { HERALD_RETRY_SCHEDULE: '0,1500ms,20ms,20ms,20ms' } });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
-});
-afterEach(() => receiver.behave(ok));
+// Attempt 2 waits long enough to disable a webhook in between; the rest are quick.
+const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0,1500ms,20ms,20ms,20ms' } });
+afterEach(() => stack.receiver.behave(ok));
 
 
 describe('batch publish', () => {
   it('publishes many events in one call and delivers each exactly once', async () => {
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/batch`, events: ['batch.a', 'batch.b'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/batch`, events: ['batch.a', 'batch.b'] });
     const events = Array.from({ length: 40 }, (_, i) => ({ id: `evt_batch_${i}`, type: i % 2 ? 'batch.a' : 'batch.b', data: { i } }));
-    const { events: published } = await herald.client.events.publishBatch.mutate({ events: [...events, { type: 'batch.unheard', data: {} }] });
+    const { events: published } = await stack.herald.client.events.publishBatch.mutate({ events: [...events, { type: 'batch.unheard', data: {} }] });
     expect(published).toHaveLength(41);
     expect(published.slice(0, 40).map((e) => [e.id, e.duplicate, e.deliveries.length])).toEqual(events.map((e) => [e.id, false, 1]));
     expect(published[40]!.deliveries).toEqual([]);
 
-    await receiver.waitForRequests(40, { matching: (r) => r.path === '/batch' });
+    await stack.receiver.waitForRequests(40, { matching: (r) => r.path === '/batch' });
     for (const event of published.slice(0, 40)) {
-      expect((await herald.settled(event.deliveries[0]!.id)).status).toBe('succeeded');
-      await herald.fanOut(event.id).result();
+      expect((await stack.herald.settled(event.deliveries[0]!.id)).status).toBe('succeeded');
+      await stack.herald.fanOut(event.id).result();
     }
-    const received = receiver.requests.filter((r) => r.path === '/batch').map((r) => JSON.parse(r.rawBody).id);
+    const received = stack.receiver.requests.filter((r) => r.path === '/batch').map((r) => JSON.parse(r.rawBody).id);
     expect(received.sort()).toEqual(events.map((e) => e.id).sort());
     expect(hook.events).toEqual(['batch.a', 'batch.b']);
 
-    const again = await herald.client.events.publishBatch.mutate({ events: [events[0]!, { id: 'evt_batch_new', type: 'batch.a', data: {} }] });
+    const again = await stack.herald.client.events.publishBatch.mutate({ events: [events[0]!, { id: 'evt_batch_new', type: 'batch.a', data: {} }] });
     expect(again.events.map((e) => e.duplicate)).toEqual([true, false]);
     expect(again.events[0]!.deliveries[0]!.id).toBe(published[0]!.deliveries[0]!.id);
   });
 
   it('rejects repeated ids within a batch, empty batches and batches over 500 events', async () => {
     const event = { id: 'evt_twice', type: 'batch.a', data: {} };
-    await expect(herald.client.events.publishBatch.mutate({ events: [event, event] })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
-    await expect(herald.client.events.publishBatch.mutate({ events: [] })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+    await expect(stack.herald.client.events.publishBatch.mutate({ events: [event, event] })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+    await expect(stack.herald.client.events.publishBatch.mutate({ events: [] })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
     const tooMany = Array.from({ length: 501 }, () => ({ type: 'batch.a', data: {} }));
-    await expect(herald.client.events.publishBatch.mutate({ events: tooMany })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+    await expect(stack.herald.client.events.publishBatch.mutate({ events: tooMany })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
   });
 });
 
 describe('first attempts and their fallback', () => {
   it('stops retrying a delivery whose webhook is disabled while it waits, without sending', async () => {
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/disabled`, events: ['disable.midway'] });
-    receiver.behave((r) => (r.path === '/disabled' ? { status: 502 } : { status: 200 }));
-    const published = await herald.client.events.publish.mutate({ type: 'disable.midway', data: {} });
-    await receiver.waitForRequests(1, { matching: (r) => r.path === '/disabled' });
-    await herald.client.webhooks.update.mutate({ id: hook.id, active: false });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/disabled`, events: ['disable.midway'] });
+    stack.receiver.behave((r) => (r.path === '/disabled' ? { status: 502 } : { status: 200 }));
+    const published = await stack.herald.client.events.publish.mutate({ type: 'disable.midway', data: {} });
+    await stack.receiver.waitForRequests(1, { matching: (r) => r.path === '/disabled' });
+    await stack.herald.client.webhooks.update.mutate({ id: hook.id, active: false });
 
-    const delivery = await herald.settled(published.deliveries[0]!.id);
+    const delivery = await stack.herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, error: 'not sent: the webhook was deleted or disabled' });
-    expect(await herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 0, failed: 1 });
-    expect(receiver.requests.filter((r) => r.path === '/disabled')).toHaveLength(1);
+    expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 0, failed: 1 });
+    expect(stack.receiver.requests.filter((r) => r.path === '/disabled')).toHaveLength(1);
   });
 
   it(`splits a fan-out wider than ${BATCHES_PER_WORKFLOW * DELIVERIES_PER_BATCH} deliveries into child workflows and delivers to all`, async () => {
     const width = BATCHES_PER_WORKFLOW * DELIVERIES_PER_BATCH + 30;
-    await runConcurrently(width, 20, (i) => herald.client.webhooks.create.mutate({ url: `${receiver.url}/wide/${i}`, events: ['wide.test'] }));
-    const published = await herald.client.events.publish.mutate({ type: 'wide.test', data: {} });
+    await runConcurrently(width, 20, (i) => stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/wide/${i}`, events: ['wide.test'] }));
+    const published = await stack.herald.client.events.publish.mutate({ type: 'wide.test', data: {} });
     expect(published.deliveries).toHaveLength(width);
 
-    const result = await herald.fanOut(published.id).result();
+    const result = await stack.herald.fanOut(published.id).result();
     expect(result).toEqual({ deliveries: width, succeeded: width, failed: 0 });
-    const child = await herald.temporalClient().workflow.getHandle(`${await herald.fanOut(published.id).workflowId()}/part-2`).describe();
+    const child = await stack.herald.temporalClient().workflow.getHandle(`${await stack.herald.fanOut(published.id).workflowId()}/part-2`).describe();
     expect(child.status.name).toBe('COMPLETED');
-    const paths = new Set(receiver.requests.filter((r) => r.path.startsWith('/wide/')).map((r) => r.path));
+    const paths = new Set(stack.receiver.requests.filter((r) => r.path.startsWith('/wide/')).map((r) => r.path));
     expect(paths.size).toBe(width);
-    expect(receiver.requests.filter((r) => r.path.startsWith('/wide/'))).toHaveLength(width);
+    expect(stack.receiver.requests.filter((r) => r.path.startsWith('/wide/'))).toHaveLength(width);
   });
 });

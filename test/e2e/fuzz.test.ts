@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { mangled, type OpenApiDocument, responseChecker, type Route, routesOf, valuesOf } from '../support/openapi.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
+import { useStack } from '../support/stack.js';
 
 /**
  * Property-based fuzzing of every REST route, driven by /openapi.json: valid and broken requests, generated from
@@ -12,30 +11,23 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
  */
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 120);
 
-let herald: TestHerald;
-let receiver: Receiver;
 let document: OpenApiDocument;
 const known: Record<string, string[]> = { id: [], name: [], entityId: [], entityType: ['webhook', 'delivery', 'api_key', 'event_type'] };
 
+const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0,10ms', HERALD_ATTEMPT_TIMEOUT: '1s' }, receiver: (r) => ({ status: r.path.includes('fail') ? 500 : 200 }) });
 beforeAll(async () => {
-  herald = await startTestHerald({ env: { HERALD_RETRY_SCHEDULE: '0,10ms', HERALD_ATTEMPT_TIMEOUT: '1s' } });
-  receiver = await startReceiver((r) => ({ status: r.path.includes('fail') ? 500 : 200 }));
-  document = (await (await fetch(`${herald.url}/openapi.json`)).json()) as OpenApiDocument;
+  document = (await (await fetch(`${stack.herald.url}/openapi.json`)).json()) as OpenApiDocument;
   // Real ids in the mix, so generated requests reach the code behind NOT_FOUND too.
-  const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/fuzz`, events: ['*'] });
-  const failing = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/fuzz-fail`, events: ['fuzz.fail'] });
-  const event = await herald.client.events.publish.mutate({ type: 'fuzz.fail', data: { n: 1 } });
-  const key = await herald.client.apiKeys.create.mutate({ name: 'fuzzed', permissions: ['webhooks:read'], mode: 'live' });
+  const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/fuzz`, events: ['*'] });
+  const failing = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/fuzz-fail`, events: ['fuzz.fail'] });
+  const event = await stack.herald.client.events.publish.mutate({ type: 'fuzz.fail', data: { n: 1 } });
+  const key = await stack.herald.client.apiKeys.create.mutate({ name: 'fuzzed', permissions: ['webhooks:read'], mode: 'live' });
   known.id!.push(hook.id, failing.id, event.deliveries[0]!.id, key.id);
   known.entityId!.push(hook.id, event.deliveries[0]!.id);
 });
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
-});
 
 function loopbackUrl() {
-  return fc.constantFrom('/fuzz', '/fuzz-fail', '/x/y?z=1').map((path) => `${receiver.url}${path}`);
+  return fc.constantFrom('/fuzz', '/fuzz-fail', '/x/y?z=1').map((path) => `${stack.receiver.url}${path}`);
 }
 
 /**
@@ -77,9 +69,9 @@ it(`answers ${RUNS_PER_ROUTE} generated requests per route without a 5xx or an u
       fc.asyncProperty(requestFor(route), async ({ pathParams, query, body }) => {
         const path = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String((pathParams as Record<string, unknown>)[name])));
         const search = new URLSearchParams(Object.entries(query as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
-        const response = await fetch(`${herald.url}/v1${path}${search.size ? `?${search}` : ''}`, {
+        const response = await fetch(`${stack.herald.url}/v1${path}${search.size ? `?${search}` : ''}`, {
           method: route.method,
-          headers: { 'x-api-key': herald.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: { 'x-api-key': stack.herald.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await response.text();

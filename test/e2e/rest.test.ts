@@ -1,30 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
 import { type OpenApiDocument, responseChecker, type Route, routesOf } from '../support/openapi.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
-let receiver: Receiver;
 let document: OpenApiDocument;
 let check: ReturnType<typeof responseChecker>;
 
+const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0' }, receiver: (r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200, body: 'OK' }) });
 beforeAll(async () => {
-  herald = await startTestHerald({ env: { HERALD_RETRY_SCHEDULE: '0' } });
-  receiver = await startReceiver((r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200, body: 'OK' }));
-  document = (await (await fetch(`${herald.url}/openapi.json`)).json()) as OpenApiDocument;
+  document = (await (await fetch(`${stack.herald.url}/openapi.json`)).json()) as OpenApiDocument;
   check = responseChecker(document);
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
 });
 
 /** A REST call with the admin key, checked against the OpenAPI document before anything else. */
 async function rest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${herald.url}/v1${path}`, {
+  const response = await fetch(`${stack.herald.url}/v1${path}`, {
     method,
-    headers: { 'x-api-key': herald.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: { 'x-api-key': stack.herald.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -60,13 +52,13 @@ describe('REST API', () => {
       expect(route.operation.security, `${route.method} ${route.path}`).toEqual([{ apiKey: [] }, { bearer: [] }]);
       for (const status of ['400', '401', '403', '404', '409', '413', '415', '500']) expect(route.operation.responses[status]).toBeDefined();
     }
-    const docs = await fetch(`${herald.url}/docs`, { redirect: 'follow' });
+    const docs = await fetch(`${stack.herald.url}/docs`, { redirect: 'follow' });
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
   });
 
   it('does everything the seeds do over plain HTTP', async () => {
-    const created = await rest('POST', '/webhooks', { name: 'Order Notifications', url: `${receiver.url}/rest`, events: ['order.created', 'order.shipped'], active: true });
+    const created = await rest('POST', '/webhooks', { name: 'Order Notifications', url: `${stack.receiver.url}/rest`, events: ['order.created', 'order.shipped'], active: true });
     expect(created.status).toBe(200);
     expect(created.body.secret).toMatch(/^whsec_/);
     const id = created.body.id;
@@ -78,7 +70,7 @@ describe('REST API', () => {
     const report = await rest('POST', `/webhooks/${id}/test`, { eventType: 'order.created' });
     expect(report.body).toMatchObject({ testsRun: 1, testsSucceeded: 1, testsFailed: 0 });
     // As seed 001 calls it: a bare POST, no body, no content type.
-    const bare = await fetch(`${herald.url}/v1/webhooks/${id}/test`, { method: 'POST', headers: { 'x-api-key': herald.adminKey } });
+    const bare = await fetch(`${stack.herald.url}/v1/webhooks/${id}/test`, { method: 'POST', headers: { 'x-api-key': stack.herald.adminKey } });
     expect(bare.status).toBe(200);
     expect(((await bare.json()) as any).testsRun).toBe(2);
 
@@ -88,14 +80,14 @@ describe('REST API', () => {
     const log = await rest('GET', `/webhooks/${id}/deliveries?limit=10`);
     expect(log.body.data.map((d: { eventType: string }) => d.eventType).sort()).toEqual(['order.created', 'order.created', 'order.shipped', 'order.shipped']);
 
-    const deleted = await fetch(`${herald.url}/v1/webhooks/${id}`, { method: 'DELETE', headers: { 'x-api-key': herald.adminKey } });
+    const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${id}`, { method: 'DELETE', headers: { 'x-api-key': stack.herald.adminKey } });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
     expect((await rest('GET', `/webhooks/${id}`)).status).toBe(404);
   });
 
   it('retries a failed delivery, manages the catalog, keys and workspaces, and reads the audit log', async () => {
-    const hook = (await rest('POST', '/webhooks', { url: `${receiver.url}/fail`, events: ['retry.rest'] })).body;
+    const hook = (await rest('POST', '/webhooks', { url: `${stack.receiver.url}/fail`, events: ['retry.rest'] })).body;
     const published = (await rest('POST', '/events', { type: 'retry.rest', data: {} })).body;
     const deliveryId = published.deliveries[0].id;
     await waitFor(async () => (await rest('GET', `/deliveries/${deliveryId}`)).body.status === 'failed');
@@ -109,7 +101,7 @@ describe('REST API', () => {
     const key = (await rest('POST', '/api-keys', { workspaceId: workspace.id, name: 'REST key', permissions: ['webhooks:read'], mode: 'test' })).body;
     expect(key.key).toMatch(/^hk_test_/);
     expect((await rest('GET', `/api-keys?workspaceId=${workspace.id}`)).body.data.map((k: { id: string }) => k.id)).toEqual([key.id]);
-    const revoked = await fetch(`${herald.url}/v1/api-keys/${key.id}?workspaceId=${workspace.id}`, { method: 'DELETE', headers: { 'x-api-key': herald.adminKey } });
+    const revoked = await fetch(`${stack.herald.url}/v1/api-keys/${key.id}?workspaceId=${workspace.id}`, { method: 'DELETE', headers: { 'x-api-key': stack.herald.adminKey } });
     expect(revoked.status).toBe(204);
 
     const audit = await rest('GET', `/audit?entityType=webhook&entityId=${hook.id}&limit=10`);
@@ -120,7 +112,7 @@ describe('REST API', () => {
 
   it('answers every bad request with one error shape and the right status', async () => {
     const post = (body: string, contentType = 'application/json') =>
-      fetch(`${herald.url}/v1/webhooks`, { method: 'POST', headers: { 'x-api-key': herald.adminKey, 'content-type': contentType }, body });
+      fetch(`${stack.herald.url}/v1/webhooks`, { method: 'POST', headers: { 'x-api-key': stack.herald.adminKey, 'content-type': contentType }, body });
 
     const malformed = await post('{"url": ');
     expect(malformed.status).toBe(400);
@@ -130,7 +122,7 @@ describe('REST API', () => {
     expect(wrongType.status).toBe(415);
     expect(((await wrongType.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
-    const huge = await post(JSON.stringify({ url: `${receiver.url}/x`, events: ['a.b'], description: 'x'.repeat(300_000) }));
+    const huge = await post(JSON.stringify({ url: `${stack.receiver.url}/x`, events: ['a.b'], description: 'x'.repeat(300_000) }));
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as any).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/262144 bytes/) });
 
@@ -140,10 +132,10 @@ describe('REST API', () => {
     const policy = await rest('POST', '/webhooks', { url: 'ftp://127.0.0.1/x', events: ['a.b'] });
     expect(policy.body.error).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: 'url', message: expect.stringMatching(/https/) }] });
 
-    const unknownRoute = await fetch(`${herald.url}/v1/nothing-here`, { headers: { 'x-api-key': herald.adminKey } });
+    const unknownRoute = await fetch(`${stack.herald.url}/v1/nothing-here`, { headers: { 'x-api-key': stack.herald.adminKey } });
     expect(unknownRoute.status).toBe(404);
     expect(((await unknownRoute.json()) as any).error.code).toBe('NOT_FOUND');
-    const unknownTop = await fetch(`${herald.url}/nothing-here`);
+    const unknownTop = await fetch(`${stack.herald.url}/nothing-here`);
     expect((await unknownTop.json()) as any).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/openapi\.json/) } });
 
     const conflict = await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 1 } });
@@ -153,18 +145,18 @@ describe('REST API', () => {
 
   it('treats an empty body sent as JSON as no input, as many HTTP clients send it', async () => {
     await rest('POST', '/event-types', { name: 'empty.body' });
-    const { status, body: hook } = await rest('POST', '/webhooks', { url: `${receiver.url}/empty-body`, events: ['empty.body'] });
+    const { status, body: hook } = await rest('POST', '/webhooks', { url: `${stack.receiver.url}/empty-body`, events: ['empty.body'] });
     expect(status).toBe(200);
     // DELETE with `Content-Type: application/json` and nothing after it.
-    const deleted = await fetch(`${herald.url}/v1/webhooks/${hook.id}`, {
+    const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${hook.id}`, {
       method: 'DELETE',
-      headers: { 'x-api-key': herald.adminKey, 'content-type': 'application/json' },
+      headers: { 'x-api-key': stack.herald.adminKey, 'content-type': 'application/json' },
     });
     expect(deleted.status).toBe(204);
     // A create with no body at all names the fields it needs, rather than complaining about the body.
-    const create = await fetch(`${herald.url}/v1/webhooks`, {
+    const create = await fetch(`${stack.herald.url}/v1/webhooks`, {
       method: 'POST',
-      headers: { 'x-api-key': herald.adminKey, 'content-type': 'application/json' },
+      headers: { 'x-api-key': stack.herald.adminKey, 'content-type': 'application/json' },
     });
     expect(create.status).toBe(400);
     expect(((await create.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toContain('url');

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../support/errors.js';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
 
 // Production settings: only globally routable addresses, https only.
-beforeAll(async () => {
-  herald = await startTestHerald({ env: { HERALD_ALLOWED_NETWORKS: 'public', HERALD_ALLOW_HTTP: 'false' } });
-});
-afterAll(() => herald?.stop());
 
 const events = ['order.created'];
 
@@ -23,13 +18,14 @@ const smuggled: Array<[string, RegExp]> = [
 ];
 
 async function storedUrls(): Promise<string[]> {
-  const rows = await herald.db.selectFrom('webhooks').select('url').execute();
+  const rows = await stack.herald.db.selectFrom('webhooks').select('url').execute();
   return rows.map((row) => row.url);
 }
 
+const stack = useStack({ env: { HERALD_ALLOWED_NETWORKS: 'public', HERALD_ALLOW_HTTP: 'false' } });
 describe('webhook URLs that smuggle an internal IPv4 address', () => {
   it.each(smuggled)('refuses to create a webhook for %s', async (url, reason) => {
-    const error = await failure(herald.client.webhooks.create.mutate({ url, events }));
+    const error = await failure(stack.herald.client.webhooks.create.mutate({ url, events }));
     expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     expect(error.data.issues).toEqual([{ path: 'url', message: expect.stringMatching(reason) }]);
     expect(error.message).toContain('url');
@@ -38,11 +34,11 @@ describe('webhook URLs that smuggle an internal IPv4 address', () => {
 
   it.each(smuggled)('refuses to point an existing webhook at %s', async (url, reason) => {
     // Saving a host name does not dial it, so a public name is a safe starting point.
-    const created = await herald.client.webhooks.create.mutate({ url: 'https://hooks.example.com/x', events });
-    const error = await failure(herald.client.webhooks.update.mutate({ id: created.id, url }));
+    const created = await stack.herald.client.webhooks.create.mutate({ url: 'https://hooks.example.com/x', events });
+    const error = await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, url }));
     expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     expect(error.data.issues).toEqual([{ path: 'url', message: expect.stringMatching(reason) }]);
-    expect((await herald.client.webhooks.get.query({ id: created.id })).url).toBe('https://hooks.example.com/x');
+    expect((await stack.herald.client.webhooks.get.query({ id: created.id })).url).toBe('https://hooks.example.com/x');
   });
 
   it('stored none of them, so no event can ever be delivered to one', async () => {

@@ -1,24 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../client/index.js';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
+import { startReceiver } from '../support/receiver.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
-let receiver: Receiver;
 
-beforeAll(async () => {
-  herald = await startTestHerald({ env: { HERALD_ATTEMPT_TIMEOUT: '1s' } });
-  receiver = await startReceiver((r) => (r.path === '/broken' ? { status: 503, body: 'maintenance' } : { status: 200, body: 'OK' }));
-});
-afterAll(async () => {
-  await herald?.stop();
-  await receiver?.close();
-});
+const stack = useStack({ env: { HERALD_ATTEMPT_TIMEOUT: '1s' }, receiver: (r) => (r.path === '/broken' ? { status: 503, body: 'maintenance' } : { status: 200, body: 'OK' }) });
 
 describe('test sends (seed 003 report)', () => {
   it('sends one signed test event per subscribed type now, and reports each', async () => {
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/good`, events: ['order.created', 'order.shipped'] });
-    const report = await herald.client.webhooks.test.mutate({ id: hook.id });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/good`, events: ['order.created', 'order.shipped'] });
+    const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id });
     expect(report).toMatchObject({ testsRun: 2, testsSucceeded: 2, testsFailed: 0 });
     expect(Date.parse(report.startedAt)).toBeLessThanOrEqual(Date.now());
     expect(report.tests.map((t) => [t.eventType, t.status, t.statusCode, t.responseExcerpt])).toEqual([
@@ -27,7 +18,7 @@ describe('test sends (seed 003 report)', () => {
     ]);
     expect(report.tests.every((t) => t.error === undefined && t.durationMs >= 0)).toBe(true);
 
-    const sent = receiver.requests.filter((r) => r.path === '/good');
+    const sent = stack.receiver.requests.filter((r) => r.path === '/good');
     expect(sent).toHaveLength(2);
     for (const request of sent) {
       const body = JSON.parse(request.rawBody);
@@ -36,28 +27,28 @@ describe('test sends (seed 003 report)', () => {
       expect(verifySignature(request.rawBody, String(request.headers['x-webhook-signature']), hook.secret)).toBe(true);
     }
 
-    const delivery = await herald.client.deliveries.get.query({ id: report.tests[0]!.deliveryId });
+    const delivery = await stack.herald.client.deliveries.get.query({ id: report.tests[0]!.deliveryId });
     expect(delivery.attemptLog).toEqual([expect.objectContaining({ trigger: 'test', outcome: 'succeeded', statusCode: 200 })]);
-    const audit = await herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id });
+    const audit = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id });
     expect(audit.data[0]).toMatchObject({ event: 'webhooks.test', diff: { after: { eventTypes: ['order.created', 'order.shipped'] } } });
   });
 
   it('tests one given type with its catalog example', async () => {
-    await herald.client.eventTypes.create.mutate({ name: 'invoice.paid', example: { invoiceId: 'inv_1', amount: 100 } });
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/one`, events: ['invoice.paid'] });
-    const report = await herald.client.webhooks.test.mutate({ id: hook.id, eventType: 'invoice.paid' });
+    await stack.herald.client.eventTypes.create.mutate({ name: 'invoice.paid', example: { invoiceId: 'inv_1', amount: 100 } });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/one`, events: ['invoice.paid'] });
+    const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id, eventType: 'invoice.paid' });
     expect(report.testsRun).toBe(1);
-    const [request] = receiver.requests.filter((r) => r.path === '/one');
+    const [request] = stack.receiver.requests.filter((r) => r.path === '/one');
     expect(JSON.parse(request!.rawBody).data).toEqual({ invoiceId: 'inv_1', amount: 100 });
   });
 
   it('reports a failing endpoint with its status and response, and sends it once', async () => {
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/broken`, events: ['invoice.paid'] });
-    const report = await herald.client.webhooks.test.mutate({ id: hook.id });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/broken`, events: ['invoice.paid'] });
+    const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id });
     expect(report).toMatchObject({ testsRun: 1, testsSucceeded: 0, testsFailed: 1 });
     expect(report.tests[0]).toMatchObject({ status: 'failed', statusCode: 503, error: 'HTTP 503', responseExcerpt: 'maintenance' });
-    expect(receiver.requests.filter((r) => r.path === '/broken')).toHaveLength(1);
-    const delivery = await herald.client.deliveries.get.query({ id: report.tests[0]!.deliveryId });
+    expect(stack.receiver.requests.filter((r) => r.path === '/broken')).toHaveLength(1);
+    const delivery = await stack.herald.client.deliveries.get.query({ id: report.tests[0]!.deliveryId });
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
@@ -65,15 +56,15 @@ describe('test sends (seed 003 report)', () => {
     const closed = await startReceiver();
     const url = `${closed.url}/gone`;
     await closed.close();
-    const hook = await herald.client.webhooks.create.mutate({ url, events: ['invoice.paid'] });
-    const report = await herald.client.webhooks.test.mutate({ id: hook.id });
+    const hook = await stack.herald.client.webhooks.create.mutate({ url, events: ['invoice.paid'] });
+    const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id });
     expect(report.tests[0]).toMatchObject({ status: 'failed', statusCode: null, error: 'connection refused', responseExcerpt: null });
   });
 
   it('tests a disabled webhook too, and refuses a type it does not subscribe to', async () => {
-    const hook = await herald.client.webhooks.create.mutate({ url: `${receiver.url}/disabled`, events: ['invoice.paid'], active: false });
-    expect((await herald.client.webhooks.test.mutate({ id: hook.id })).testsSucceeded).toBe(1);
-    await expect(herald.client.webhooks.test.mutate({ id: hook.id, eventType: 'order.created' })).rejects.toMatchObject({
+    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/disabled`, events: ['invoice.paid'], active: false });
+    expect((await stack.herald.client.webhooks.test.mutate({ id: hook.id })).testsSucceeded).toBe(1);
+    await expect(stack.herald.client.webhooks.test.mutate({ id: hook.id, eventType: 'order.created' })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST', issues: [{ path: 'eventType', message: expect.stringMatching(/does not subscribe to order\.created/) }] },
     });
   });

@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../support/errors.js';
-import { startTestHerald, type TestHerald } from '../support/herald.js';
+import { useStack } from '../support/stack.js';
 
-let herald: TestHerald;
 
-beforeAll(async () => {
-  herald = await startTestHerald();
-});
-afterAll(() => herald?.stop());
 
 const hook = { name: 'Order Notifications', url: 'http://127.0.0.1:9/webhooks/regen', events: ['order.created', 'order.shipped'] };
 
 
+const stack = useStack();
 describe('webhooks API', () => {
   it('creates a webhook in the seed 000 shape and shows a generated whsec_ secret only then', async () => {
-    const created = await herald.client.webhooks.create.mutate({ ...hook, description: 'ops channel' });
+    const created = await stack.herald.client.webhooks.create.mutate({ ...hook, description: 'ops channel' });
     expect(created).toEqual({
       id: expect.stringMatching(/^wh_[0-9A-Z]{26}$/),
       name: 'Order Notifications',
@@ -29,9 +25,9 @@ describe('webhooks API', () => {
     });
     expect(Buffer.from(created.secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
 
-    const fetched = await herald.client.webhooks.get.query({ id: created.id });
-    const listed = (await herald.client.webhooks.list.query({})).data.find((w) => w.id === created.id);
-    const updated = await herald.client.webhooks.update.mutate({ id: created.id, name: 'Renamed' });
+    const fetched = await stack.herald.client.webhooks.get.query({ id: created.id });
+    const listed = (await stack.herald.client.webhooks.list.query({})).data.find((w) => w.id === created.id);
+    const updated = await stack.herald.client.webhooks.update.mutate({ id: created.id, name: 'Renamed' });
     for (const view of [fetched, listed, updated]) {
       expect(view).toBeDefined();
       expect(view).not.toHaveProperty('secret');
@@ -40,36 +36,36 @@ describe('webhooks API', () => {
   });
 
   it('keeps a secret the caller supplies (seed 003 shape) and names the webhook after its host by default', async () => {
-    const created = await herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/x', events: ['order.status'], secret: 'QWZTFnMEXhqZKNmu' });
+    const created = await stack.herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/x', events: ['order.status'], secret: 'QWZTFnMEXhqZKNmu' });
     expect(created.secret).toBe('QWZTFnMEXhqZKNmu');
     expect(created.name).toBe('127.0.0.1:9');
-    const row = await herald.db.selectFrom('webhooks').select('secret').where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await stack.herald.db.selectFrom('webhooks').select('secret').where('id', '=', created.id).executeTakeFirstOrThrow();
     expect(row.secret).toBe('QWZTFnMEXhqZKNmu');
   });
 
   it('updates fields and bumps updatedAt, keeping the rest', async () => {
-    const created = await herald.client.webhooks.create.mutate(hook);
-    const updated = await herald.client.webhooks.update.mutate({ id: created.id, events: ['order.cancelled'], active: false });
+    const created = await stack.herald.client.webhooks.create.mutate(hook);
+    const updated = await stack.herald.client.webhooks.update.mutate({ id: created.id, events: ['order.cancelled'], active: false });
     expect(updated).toMatchObject({ id: created.id, name: hook.name, url: hook.url, events: ['order.cancelled'], active: false });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
   });
 
   it('deletes a webhook: it is gone from get, list and update', async () => {
-    const created = await herald.client.webhooks.create.mutate(hook);
-    expect(await herald.client.webhooks.delete.mutate({ id: created.id })).toEqual({ id: created.id, deleted: true });
-    expect((await failure(herald.client.webhooks.get.query({ id: created.id }))).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
-    expect((await herald.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(created.id);
-    expect((await failure(herald.client.webhooks.update.mutate({ id: created.id, active: true }))).data.code).toBe('NOT_FOUND');
-    expect((await failure(herald.client.webhooks.delete.mutate({ id: created.id }))).data.code).toBe('NOT_FOUND');
+    const created = await stack.herald.client.webhooks.create.mutate(hook);
+    expect(await stack.herald.client.webhooks.delete.mutate({ id: created.id })).toEqual({ id: created.id, deleted: true });
+    expect((await failure(stack.herald.client.webhooks.get.query({ id: created.id }))).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+    expect((await stack.herald.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(created.id);
+    expect((await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, active: true }))).data.code).toBe('NOT_FOUND');
+    expect((await failure(stack.herald.client.webhooks.delete.mutate({ id: created.id }))).data.code).toBe('NOT_FOUND');
   });
 
   it('pages through webhooks newest first with a cursor', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await herald.client.webhooks.create.mutate({ ...hook, name: `page ${i}` })).id);
+    for (let i = 0; i < 5; i++) ids.push((await stack.herald.client.webhooks.create.mutate({ ...hook, name: `page ${i}` })).id);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await herald.client.webhooks.list.query({ limit: 2, cursor });
+      const page = await stack.herald.client.webhooks.list.query({ limit: 2, cursor });
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((w) => w.id));
       cursor = page.nextCursor ?? undefined;
@@ -89,7 +85,7 @@ describe('webhooks API', () => {
     ['a short secret', { ...hook, secret: 'short' }, 'secret', /16/],
     ['a secret with control characters', { ...hook, secret: 'abcdefghijklmnop\n' }, 'secret', /printable/],
   ])('rejects %s with a 400 naming the field', async (_, input, path, message) => {
-    const error = await failure(herald.client.webhooks.create.mutate(input as typeof hook));
+    const error = await failure(stack.herald.client.webhooks.create.mutate(input as typeof hook));
     expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     const issue = error.data.issues.find((i: { path: string }) => i.path === path);
     expect(issue?.message).toMatch(message);
@@ -98,29 +94,29 @@ describe('webhooks API', () => {
   });
 
   it('rejects an update with nothing to change, or a bad URL', async () => {
-    const created = await herald.client.webhooks.create.mutate(hook);
-    expect((await failure(herald.client.webhooks.update.mutate({ id: created.id }))).data.code).toBe('BAD_REQUEST');
-    const bad = await failure(herald.client.webhooks.update.mutate({ id: created.id, url: 'http://192.168.1.1/' }));
+    const created = await stack.herald.client.webhooks.create.mutate(hook);
+    expect((await failure(stack.herald.client.webhooks.update.mutate({ id: created.id }))).data.code).toBe('BAD_REQUEST');
+    const bad = await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, url: 'http://192.168.1.1/' }));
     expect(bad.data.issues).toEqual([{ path: 'url', message: expect.stringMatching(/private/) }]);
   });
 
   it('answers unknown ids with NOT_FOUND', async () => {
     for (const call of [
-      herald.client.webhooks.get.query({ id: 'wh_doesnotexist' }),
-      herald.client.deliveries.get.query({ id: 'del_doesnotexist' }),
+      stack.herald.client.webhooks.get.query({ id: 'wh_doesnotexist' }),
+      stack.herald.client.deliveries.get.query({ id: 'del_doesnotexist' }),
     ]) {
       expect((await failure(call)).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
     }
   });
 
   it('rejects events.publish input with field paths', async () => {
-    const error = await failure(herald.client.events.publish.mutate({ type: 'no spaces allowed', data: [] as never, id: 'bad id!' }));
+    const error = await failure(stack.herald.client.events.publish.mutate({ type: 'no spaces allowed', data: [] as never, id: 'bad id!' }));
     expect(error.data.code).toBe('BAD_REQUEST');
     expect(error.data.issues.map((i: { path: string }) => i.path).sort()).toEqual(['data', 'id', 'type']);
   });
 
   it('answers plain HTTP callers with JSON errors, never a stack trace', async () => {
-    const response = await fetch(`${herald.url}/trpc/webhooks.create`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': herald.adminKey }, body: '{"url":' });
+    const response = await fetch(`${stack.herald.url}/trpc/webhooks.create`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.herald.adminKey }, body: '{"url":' });
     expect(response.status).toBe(400);
     const body = await response.text();
     expect(body).not.toMatch(/at .*\.(ts|js):\d+/);
@@ -128,7 +124,7 @@ describe('webhooks API', () => {
   });
 
   it('reports health of Postgres and Temporal', async () => {
-    const response = await fetch(`${herald.url}/healthz`);
+    const response = await fetch(`${stack.herald.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } } });
   });

@@ -7,7 +7,8 @@ import { type Role, type RunningApp, startApp } from '../../server/app/create-ap
 import { type Config, type Environment, loadConfig } from '../../server/config.js';
 import { createDatabase, type Db } from '../../server/db/database.js';
 import { DEFAULT_WORKSPACE_ID } from '../../server/db/tables/workspaces.table.js';
-import { legacyFanOutWorkflowId, type Scope } from '../../workflows/shared.js';
+import { legacyFanOutWorkflowId } from '../../workflows/shared.js';
+import type { Scope } from '../../server/db/scope.js';
 import { createLogger, type Logger } from '../../server/logger.js';
 import type { Metrics } from '../../server/metrics.js';
 import { TEMPLATE_DATABASE } from './infrastructure.js';

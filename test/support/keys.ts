@@ -1,5 +1,5 @@
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
-import { permissions, type Permission } from '../../server/auth/permissions.js';
+import { permissions, type Permission } from '../../server/db/scope.js';
 import type { TestHerald } from './herald.js';
 
 export interface KeyClient {

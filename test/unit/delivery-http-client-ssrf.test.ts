@@ -2,8 +2,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDeliveryHttpClient, type DeliveryHttpClient, type DeliveryHttpClientOptions } from '../../activities/http/delivery-http-client.js';
-import { createTargetPolicy, type TargetPolicy } from '../../activities/http/target-policy.js';
+import { createDeliveryHttpClient, type DeliveryHttpClient, type DeliveryHttpClientOptions } from '../../server/delivery/delivery-http-client.js';
+import { createTargetPolicy, type TargetPolicy } from '../../server/delivery/target-policy.js';
 import { waitFor } from '../support/wait-for.js';
 
 type Lookup = NonNullable<DeliveryHttpClientOptions['lookup']>;

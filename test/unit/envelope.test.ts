@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serializeEnvelope } from '../../activities/envelope.js';
+import { serializeEnvelope } from '../../server/delivery/envelope.js';
 
 describe('event envelope', () => {
   const createdAt = new Date('2024-01-20T15:30:00.000Z');

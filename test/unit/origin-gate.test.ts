@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOriginGates } from '../../activities/http/origin-gate.js';
+import { createOriginGates } from '../../server/delivery/origin-gate.js';
 
 describe('origin gates', () => {
   it('lets `limit` requests through per origin and queues the rest in order', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextRetryDelayMs } from '../../activities/retry-schedule.js';
+import { nextRetryDelayMs } from '../../server/delivery/retry-schedule.js';
 import { loadConfig } from '../../server/config.js';
 
 const seed = [0, 30_000, 300_000, 1_800_000, 7_200_000];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWildcard, matchingPatterns, patternMatches } from '../../server/catalog/subscription-patterns.js';
+import { isWildcard, matchingPatterns, patternMatches } from '../../server/db/subscription-patterns.js';
 
 describe('subscription patterns', () => {
   it('matches exact names, prefix wildcards at any depth, and *', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTargetPolicy, validateNetworks } from '../../activities/http/target-policy.js';
+import { createTargetPolicy, validateNetworks } from '../../server/delivery/target-policy.js';
 import { loadConfig } from '../../server/config.js';
 
 describe('target policy', () => {

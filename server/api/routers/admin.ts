@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { listApiKeys } from '../../repositories/api-keys.js';
-import { listWorkspaces } from '../../repositories/workspaces.js';
-import { createApiKey, revokeKey } from '../../services/api-keys.js';
-import { createWorkspace } from '../../services/workspaces.js';
+import { createApiKey, listApiKeys, revokeKey } from '../../services/api-keys.js';
+import { createWorkspace, listWorkspaces } from '../../services/workspaces.js';
 import {
   apiKeySchema,
   createApiKeyInput,
@@ -14,7 +12,7 @@ import {
   toWorkspace,
   workspaceSchema,
 } from '../schemas/admin.js';
-import { pageInput, pageOf, toPage } from '../schemas/common.js';
+import { pageInput, pageOf, toPageOutput } from '../schemas/common.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 export const workspacesRouter = router({
@@ -28,7 +26,7 @@ export const workspacesRouter = router({
     .meta({ openapi: { method: 'GET', path: '/workspaces', tags: ['admin'], summary: 'List workspaces', protect: true } })
     .input(z.object(pageInput).prefault({}))
     .output(pageOf(workspaceSchema))
-    .query(async ({ ctx, input }) => toPage(await listWorkspaces(ctx.db, { cursor: input.cursor, limit: input.limit + 1 }), input.limit, toWorkspace)),
+    .query(async ({ ctx, input }) => toPageOutput(await listWorkspaces(ctx, input), toWorkspace)),
 });
 
 export const apiKeysRouter = router({
@@ -45,10 +43,7 @@ export const apiKeysRouter = router({
     .meta({ openapi: { method: 'GET', path: '/api-keys', tags: ['admin'], summary: "List a workspace's API keys (never the keys themselves)", protect: true } })
     .input(listApiKeysInput.prefault({}))
     .output(pageOf(apiKeySchema))
-    .query(async ({ ctx, input }) => {
-      const rows = await listApiKeys(ctx.db, { workspaceId: input.workspaceId ?? ctx.principal.workspaceId, cursor: input.cursor, limit: input.limit + 1 });
-      return toPage(rows, input.limit, toApiKey);
-    }),
+    .query(async ({ ctx, input }) => toPageOutput(await listApiKeys(ctx, input.workspaceId ?? ctx.principal.workspaceId, input), toApiKey)),
 
   revoke: protectedProcedure('admin')
     .meta({ openapi: { method: 'DELETE', path: '/api-keys/{id}', tags: ['admin'], summary: 'Revoke an API key; it stops working at once', protect: true } })

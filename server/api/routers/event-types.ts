@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../errors.js';
-import { findEventType, listEventTypes } from '../../repositories/event-types.js';
-import { changeEventType, createEventType } from '../../services/event-types.js';
+import { changeEventType, createEventType, getEventType, listEventTypes } from '../../services/event-types.js';
 import { eventTypeName } from '../schemas/common.js';
 import { createEventTypeInput, eventTypeSchema, toEventType, updateEventTypeInput } from '../schemas/event-type.js';
 import { protectedProcedure, router } from '../trpc.js';
@@ -14,19 +12,15 @@ export const eventTypesRouter = router({
     .input(z.object({ includeArchived: z.enum(['true', 'false']).optional().describe('also list archived types') }).prefault({}))
     .output(z.object({ data: z.array(eventTypeSchema) }))
     .query(async ({ ctx, input }) => {
-      const rows = await listEventTypes(ctx.db, ctx.principal.workspaceId);
-      return { data: rows.filter((row) => input.includeArchived === 'true' || !row.archived).map(toEventType) };
+      const rows = await listEventTypes(ctx, ctx.principal.workspaceId, { includeArchived: input.includeArchived === 'true' });
+      return { data: rows.map(toEventType) };
     }),
 
   get: protectedProcedure('webhooks:read')
     .meta({ openapi: { method: 'GET', path: '/event-types/{name}', tags, summary: 'One event type', protect: true } })
     .input(z.object({ name: eventTypeName }))
     .output(eventTypeSchema)
-    .query(async ({ ctx, input }) => {
-      const row = await findEventType(ctx.db, ctx.principal.workspaceId, input.name);
-      if (!row) throw new NotFoundError('Event type', input.name);
-      return toEventType(row);
-    }),
+    .query(async ({ ctx, input }) => toEventType(await getEventType(ctx, ctx.principal.workspaceId, input.name))),
 
   create: protectedProcedure('events:publish')
     .meta({ openapi: { method: 'POST', path: '/event-types', tags, summary: 'Add an event type to the catalog (from then on, only catalog types are accepted)', protect: true } })

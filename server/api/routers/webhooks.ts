@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { listDeliveries } from '../../repositories/deliveries.js';
-import { listWebhooks } from '../../repositories/webhooks.js';
+import { webhookDeliveryLog } from '../../services/deliveries.js';
 import { recoverWebhook } from '../../services/redelivery.js';
 import { testWebhook } from '../../services/test-send.js';
-import { changeWebhook, createWebhook, deleteWebhook, getWebhook, rotateWebhookSecret } from '../../services/webhooks.js';
-import { idInput, pageInput, pageOf, toPage } from '../schemas/common.js';
-import { deliverySchema, toDelivery, webhookDeliveriesInput } from '../schemas/delivery.js';
+import { changeWebhook, createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret } from '../../services/webhooks.js';
+import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
+import { deliverySchema, toDelivery, toDeliveryLogQuery, webhookDeliveriesInput } from '../schemas/delivery.js';
 import { recoverInput } from '../schemas/recovery.js';
 import {
   createWebhookInput,
@@ -18,7 +17,6 @@ import {
   webhookWithSecretSchema,
 } from '../schemas/webhook.js';
 import { protectedProcedure, router } from '../trpc.js';
-import { deliveryLogFilter } from './deliveries.js';
 
 const tags = ['webhooks'];
 
@@ -36,10 +34,7 @@ export const webhooksRouter = router({
     .meta({ openapi: { method: 'GET', path: '/webhooks', tags, summary: 'List webhooks, newest first', protect: true } })
     .input(z.object(pageInput).prefault({}))
     .output(pageOf(webhookSchema))
-    .query(async ({ ctx, input }) => {
-      const rows = await listWebhooks(ctx.db, ctx.principal, { cursor: input.cursor, limit: input.limit + 1 });
-      return toPage(rows, input.limit, toWebhook);
-    }),
+    .query(async ({ ctx, input }) => toPageOutput(await listWebhooks(ctx, ctx.actor, input), toWebhook)),
 
   get: protectedProcedure('webhooks:read')
     .meta({ openapi: { method: 'GET', path: '/webhooks/{id}', tags, summary: 'Get a webhook', protect: true } })
@@ -82,9 +77,8 @@ export const webhooksRouter = router({
     .input(webhookDeliveriesInput)
     .output(pageOf(deliverySchema))
     .query(async ({ ctx, input }) => {
-      await getWebhook(ctx, ctx.actor, input.id);
-      const rows = await listDeliveries(ctx.db, ctx.principal, deliveryLogFilter({ ...input, webhookId: input.id }));
-      return toPage(rows, input.limit, toDelivery);
+      const { id, ...filters } = input;
+      return toPageOutput(await webhookDeliveryLog(ctx, ctx.principal, id, toDeliveryLogQuery(filters)), toDelivery);
     }),
 
   recover: protectedProcedure('deliveries:retry')

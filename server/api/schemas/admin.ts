@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modes, permissions } from '../../auth/permissions.js';
+import { modes, permissions } from '../../db/scope.js';
 import type { ApiKeyRow } from '../../db/tables/api-keys.table.js';
 import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
 import { isoTimestamp, pageInput, resourceId, text, toIso } from './common.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditLogRow } from '../../db/tables/audit-log.table.js';
-import { isoTimestamp, limitInput, text } from './common.js';
+import type { AuditFilter } from '../../db/queries/audit-log.js';
+import { isoTimestamp, limitInput, text, toDate } from './common.js';
 
 export const auditEntrySchema = z
   .object({
@@ -46,5 +47,21 @@ export function toAuditEntry(row: AuditLogRow): z.infer<typeof auditEntrySchema>
     entityId: row.entity_id,
     diff: row.diff as z.infer<typeof auditEntrySchema>['diff'],
     requestId: row.request_id,
+  };
+}
+
+/** Either audit input as the service filters by it (the API's `event` is the stored action). */
+export function toAuditFilter(
+  input: z.infer<typeof listAuditInput> | z.infer<typeof entityAuditInput>,
+): Omit<AuditFilter, 'workspaceId' | 'mode'> {
+  return {
+    entityType: input.entityType,
+    entityId: input.entityId,
+    action: 'event' in input ? input.event : undefined,
+    actorId: 'actorId' in input ? input.actorId : undefined,
+    from: toDate(input.from),
+    to: toDate(input.to),
+    cursor: input.cursor,
+    limit: input.limit,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Page } from '../../services/page.js';
 
 /** Dot-delimited names such as `order.shipped` or `inventory.low_stock`. */
 export const eventTypeName = z
@@ -56,12 +57,14 @@ export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 }
 
-/** Fetch one row more than asked to learn whether another page follows. */
-export function toPage<Row extends { id: string }, Item>(rows: Row[], limit: number, map: (row: Row) => Item) {
-  const page = rows.slice(0, limit);
-  return { data: page.map(map), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+/** A service's page in the API's shape: `{ data, nextCursor }`, each item mapped at the edge. */
+export function toPageOutput<Row, Item>(page: Page<Row>, map: (row: Row) => Item): { data: Item[]; nextCursor: string | null } {
+  return { data: page.items.map(map), nextCursor: page.nextCursor };
 }
 
 export const toIso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 export const idInput = z.object({ id: resourceId });
+
+/** An optional ISO time from the query string, as a Date for the services. */
+export const toDate = (value: string | undefined): Date | undefined => (value ? new Date(value) : undefined);

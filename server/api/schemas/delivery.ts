@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { attemptOutcomes, attemptTriggers, type DeliveryAttemptRow } from '../../db/tables/delivery-attempts.table.js';
 import { deliveryStatuses, type DeliveryRow } from '../../db/tables/deliveries.table.js';
-import { statusClasses } from '../../repositories/deliveries.js';
-import { eventTypeName, isoTimestamp, pageInput, resourceId, toIso } from './common.js';
+import { statusClasses } from '../../db/queries/deliveries.js';
+import type { DeliveryLogQuery } from '../../services/deliveries.js';
+import { eventTypeName, isoTimestamp, pageInput, resourceId, toDate, toIso } from './common.js';
 
 export const deliveryStatus = z.enum(deliveryStatuses);
 
@@ -85,4 +86,9 @@ export function toAttempt(row: DeliveryAttemptRow): z.infer<typeof attemptSchema
     error: row.error,
     responseExcerpt: row.response_excerpt,
   };
+}
+
+/** The delivery log's filters as the service takes them. */
+export function toDeliveryLogQuery(input: z.infer<typeof listDeliveriesInput>): DeliveryLogQuery {
+  return { ...input, from: toDate(input.from), to: toDate(input.to) };
 }

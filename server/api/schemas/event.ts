@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Publication } from '../../services/publish-event.js';
 import { deliveryStatus } from './delivery.js';
 import { eventTypeName, isoTimestamp } from './common.js';
 
@@ -38,3 +39,14 @@ export const publishedEventSchema = z
   })
   .meta({ id: 'PublishedEvent' });
 export type PublishedEvent = z.infer<typeof publishedEventSchema>;
+
+export function toPublishedEvent(publication: Publication): PublishedEvent {
+  const { event, duplicate, deliveries } = publication;
+  return {
+    id: event.id,
+    type: event.type,
+    createdAt: event.createdAt.toISOString(),
+    duplicate,
+    deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
+  };
+}

@@ -1,5 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
-import type { Mode, Permission } from '../../auth/permissions.js';
+import type { Mode, Permission } from '../scope.js';
 
 export interface ApiKeysTable {
   id: string;

@@ -1,5 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
-import type { Mode } from '../../auth/permissions.js';
+import type { Mode } from '../scope.js';
 
 export interface WebhooksTable {
   id: string;

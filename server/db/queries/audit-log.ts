@@ -1,7 +1,8 @@
-import type { Mode } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
-import type { AuditLogRow } from '../db/tables/audit-log.table.js';
-import { idFloorAt, newId } from '../ids.js';
+import type { Mode } from '../scope.js';
+import type { Db } from '../database.js';
+import { inWindow } from './filters.js';
+import type { AuditLogRow } from '../tables/audit-log.table.js';
+import { newId } from '../ids.js';
 
 export interface AuditEntry {
   workspaceId: string;
@@ -57,8 +58,5 @@ export async function listAuditEntries(db: Db, filter: AuditFilter): Promise<Aud
   if (filter.entityId) query = query.where('entity_id', '=', filter.entityId);
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-  if (filter.from) query = query.where('id', '>=', idFloorAt('audit', filter.from)).where('occurred_at', '>=', filter.from);
-  if (filter.to) query = query.where('occurred_at', '<=', filter.to);
-  if (filter.cursor) query = query.where('id', '<', filter.cursor);
-  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+  return query.where(inWindow('audit', 'occurred_at', filter)).orderBy('id', 'desc').limit(filter.limit).execute();
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Scope } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
+import type { Scope } from '../scope.js';
+import type { Db } from '../database.js';
 
 /**
  * A fan-out workflow can start (eagerly, even in the same process) before the transaction that publishes its event

@@ -1,16 +1,16 @@
-import type { Db } from '../server/db/database.js';
-import type { AttemptTrigger } from '../server/db/tables/delivery-attempts.table.js';
+import type { Db } from '../db/database.js';
+import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
 import {
   beginAttempts,
   completeAttempts,
   type DeliveryRange,
   type StartedAttempt,
   type UntouchedDelivery,
-} from '../server/repositories/delivery-attempts.js';
-import { attemptLeaseMs, type DeliveryPolicy } from '../workflows/shared.js';
+} from '../db/queries/delivery-attempts.js';
+import { attemptLeaseMs, type DeliveryPolicy } from './policy.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { serializeEnvelope } from './envelope.js';
-import type { DeliveryHttpClient } from './http/delivery-http-client.js';
+import type { DeliveryHttpClient } from './delivery-http-client.js';
 import { nextRetryDelayMs } from './retry-schedule.js';
 
 export interface AttemptDeps {

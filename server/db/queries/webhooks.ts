@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import type { Scope } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
-import type { NewWebhookRow, WebhookRow, WebhookUpdate } from '../db/tables/webhooks.table.js';
+import type { Scope } from '../scope.js';
+import type { Db } from '../database.js';
+import { inScope } from './filters.js';
+import type { NewWebhookRow, WebhookRow, WebhookUpdate } from '../tables/webhooks.table.js';
 
 /** Webhooks as Postgres keeps them, always within one scope. Deleted ones stay (for their history) but are invisible here. */
 
@@ -14,8 +15,7 @@ export async function findWebhook(db: Db, scope: Scope, id: string): Promise<Web
     .selectFrom('webhooks')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
@@ -25,8 +25,7 @@ export async function listWebhooks(db: Db, scope: Scope, args: { cursor?: string
   let query = db
     .selectFrom('webhooks')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('deleted_at', 'is', null);
   if (args.cursor) query = query.where('id', '<', args.cursor);
   return query.orderBy('id', 'desc').limit(args.limit).execute();
@@ -37,8 +36,7 @@ export async function updateWebhook(db: Db, scope: Scope, id: string, changes: W
     .updateTable('webhooks')
     .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('deleted_at', 'is', null)
     .returningAll()
     .executeTakeFirst();

@@ -1,5 +1,5 @@
-import type { Db } from '../db/database.js';
-import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import type { Db } from '../database.js';
+import type { WorkspaceRow } from '../tables/workspaces.table.js';
 
 export async function insertWorkspace(db: Db, row: { id: string; name: string }): Promise<WorkspaceRow> {
   return db.insertInto('workspaces').values(row).returningAll().executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Mode, Permission } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
-import type { ApiKeyRow } from '../db/tables/api-keys.table.js';
+import type { Mode, Permission } from '../scope.js';
+import type { Db } from '../database.js';
+import type { ApiKeyRow } from '../tables/api-keys.table.js';
 
 export interface NewApiKey {
   id: string;

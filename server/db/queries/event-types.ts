@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
-import type { EventTypeRow } from '../db/tables/event-types.table.js';
+import type { Db } from '../database.js';
+import type { EventTypeRow } from '../tables/event-types.table.js';
 
 export interface EventTypeFields {
   description?: string | undefined;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { Scope } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
+import type { Scope } from '../scope.js';
+import type { Db } from '../database.js';
+import { inScope } from './filters.js';
 
 export interface StoredEvent {
   id: string;
@@ -35,8 +36,7 @@ export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<S
   const rows = await db
     .selectFrom('events')
     .select((eb) => ['id', 'type', 'created_at', eb.cast<string>('payload', 'text').as('payload_json')])
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('id', 'in', ids)
     .execute();
   return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json }));

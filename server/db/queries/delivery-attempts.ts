@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { Scope } from '../auth/permissions.js';
-import type { Db } from '../db/database.js';
-import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
-import type { DeliveryStatus } from '../db/tables/deliveries.table.js';
+import type { Scope } from '../scope.js';
+import type { Db } from '../database.js';
+import type { AttemptTrigger } from '../tables/delivery-attempts.table.js';
+import type { DeliveryStatus } from '../tables/deliveries.table.js';
 import { newIds } from '../ids.js';
 
 /**

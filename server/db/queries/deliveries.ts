@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
-import type { Scope } from '../auth/permissions.js';
-import { matchingPatterns, patternMatches } from '../catalog/subscription-patterns.js';
-import type { Db } from '../db/database.js';
-import type { DeliveryAttemptRow } from '../db/tables/delivery-attempts.table.js';
-import type { DeliveryRow, DeliveryStatus } from '../db/tables/deliveries.table.js';
-import { idFloorAt, newIds } from '../ids.js';
+import type { Scope } from '../scope.js';
+import { matchingPatterns, patternMatches } from '../subscription-patterns.js';
+import type { Db } from '../database.js';
+import { inScope, inWindow } from './filters.js';
+import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
+import type { DeliveryRow, DeliveryStatus } from '../tables/deliveries.table.js';
+import { newIds } from '../ids.js';
 
 /**
  * Creates one pending delivery per live webhook of the scope subscribed to each event's type (exactly or by
@@ -23,8 +24,7 @@ export async function createDeliveriesForEvents(
   let query = db
     .selectFrom('webhooks')
     .select(['id', 'events'])
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('deleted_at', 'is', null);
   // A test send goes to its one webhook, enabled or not; real events only to enabled subscribers.
   query = options.onlyWebhookId
@@ -55,8 +55,7 @@ export async function listDeliveriesOfEvents(db: Db, scope: Scope, eventIds: str
   return db
     .selectFrom('deliveries')
     .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('event_id', 'in', eventIds)
     .orderBy('id')
     .execute();
@@ -88,16 +87,13 @@ export async function listDeliveries(db: Db, scope: Scope, filter: DeliveryFilte
  * creation time, so `from` is also an id bound and every variant walks an index in id order.
  */
 export function deliveryLogQuery(db: Db, scope: Scope, filter: DeliveryFilter) {
-  let query = db.selectFrom('deliveries').selectAll().where('workspace_id', '=', scope.workspaceId).where('mode', '=', scope.mode);
+  let query = db.selectFrom('deliveries').selectAll().where(inScope(scope));
   if (filter.webhookId) query = query.where('webhook_id', '=', filter.webhookId);
   if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
   if (filter.eventType) query = query.where('event_type', '=', filter.eventType);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.statusClass) query = query.where('status_class', '=', filter.statusClass);
-  if (filter.from) query = query.where('id', '>=', idFloorAt('delivery', filter.from)).where('created_at', '>=', filter.from);
-  if (filter.to) query = query.where('created_at', '<=', filter.to);
-  if (filter.cursor) query = query.where('id', '<', filter.cursor);
-  return query.orderBy('id', 'desc').limit(filter.limit);
+  return query.where(inWindow('delivery', 'created_at', filter)).orderBy('id', 'desc').limit(filter.limit);
 }
 
 export async function findDelivery(db: Db, scope: Scope, id: string): Promise<DeliveryRow | undefined> {
@@ -105,8 +101,7 @@ export async function findDelivery(db: Db, scope: Scope, id: string): Promise<De
     .selectFrom('deliveries')
     .selectAll()
     .where('id', '=', id)
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .executeTakeFirst();
 }
 
@@ -130,8 +125,7 @@ export async function reopenDeliveries(db: Db, scope: Scope, ids: string[], owne
       series_start: sql<number>`CASE WHEN status = 'failed' THEN attempt_count ELSE series_start END`,
       updated_at: sql<Date>`now()`,
     })
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('id', 'in', ids)
     .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('workflow_id', '=', owner)])]))
     .returningAll()
@@ -147,12 +141,10 @@ export async function listFailedDeliveries(
   let query = db
     .selectFrom('deliveries')
     .select(['id', 'event_id'])
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
-    .where('id', '>=', idFloorAt('delivery', args.since))
-    .where('created_at', '>=', args.since);
+    .where(inWindow('delivery', 'created_at', { from: args.since }));
   if (args.afterId) query = query.where('id', '>', args.afterId);
   const rows = await query.orderBy('id').limit(args.limit).execute();
   return rows.map((row) => ({ id: row.id, eventId: row.event_id }));
@@ -162,12 +154,10 @@ export async function countFailedDeliveries(db: Db, scope: Scope, args: { webhoo
   const row = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('mode', '=', scope.mode)
+    .where(inScope(scope))
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
-    .where('id', '>=', idFloorAt('delivery', args.since))
-    .where('created_at', '>=', args.since)
+    .where(inWindow('delivery', 'created_at', { from: args.since }))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

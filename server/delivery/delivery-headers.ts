@@ -1,4 +1,4 @@
-import { signPayload } from '../client/signature.js';
+import { signPayload } from './signature.js';
 
 /** Headers of every delivery. `X-Webhook-Id` is the event id, stable across retries, for receivers to deduplicate. */
 export function deliveryHeaders(args: {
