@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
 import { appRouter } from '../../server/api/routers/index.js';
 import { permissions, type Permission } from '../../server/db/scope.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyClient } from '../support/keys.js';
 import { useStack } from '../support/stack.js';
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok, startReceiver, type Receiver } from '../support/receiver.js';
+import { ok, startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
 
 /** The receiver from seed 000: it verifies the re-serialised parsed body, as its Express handler does. */
@@ -19,12 +19,6 @@ afterEach(() => stack.receiver.behave(ok));
 
 async function createWebhook(path: string, events = ['order.shipped'], extra: { active?: boolean } = {}) {
   return stack.herald.client.webhooks.create.mutate({ name: path, url: `${stack.receiver.url}${path}`, events, ...extra });
-}
-
-async function deliveryOf(eventId: string) {
-  const page = await stack.herald.client.deliveries.list.query({ eventId });
-  expect(page.data).toHaveLength(1);
-  return stack.herald.client.deliveries.get.query({ id: page.data[0]!.id });
 }
 
 

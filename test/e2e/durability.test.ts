@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createHeraldClient } from '../../client/index.js';
-import { startTestHerald, testEnvironment, type TestHerald } from '../support/herald.js';
+import { testEnvironment } from '../support/herald.js';
 import { waitFor } from '../support/wait-for.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { useStack } from '../support/stack.js';

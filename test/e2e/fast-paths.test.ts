@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BATCHES_PER_WORKFLOW, DELIVERIES_PER_BATCH } from '../../workflows/shared.js';
-import { ok, startReceiver, type Receiver } from '../support/receiver.js';
+import { ok } from '../support/receiver.js';
 import { runConcurrently } from '../support/concurrently.js';
 import { useStack } from '../support/stack.js';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { mangled, type OpenApiDocument, responseChecker, type Route, routesOf, valuesOf } from '../support/openapi.js';
 import { useStack } from '../support/stack.js';
 

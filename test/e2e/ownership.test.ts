@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createMetrics } from '../../server/metrics.js';
 import { publishEvents } from '../../server/services/publish-event.js';

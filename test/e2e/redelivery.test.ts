@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeOf } from '../support/errors.js';
 import { waitFor } from '../support/wait-for.js';
 import { useStack } from '../support/stack.js';

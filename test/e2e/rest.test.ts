@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type OpenApiDocument, responseChecker, type Route, routesOf } from '../support/openapi.js';
 import { waitFor } from '../support/wait-for.js';
 import { useStack } from '../support/stack.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../client/index.js';
 import { startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { attemptOutcomes, attemptTriggers, type DeliveryAttemptRow } from '../../db/tables/delivery-attempts.table.js';
-import { deliveryStatuses, type DeliveryRow } from '../../db/tables/deliveries.table.js';
-import { statusClasses } from '../../db/queries/deliveries.js';
+import { deliveryStatuses, type DeliveryRow, statusClasses } from '../../db/tables/deliveries.table.js';
 import type { DeliveryLogQuery } from '../../services/deliveries.js';
 import { eventTypeName, isoTimestamp, pageInput, resourceId, toDate, toIso } from './common.js';
 

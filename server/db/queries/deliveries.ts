@@ -4,7 +4,7 @@ import { matchingPatterns, patternMatches } from '../subscription-patterns.js';
 import type { Db } from '../database.js';
 import { inScope, inWindow } from './filters.js';
 import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
-import type { DeliveryRow, DeliveryStatus } from '../tables/deliveries.table.js';
+import type { DeliveryRow, DeliveryStatus, StatusClass } from '../tables/deliveries.table.js';
 import { newIds } from '../ids.js';
 
 /**
@@ -61,8 +61,6 @@ export async function listDeliveriesOfEvents(db: Db, scope: Scope, eventIds: str
     .execute();
 }
 
-export const statusClasses = ['2xx', '3xx', '4xx', '5xx', 'network'] as const;
-export type StatusClass = (typeof statusClasses)[number];
 
 export interface DeliveryFilter {
   webhookId?: string | undefined;

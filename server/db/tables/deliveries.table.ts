@@ -4,6 +4,10 @@ import type { Mode } from '../scope.js';
 export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
+/** Of a delivery's last attempt: its HTTP status class, or `network` when it got no HTTP answer at all. */
+export const statusClasses = ['2xx', '3xx', '4xx', '5xx', 'network'] as const;
+export type StatusClass = (typeof statusClasses)[number];
+
 /** One row per event × webhook: the state of getting that event to that endpoint. */
 export interface DeliveriesTable {
   id: string;
