@@ -16,17 +16,30 @@ import tseslint from 'typescript-eslint';
  */
 const nodeBuiltins =
   '^(node:.*|assert|buffer|child_process|cluster|crypto|dgram|dns|events|fs|fs/promises|http|http2|https|net|os|path|perf_hooks|process|readline|stream|timers|tls|url|util|v8|vm|worker_threads|zlib)$';
-const ioPackages = '^(pg|kysely|undici|fastify|@fastify/.*|@trpc/.*|trpc-to-openapi|pino|prom-client|@temporalio/(client|worker|activity|testing))$';
+const ioPackages =
+  '^(pg|kysely|undici|fastify|@fastify/.*|@trpc/.*|trpc-to-openapi|pino|prom-client|@temporalio/(client|worker|activity|testing))$';
 /** Any import whose path passes through one of these folders, however many `../` lead there. */
 const through = (/** @type {string[]} */ folders) => `(^|/)(${folders.join('|')})/`;
 
 /** @param {string} message @param {Array<{ regex: string; allowTypeImports?: boolean }>} patterns */
 const restrict = (message, patterns) => ({
-  '@typescript-eslint/no-restricted-imports': ['error', { patterns: patterns.map((pattern) => ({ ...pattern, message })) }],
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    { patterns: patterns.map((pattern) => ({ ...pattern, message })) },
+  ],
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/consumer/**', 'test/replay/histories/**', 'coverage/**', 'client/dist/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test/consumer/**',
+      'test/replay/histories/**',
+      'coverage/**',
+      'client/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,7 +50,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-duplicate-imports': 'off',
@@ -46,49 +62,101 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
-    rules: restrict('Workflow code is replayed and must stay deterministic: no Node APIs, no I/O, activities and server code as types only.', [
-      { regex: nodeBuiltins },
-      { regex: ioPackages },
-      { regex: through(['activities']), allowTypeImports: true },
-      { regex: '(^|/)server/(?!delivery/policy\\.js$)', allowTypeImports: true },
-    ]),
+    rules: restrict(
+      'Workflow code is replayed and must stay deterministic: no Node APIs, no I/O, activities and server code as types only.',
+      [
+        { regex: nodeBuiltins },
+        { regex: ioPackages },
+        { regex: through(['activities']), allowTypeImports: true },
+        { regex: '(^|/)server/(?!delivery/policy\\.js$)', allowTypeImports: true },
+      ],
+    ),
   },
   {
     files: ['activities/**/*.ts'],
-    rules: restrict('Activities are thin adapters over the delivery core and the data layer; they do not reach into the API or its wiring.', [
-      { regex: through(['server/api', 'server/http', 'server/services', 'server/app', 'server/commands', 'server/dev-stack', 'server/worker', 'client']) },
-      { regex: '^(fastify|@fastify/.*|@trpc/.*|trpc-to-openapi)$' },
-    ]),
+    rules: restrict(
+      'Activities are thin adapters over the delivery core and the data layer; they do not reach into the API or its wiring.',
+      [
+        {
+          regex: through([
+            'server/api',
+            'server/http',
+            'server/services',
+            'server/app',
+            'server/commands',
+            'server/dev-stack',
+            'server/worker',
+            'client',
+          ]),
+        },
+        { regex: '^(fastify|@fastify/.*|@trpc/.*|trpc-to-openapi)$' },
+      ],
+    ),
   },
   {
     files: ['server/delivery/**/*.ts'],
     rules: restrict('The delivery core knows neither Temporal nor HTTP routing; it may use the data layer.', [
-      { regex: through(['api', 'http', 'services', 'app', 'commands', 'temporal', 'worker', 'dev-stack', 'activities', 'workflows', 'client']) },
+      {
+        regex: through([
+          'api',
+          'http',
+          'services',
+          'app',
+          'commands',
+          'temporal',
+          'worker',
+          'dev-stack',
+          'activities',
+          'workflows',
+          'client',
+        ]),
+      },
       { regex: '^(@temporalio/.*|fastify|@fastify/.*|@trpc/.*|trpc-to-openapi)$' },
     ]),
   },
   {
     files: ['server/db/**/*.ts'],
     rules: restrict('The data layer imports nothing above it.', [
-      { regex: through(['api', 'http', 'services', 'delivery', 'temporal', 'app', 'commands', 'worker', 'auth', 'catalog', 'audit', 'dev-stack', 'activities', 'workflows', 'client']) },
+      {
+        regex: through([
+          'api',
+          'http',
+          'services',
+          'delivery',
+          'temporal',
+          'app',
+          'commands',
+          'worker',
+          'auth',
+          'catalog',
+          'audit',
+          'dev-stack',
+          'activities',
+          'workflows',
+          'client',
+        ]),
+      },
       { regex: '^(\\.\\./)+(config|logger|metrics|errors|dependency-errors|version)\\.js$' },
       { regex: '^(@temporalio/.*|fastify|@fastify/.*|@trpc/.*|trpc-to-openapi|undici|zod)$' },
     ]),
   },
   {
     files: ['server/services/**/*.ts'],
-    rules: restrict('Services are free of HTTP concerns: they return domain types and throw the errors in server/errors.ts.', [
-      { regex: through(['api', 'http', 'app', 'commands']) },
-      { regex: '^(fastify|@fastify/.*|@trpc/.*|trpc-to-openapi)$' },
-    ]),
+    rules: restrict(
+      'Services are free of HTTP concerns: they return domain types and throw the errors in server/errors.ts.',
+      [
+        { regex: through(['api', 'http', 'app', 'commands']) },
+        { regex: '^(fastify|@fastify/.*|@trpc/.*|trpc-to-openapi)$' },
+      ],
+    ),
   },
   {
     files: ['server/api/routers/**/*.ts'],
     ignores: ['server/api/routers/index.ts'],
-    rules: restrict('Routers call services (never queries) and do not import each other; shared mapping lives in schemas/.', [
-      { regex: '^\\./' },
-      { regex: through(['db/queries']) },
-    ]),
+    rules: restrict(
+      'Routers call services (never queries) and do not import each other; shared mapping lives in schemas/.',
+      [{ regex: '^\\./' }, { regex: through(['db/queries']) }],
+    ),
   },
   {
     files: ['server/api/schemas/**/*.ts'],

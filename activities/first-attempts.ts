@@ -14,7 +14,13 @@ export function createFirstAttempts(deps: AttemptDeps) {
   return async function firstAttempts(args: FirstAttemptsInput): Promise<FirstAttemptsResult> {
     const attempt = () =>
       runAttempts(deps, {
-        range: { scope: args.scope, eventId: args.eventId, fromId: args.batch.fromId, toId: args.batch.toId, owner: args.owner },
+        range: {
+          scope: args.scope,
+          eventId: args.eventId,
+          fromId: args.batch.fromId,
+          toId: args.batch.toId,
+          owner: args.owner,
+        },
         maxCount: DELIVERIES_PER_BATCH,
         policy: args.policy,
         trigger: 'scheduled',

@@ -1,10 +1,20 @@
 import type { Db } from '../server/db/database.js';
 import type { Logger } from '../server/logger.js';
 import type { Metrics } from '../server/metrics.js';
-import { abandonDelivery, findOverdueDeliveries, handOverDelivery, type OverdueDelivery } from '../server/db/queries/deliveries.js';
+import {
+  abandonDelivery,
+  findOverdueDeliveries,
+  handOverDelivery,
+  type OverdueDelivery,
+} from '../server/db/queries/deliveries.js';
 import type { WorkflowGateway } from '../server/temporal/workflow-gateway.js';
 import type { DeliveryPolicy } from '../server/delivery/policy.js';
-import { legacyFanOutWorkflowId, type ReconcileResult, resumeWorkflowId, TEST_SEND_OWNER } from '../workflows/shared.js';
+import {
+  legacyFanOutWorkflowId,
+  type ReconcileResult,
+  resumeWorkflowId,
+  TEST_SEND_OWNER,
+} from '../workflows/shared.js';
 
 export interface ReconcilerSettings {
   /** How often to sweep. */
@@ -34,7 +44,13 @@ const SWEEP_LIMIT = 500;
 export function createReconcileDeliveries(deps: ReconcileDeps) {
   return async function reconcileDeliveries(): Promise<ReconcileResult> {
     const overdue = await findOverdueDeliveries(deps.db, { graceMs: deps.reconciler.graceMs, limit: SWEEP_LIMIT });
-    const result: ReconcileResult = { checked: overdue.length, restarted: 0, abandoned: 0, late: 0, nextRunInMs: deps.reconciler.intervalMs };
+    const result: ReconcileResult = {
+      checked: overdue.length,
+      restarted: 0,
+      abandoned: 0,
+      late: 0,
+      nextRunInMs: deps.reconciler.intervalMs,
+    };
     const states = new Map<string, Promise<'running' | 'closed' | 'missing'>>();
     const ownerState = (owner: string) => {
       if (!states.has(owner)) states.set(owner, deps.workflows.workflowState(owner));
@@ -43,10 +59,19 @@ export function createReconcileDeliveries(deps: ReconcileDeps) {
     for (const delivery of overdue) {
       const owner = delivery.owner ?? legacyFanOutWorkflowId(delivery.scope, delivery.eventId);
       if (delivery.isTest || owner === TEST_SEND_OWNER) {
-        if (await abandonDelivery(deps.db, { id: delivery.id, from: delivery.owner, reason: 'not sent: the test send was interrupted' })) {
+        if (
+          await abandonDelivery(deps.db, {
+            id: delivery.id,
+            from: delivery.owner,
+            reason: 'not sent: the test send was interrupted',
+          })
+        ) {
           result.abandoned += 1;
           deps.metrics.reconciledDeliveries.inc({ action: 'abandoned' });
-          deps.logger.warn({ deliveryId: delivery.id, eventId: delivery.eventId }, 'interrupted test send settled as failed');
+          deps.logger.warn(
+            { deliveryId: delivery.id, eventId: delivery.eventId },
+            'interrupted test send settled as failed',
+          );
         }
         continue;
       }
@@ -57,7 +82,8 @@ export function createReconcileDeliveries(deps: ReconcileDeps) {
       if (await restart(deps, delivery)) result.restarted += 1;
     }
     deps.metrics.lateDeliveries.set(result.late);
-    if (result.late > 0) deps.logger.info({ late: result.late }, 'overdue deliveries whose workflows are still running (a backlog)');
+    if (result.late > 0)
+      deps.logger.info({ late: result.late }, 'overdue deliveries whose workflows are still running (a backlog)');
     return result;
   };
 }
@@ -76,7 +102,13 @@ async function restart(deps: ReconcileDeps, delivery: OverdueDelivery): Promise<
   });
   deps.metrics.reconciledDeliveries.inc({ action: 'restarted' });
   deps.logger.warn(
-    { deliveryId: delivery.id, eventId: delivery.eventId, previousOwner: delivery.owner, workflowId: owner, attempts: delivery.attemptCount },
+    {
+      deliveryId: delivery.id,
+      eventId: delivery.eventId,
+      previousOwner: delivery.owner,
+      workflowId: owner,
+      attempts: delivery.attemptCount,
+    },
     'pending delivery had no workflow working on it; restarted',
   );
   return true;

@@ -20,14 +20,25 @@ export function createRecoveryActivities(deps: AttemptDeps) {
      * reopens, so a run of this activity that is retried picks up the deliveries its earlier run reopened.
      */
     async redeliverPage(args: RedeliverPageInput): Promise<{ succeeded: number }> {
-      const reopened = await reopenDeliveries(deps.db, args.scope, args.deliveries.map((d) => d.id), args.owner);
+      const reopened = await reopenDeliveries(
+        deps.db,
+        args.scope,
+        args.deliveries.map((d) => d.id),
+        args.owner,
+      );
       let succeeded = 0;
       let next = 0;
       const worker = async () => {
         while (next < reopened.length) {
           const delivery = reopened[next++]!;
           const run = await runAttempts(deps, {
-            range: { scope: args.scope, eventId: delivery.event_id, fromId: delivery.id, toId: delivery.id, owner: args.owner },
+            range: {
+              scope: args.scope,
+              eventId: delivery.event_id,
+              fromId: delivery.id,
+              toId: delivery.id,
+              owner: args.owner,
+            },
             maxCount: 1,
             policy: args.policy,
             trigger: 'manual',

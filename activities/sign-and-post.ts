@@ -24,7 +24,11 @@ export function createSignAndPost(deps: AttemptDeps) {
     const result = run.kind === 'done' ? run.results[0] : undefined;
     if (!result) {
       if (run.kind === 'done' && run.unavailable.length > 0) {
-        throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message: `delivery ${deliveryId}: the webhook was deleted or disabled` });
+        throw ApplicationFailure.create({
+          type: failureTypes.deliveryFailed,
+          nonRetryable: true,
+          message: `delivery ${deliveryId}: the webhook was deleted or disabled`,
+        });
       }
       throw ApplicationFailure.create({
         type: failureTypes.deliveryHandedOver,
@@ -34,7 +38,8 @@ export function createSignAndPost(deps: AttemptDeps) {
     }
     if (result.ok) return { attemptNumber: result.attemptNumber, statusCode: result.statusCode ?? 200 };
     const message = `attempt ${result.attemptNumber} failed: ${result.error ?? 'unknown error'}`;
-    if (result.retryDelayMs === undefined) throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message });
+    if (result.retryDelayMs === undefined)
+      throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message });
     throw ApplicationFailure.create({ type: failureTypes.attemptFailed, message, nextRetryDelay: result.retryDelayMs });
   };
 }

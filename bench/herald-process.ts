@@ -14,7 +14,10 @@ export interface HeraldProcess {
  * Herald as `npm start` runs it (API and worker in one process), pointed at the benchmark's Postgres and Temporal;
  * or, with `role: 'worker'`, one more worker process on the same task queue.
  */
-export async function startHeraldProcess(env: Record<string, string>, role: 'start' | 'worker' = 'start'): Promise<HeraldProcess> {
+export async function startHeraldProcess(
+  env: Record<string, string>,
+  role: 'start' | 'worker' = 'start',
+): Promise<HeraldProcess> {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', role], {
     cwd: root,

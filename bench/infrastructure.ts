@@ -42,7 +42,10 @@ export interface ExternalTargets {
  * Given an existing Temporal cluster and/or Postgres, it uses those instead, so the same workloads measure the
  * production shape.
  */
-export async function startBenchInfrastructure(log: (message: string) => void, external: ExternalTargets = {}): Promise<BenchInfrastructure> {
+export async function startBenchInfrastructure(
+  log: (message: string) => void,
+  external: ExternalTargets = {},
+): Promise<BenchInfrastructure> {
   const config = loadConfig();
   installTemporalRuntime(createLogger('warn', 'bench'));
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
@@ -51,7 +54,12 @@ export async function startBenchInfrastructure(log: (message: string) => void, e
 
   let databaseUrl = external.databaseUrl;
   if (!databaseUrl) {
-    const postgres = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'postgres'), port: await freePort(), durable: true, log });
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(stateDir, 'postgres'),
+      port: await freePort(),
+      durable: true,
+      log,
+    });
     stops.push(() => postgres.stop());
     await postgres.createDatabase('herald');
     databaseUrl = postgres.urlFor('herald');

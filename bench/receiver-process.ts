@@ -18,7 +18,6 @@ interface Arrival {
 
 const arrivals: Arrival[] = [];
 
-
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
@@ -40,7 +39,11 @@ server.headersTimeout = 125_000;
 process.on('message', (message: { type: string; prefix: string }) => {
   if (message.type === 'stats') {
     const list = arrivals.filter((a) => a.path.startsWith(message.prefix));
-    process.send!({ type: 'stats', requests: list.length, arrivals: list.map((a) => [a.path, a.eventId, a.attempt, a.at.toString()]) });
+    process.send!({
+      type: 'stats',
+      requests: list.length,
+      arrivals: list.map((a) => [a.path, a.eventId, a.attempt, a.at.toString()]),
+    });
   }
 });
 

@@ -80,7 +80,8 @@ const options: BenchOptions = {
 };
 const selected = new Set(values.workloads.split(',').map((w) => w.trim()));
 const started = Date.now();
-const progress = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+const progress = (message: string) =>
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
 const infrastructure = await startBenchInfrastructure(progress, {
   temporalAddress: values['temporal-address'],
@@ -101,13 +102,20 @@ const heraldEnv = {
   // lasts, so that no parked retry fires during a later measurement (W5 itself, F in the grown state, wide).
   HERALD_RETRY_SCHEDULE: '0,10ms,6h,6h,6h',
   HERALD_ALLOWED_NETWORKS: '127.0.0.1/32',
-  ...Object.fromEntries(values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+  ...Object.fromEntries(
+    values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  ),
 };
 const heraldPort = String(await freePort());
 const herald = await startHeraldProcess({ ...heraldEnv, PORT: heraldPort });
-const extraWorkers = await Promise.all(Array.from({ length: Number(values['extra-workers']) }, () => startHeraldProcess(heraldEnv, 'worker')));
+const extraWorkers = await Promise.all(
+  Array.from({ length: Number(values['extra-workers']) }, () => startHeraldProcess(heraldEnv, 'worker')),
+);
 const db = createDatabase({ url: infrastructure.databaseUrl, poolSize: 4, applicationName: 'herald-bench' });
-const temporal = new Client({ connection: await Connection.connect({ address: infrastructure.temporalAddress }), namespace: infrastructure.namespace });
+const temporal = new Client({
+  connection: await Connection.connect({ address: infrastructure.temporalAddress }),
+  namespace: infrastructure.namespace,
+});
 const ctx: BenchContext = {
   options,
   infrastructure,
@@ -123,8 +131,14 @@ const ctx: BenchContext = {
     ctx.herald = await startHeraldProcess({ ...heraldEnv, PORT: heraldPort });
   },
 };
-const facts = { ...machine(infrastructure.temporalVersion), heraldProcesses: 1 + extraWorkers.length, settings: values.set };
-progress(`${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}`);
+const facts = {
+  ...machine(infrastructure.temporalVersion),
+  heraldProcesses: 1 + extraWorkers.length,
+  settings: values.set,
+};
+progress(
+  `${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}`,
+);
 
 const rows: Row[] = [];
 const details: Record<string, unknown> = {};
@@ -147,15 +161,43 @@ const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 try {
   if (needsF) {
     progress(`F: ${options.events} no-op workflows with one no-op activity…`);
-    baselines.F = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
+    baselines.F = await measureFloor({
+      client: temporal,
+      address: infrastructure.temporalAddress,
+      namespace: infrastructure.namespace,
+      metricsUrl: infrastructure.temporalMetricsUrl,
+      workflows: options.events,
+      activitiesPerWorkflow: 1,
+      concurrency: options.concurrency,
+      progress,
+    });
   }
   if (needsF100) {
     progress(`F100: ${options.fanOutFloorWorkflows} no-op workflows with 100 no-op activities…`);
-    baselines.F100 = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.fanOutFloorWorkflows, activitiesPerWorkflow: 100, concurrency: options.concurrency, progress });
+    baselines.F100 = await measureFloor({
+      client: temporal,
+      address: infrastructure.temporalAddress,
+      namespace: infrastructure.namespace,
+      metricsUrl: infrastructure.temporalMetricsUrl,
+      workflows: options.fanOutFloorWorkflows,
+      activitiesPerWorkflow: 100,
+      concurrency: options.concurrency,
+      progress,
+    });
   }
   progress(`L: the bare loop at concurrency ${options.concurrency} and 100…`);
-  baselines.L50 = await measureLimit({ databaseUrl: infrastructure.databaseUrl, receiverUrl: receiver.url, deliveries: Math.max(options.events, 5_000), concurrency: options.concurrency });
-  baselines.L100 = await measureLimit({ databaseUrl: infrastructure.databaseUrl, receiverUrl: receiver.url, deliveries: Math.max(options.events, 10_000), concurrency: 100 });
+  baselines.L50 = await measureLimit({
+    databaseUrl: infrastructure.databaseUrl,
+    receiverUrl: receiver.url,
+    deliveries: Math.max(options.events, 5_000),
+    concurrency: options.concurrency,
+  });
+  baselines.L100 = await measureLimit({
+    databaseUrl: infrastructure.databaseUrl,
+    receiverUrl: receiver.url,
+    deliveries: Math.max(options.events, 10_000),
+    concurrency: 100,
+  });
   details.baselines = baselines;
   const L = baselines.L50.rate;
   const L100 = baselines.L100.rate;
@@ -169,8 +211,19 @@ try {
       details.W1 = w1;
       w1Rate = w1.rate;
       w1Rss = w1.peakRss;
-      rows.push({ workload: 'W1 throughput', figure: 'deliveries/s', herald: w1.rate, limit: L, floor: baselines.F?.rate });
-      rows.push({ workload: 'W1 throughput', figure: 'Temporal requests per delivery', herald: total(w1.serverRequestsPerDelivery), floor: baselines.F?.serverRequestsPerWorkflow });
+      rows.push({
+        workload: 'W1 throughput',
+        figure: 'deliveries/s',
+        herald: w1.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
+      rows.push({
+        workload: 'W1 throughput',
+        figure: 'Temporal requests per delivery',
+        herald: total(w1.serverRequestsPerDelivery),
+        floor: baselines.F?.serverRequestsPerWorkflow,
+      });
       rows.push({ workload: 'W1 throughput', figure: 'history events per event', herald: w1.historyEventsPerWorkflow });
     });
   }
@@ -178,9 +231,20 @@ try {
   if (selected.has('W1b')) {
     await attempt('W1b', async () => {
       progress(`W1b: ${options.events} events × 1 webhook, published 100 per events.publishBatch call…`);
-      const w1b = await throughput(ctx, { label: 'W1b batch publish', type: 'bench.w1b', events: options.events, batchSize: 100 });
+      const w1b = await throughput(ctx, {
+        label: 'W1b batch publish',
+        type: 'bench.w1b',
+        events: options.events,
+        batchSize: 100,
+      });
       details.W1b = w1b;
-      rows.push({ workload: 'W1b throughput, publishBatch', figure: 'deliveries/s', herald: w1b.rate, limit: L, floor: baselines.F?.rate });
+      rows.push({
+        workload: 'W1b throughput, publishBatch',
+        figure: 'deliveries/s',
+        herald: w1b.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
     });
   }
 
@@ -189,8 +253,18 @@ try {
       progress(`W2: ${options.fanOutEvents} events × ${options.fanOutWebhooks} webhooks…`);
       const w2 = await fanOut(ctx);
       details.W2 = w2;
-      rows.push({ workload: `W2 fan-out ${options.fanOutEvents}×${options.fanOutWebhooks}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: w2.rate, limit: L100, floor: baselines.F100?.rate });
-      rows.push({ workload: 'W2 fan-out', figure: `s until all ${w2.deliveries.toLocaleString('en-US')} recorded`, herald: w2.seconds });
+      rows.push({
+        workload: `W2 fan-out ${options.fanOutEvents}×${options.fanOutWebhooks}`,
+        figure: 'deliveries/s (L at 100, F100 activities/s)',
+        herald: w2.rate,
+        limit: L100,
+        floor: baselines.F100?.rate,
+      });
+      rows.push({
+        workload: 'W2 fan-out',
+        figure: `s until all ${w2.deliveries.toLocaleString('en-US')} recorded`,
+        herald: w2.seconds,
+      });
     });
   }
 
@@ -211,7 +285,13 @@ try {
       progress(`W4: ${options.flakyEvents} events, 30 % of first attempts fail…`);
       const w4 = await flakyReceiver(ctx);
       details.W4 = w4;
-      rows.push({ workload: 'W4 flaky receiver', figure: `deliveries/s (${w4.retried} retried, 0 lost)`, herald: w4.rate, limit: L, floor: baselines.F?.rate });
+      rows.push({
+        workload: 'W4 flaky receiver',
+        figure: `deliveries/s (${w4.retried} retried, 0 lost)`,
+        herald: w4.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
     });
   }
 
@@ -223,19 +303,54 @@ try {
       // The floor again, in the same grown state (open workflows and timers on the server, bigger tables), so the
       // ratio separates what growth costs Temporal from what it costs Herald.
       progress(`F again, with the grown state in place…`);
-      const grownFloor = await measureFloor({ client: temporal, address: infrastructure.temporalAddress, namespace: infrastructure.namespace, metricsUrl: infrastructure.temporalMetricsUrl, workflows: options.events, activitiesPerWorkflow: 1, concurrency: options.concurrency, progress });
+      const grownFloor = await measureFloor({
+        client: temporal,
+        address: infrastructure.temporalAddress,
+        namespace: infrastructure.namespace,
+        metricsUrl: infrastructure.temporalMetricsUrl,
+        workflows: options.events,
+        activitiesPerWorkflow: 1,
+        concurrency: options.concurrency,
+        progress,
+      });
       details.F_grown = grownFloor;
-      rows.push({ workload: 'W5 growth', figure: 'deliveries/s (F measured again in the grown state)', herald: w5.rate, limit: L, floor: grownFloor.rate });
+      rows.push({
+        workload: 'W5 growth',
+        figure: 'deliveries/s (F measured again in the grown state)',
+        herald: w5.rate,
+        limit: L,
+        floor: grownFloor.rate,
+      });
       if (w1Rate) rows.push({ workload: 'W5 growth', figure: 'throughput vs W1 (empty)', herald: w5.rate / w1Rate });
       if (w1Rate && baselines.F) {
-        rows.push({ workload: 'W5 growth', figure: 'Herald/F grown vs Herald/F empty', herald: w5.rate / grownFloor.rate / (w1Rate / baselines.F.rate) });
+        rows.push({
+          workload: 'W5 growth',
+          figure: 'Herald/F grown vs Herald/F empty',
+          herald: w5.rate / grownFloor.rate / (w1Rate / baselines.F.rate),
+        });
       }
-      rows.push({ workload: 'W5 growth', figure: 'peak RSS MiB (process restarted after parking, as W1 ran fresh)', herald: w5.peakRss / 2 ** 20 });
+      rows.push({
+        workload: 'W5 growth',
+        figure: 'peak RSS MiB (process restarted after parking, as W1 ran fresh)',
+        herald: w5.peakRss / 2 ** 20,
+      });
       if (w1Rss) rows.push({ workload: 'W5 growth', figure: 'peak RSS vs W1 (empty)', herald: w5.peakRss / w1Rss });
-      rows.push({ workload: 'W5 growth', figure: `RSS MiB of the process that parked ${w5.waiting} retries, before restart`, herald: w5.rssAfterParking / 2 ** 20 });
+      rows.push({
+        workload: 'W5 growth',
+        figure: `RSS MiB of the process that parked ${w5.waiting} retries, before restart`,
+        herald: w5.rssAfterParking / 2 ** 20,
+      });
       rows.push({ workload: 'W5 growth', figure: 'Postgres bytes per delivery', herald: w5.bytesPerDelivery });
-      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries index scans only (1 = yes)', herald: w5.indexScansOnly ? 1 : 0 });
-      rows.push({ workload: 'W5 growth', figure: 'delivery-log queries: most rows read and dropped', herald: w5.worstRowsFiltered });
+      rows.push({
+        workload: 'W5 growth',
+        figure: 'delivery-log queries index scans only (1 = yes)',
+        herald: w5.indexScansOnly ? 1 : 0,
+      });
+      rows.push({
+        workload: 'W5 growth',
+        figure: 'delivery-log queries: most rows read and dropped',
+        herald: w5.worstRowsFiltered,
+      });
     });
   }
 
@@ -244,16 +359,29 @@ try {
       progress(`wide: one event to ${options.wide} webhooks…`);
       const wide = await wideFanOut(ctx);
       details.wide = wide;
-      rows.push({ workload: `wide fan-out 1×${options.wide}`, figure: 'deliveries/s (L at 100, F100 activities/s)', herald: wide.rate, limit: L100, floor: baselines.F100?.rate });
+      rows.push({
+        workload: `wide fan-out 1×${options.wide}`,
+        figure: 'deliveries/s (L at 100, F100 activities/s)',
+        herald: wide.rate,
+        limit: L100,
+        floor: baselines.F100?.rate,
+      });
       rows.push({ workload: 'wide fan-out', figure: 's until all delivered', herald: wide.seconds });
-      rows.push({ workload: 'wide fan-out', figure: `history events (${wide.workflows} workflows, largest ${wide.largestHistoryEvents})`, herald: wide.historyEvents });
+      rows.push({
+        workload: 'wide fan-out',
+        figure: `history events (${wide.workflows} workflows, largest ${wide.largestHistoryEvents})`,
+        herald: wide.historyEvents,
+      });
     });
   }
 
-
   const table = renderTable(rows);
-  process.stdout.write(`\nHerald benchmark — ${facts.cores} cores, ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}\n`);
-  process.stdout.write(`L = bare sign+POST+insert loop (concurrency ${options.concurrency} unless noted); F = no-op workflow + 1 no-op activity per event (workflows/s); F100 = 100 no-op activities per workflow (activities/s)\n\n`);
+  process.stdout.write(
+    `\nHerald benchmark — ${facts.cores} cores, ${facts.memoryGiB} GiB, Node ${facts.node}, ${facts.temporal}, commit ${facts.commit}\n`,
+  );
+  process.stdout.write(
+    `L = bare sign+POST+insert loop (concurrency ${options.concurrency} unless noted); F = no-op workflow + 1 no-op activity per event (workflows/s); F100 = 100 no-op activities per workflow (activities/s)\n\n`,
+  );
   process.stdout.write(`${table}\n`);
   const file = writeResults(values.out, { machine: facts, options, rows, details, failures, table });
   process.stdout.write(`\nResults written to ${file}\n`);

@@ -20,7 +20,15 @@ export async function frontendRequests(metricsUrl: string | undefined): Promise<
 
 /** Requests made between two scrapes, per delivery, leaving out the benchmark's own monitoring calls. */
 export function perDelivery(before: RequestCounts, after: RequestCounts, deliveries: number): RequestCounts {
-  const ignored = new Set(['CountWorkflowExecutions', 'ListWorkflowExecutions', 'DescribeWorkflowExecution', 'GetWorkflowExecutionHistory', 'GetSystemInfo', 'DescribeNamespace', 'RecordWorkerHeartbeat']);
+  const ignored = new Set([
+    'CountWorkflowExecutions',
+    'ListWorkflowExecutions',
+    'DescribeWorkflowExecution',
+    'GetWorkflowExecutionHistory',
+    'GetSystemInfo',
+    'DescribeNamespace',
+    'RecordWorkerHeartbeat',
+  ]);
   const result: RequestCounts = {};
   for (const [operation, count] of Object.entries(after)) {
     const delta = count - (before[operation] ?? 0);

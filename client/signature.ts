@@ -16,7 +16,11 @@ export function signPayload(body: string | Uint8Array, secret: string): string {
  * Checks a delivery on the receiving side, in constant time. Pass the raw request body (before any JSON parsing)
  * and the `X-Webhook-Signature` header. A bare hex digest without the `sha256=` prefix is accepted too.
  */
-export function verifySignature(rawBody: string | Uint8Array, header: string | null | undefined, secret: string): boolean {
+export function verifySignature(
+  rawBody: string | Uint8Array,
+  header: string | null | undefined,
+  secret: string,
+): boolean {
   if (typeof header !== 'string' || header.length === 0) return false;
   const received = header.trim().startsWith(PREFIX) ? header.trim() : PREFIX + header.trim();
   const expected = signPayload(rawBody, secret);

@@ -29,7 +29,10 @@ const retrySchedule = z.string().transform((value, ctx) => {
   const delays = parts.map((part) => duration.safeParse(part));
   const bad = delays.findIndex((result) => !result.success);
   if (bad >= 0) {
-    ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} ("${parts[bad]}") is not a duration such as "30s" or "5m"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `entry ${bad + 1} ("${parts[bad]}") is not a duration such as "30s" or "5m"`,
+    });
     return z.NEVER;
   }
   if (parts.length < 1 || parts.length > 20) {
@@ -48,10 +51,15 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_STATE_DIR: z.string().min(1).default('.herald'),
   HERALD_CACHE_DIR: z.string().min(1).optional(),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' }).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' })
+    .optional(),
   HERALD_POSTGRES_PORT: port.default(5433),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, such as localhost:7233').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port, such as localhost:7233')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   HERALD_TEMPORAL_PORT: port.default(7233),
@@ -62,7 +70,10 @@ const envSchema = z.object({
   HERALD_WORKFLOW_BUNDLE: z
     .string()
     .min(1)
-    .refine((file) => existsSync(file), 'no such file: build it with `herald bundle-workflows <file>` (the Dockerfile does)')
+    .refine(
+      (file) => existsSync(file),
+      'no such file: build it with `herald bundle-workflows <file>` (the Dockerfile does)',
+    )
     .optional(),
   HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
@@ -73,7 +84,10 @@ const envSchema = z.object({
   HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
   HERALD_ADMIN_KEY: z
     .string()
-    .regex(/^hk_(live|test)_[A-Za-z0-9_-]{16,200}$/, 'expected an API key such as hk_live_ followed by at least 16 letters, digits, _ or -')
+    .regex(
+      /^hk_(live|test)_[A-Za-z0-9_-]{16,200}$/,
+      'expected an API key such as hk_live_ followed by at least 16 letters, digits, _ or -',
+    )
     .optional(),
   HERALD_EVENT_TYPES_FILE: z.string().min(1).optional(),
   HERALD_ALLOWED_NETWORKS: z
@@ -155,7 +169,9 @@ export function loadConfig(env: Environment = process.env): Config {
       const name = String(issue.path[0]);
       return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
     });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix these environment variables and start again.`);
+    throw new ConfigError(
+      `Invalid configuration:\n${lines.join('\n')}\nFix these environment variables and start again.`,
+    );
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -166,7 +182,9 @@ export function loadConfig(env: Environment = process.env): Config {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES },
     stateDir: path.resolve(e.HERALD_STATE_DIR),
-    cacheDir: path.resolve(e.HERALD_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'herald')),
+    cacheDir: path.resolve(
+      e.HERALD_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'herald'),
+    ),
     postgres: { url: e.DATABASE_URL, embeddedPort: e.HERALD_POSTGRES_PORT, poolSize: e.DATABASE_POOL_SIZE },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

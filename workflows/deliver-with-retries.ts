@@ -61,7 +61,11 @@ export async function deliverWithRetries(series: RetrySeries): Promise<boolean> 
   } catch (error) {
     if (isCancellation(error)) throw error;
     if (!settledWithoutUs(error)) {
-      await markDeliveryFailed({ deliveryId: series.deliveryId, owner: series.owner, reason: 'the last attempt did not finish (worker stopped or timed out)' });
+      await markDeliveryFailed({
+        deliveryId: series.deliveryId,
+        owner: series.owner,
+        reason: 'the last attempt did not finish (worker stopped or timed out)',
+      });
     }
     return false;
   }

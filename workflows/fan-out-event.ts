@@ -19,7 +19,8 @@ export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventR
 /** Wide fan-outs run as child workflows of BATCHES_PER_WORKFLOW batches, keeping every history small. */
 async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult> {
   const parts: DeliveryBatch[][] = [];
-  for (let i = 0; i < input.batches.length; i += BATCHES_PER_WORKFLOW) parts.push(input.batches.slice(i, i + BATCHES_PER_WORKFLOW));
+  for (let i = 0; i < input.batches.length; i += BATCHES_PER_WORKFLOW)
+    parts.push(input.batches.slice(i, i + BATCHES_PER_WORKFLOW));
   const { workflowId } = workflowInfo();
   const results = await Promise.all(
     parts.map((batches, i) =>
@@ -59,10 +60,18 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
     ),
   );
   const recovered = retried.filter(Boolean).length;
-  return { deliveries: batch.count, succeeded: first.succeeded + recovered, failed: first.failed + retried.length - recovered };
+  return {
+    deliveries: batch.count,
+    succeeded: first.succeeded + recovered,
+    failed: first.failed + retried.length - recovered,
+  };
 }
 
 function sum(a: FanOutEventResult, b: FanOutEventResult): FanOutEventResult {
-  const total = { deliveries: a.deliveries + b.deliveries, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed };
+  const total = {
+    deliveries: a.deliveries + b.deliveries,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+  };
   return a.rolledBack || b.rolledBack ? { ...total, rolledBack: true } : total;
 }

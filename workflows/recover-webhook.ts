@@ -16,10 +16,21 @@ const { redeliverPage } = proxyActivities<Activities>({
  * time. Progress is queryable (`progress`); cancelling the workflow stops it after the page in flight.
  */
 export async function recoverWebhook(input: RecoverWebhookInput): Promise<RecoveryProgress> {
-  const progress: RecoveryProgress = input.progress ?? { total: 0, processed: 0, succeeded: 0, failed: 0, afterId: null };
+  const progress: RecoveryProgress = input.progress ?? {
+    total: 0,
+    processed: 0,
+    succeeded: 0,
+    failed: 0,
+    afterId: null,
+  };
   // Registered first, so progress can be asked for from the workflow's first moment.
   setHandler(progressQuery, () => progress);
-  if (!input.progress) progress.total = await countFailedDeliveries({ scope: input.scope, webhookId: input.webhookId, since: input.since });
+  if (!input.progress)
+    progress.total = await countFailedDeliveries({
+      scope: input.scope,
+      webhookId: input.webhookId,
+      since: input.since,
+    });
   for (;;) {
     const page = await listFailedDeliveries({
       scope: input.scope,
@@ -29,7 +40,12 @@ export async function recoverWebhook(input: RecoverWebhookInput): Promise<Recove
       limit: PAGE_SIZE,
     });
     if (page.length === 0) return progress;
-    const result = await redeliverPage({ scope: input.scope, deliveries: page, policy: input.policy, owner: workflowInfo().workflowId });
+    const result = await redeliverPage({
+      scope: input.scope,
+      deliveries: page,
+      policy: input.policy,
+      owner: workflowInfo().workflowId,
+    });
     progress.processed += page.length;
     progress.succeeded += result.succeeded;
     progress.failed += page.length - result.succeeded;

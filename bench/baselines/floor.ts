@@ -30,9 +30,20 @@ export async function measureFloor(args: {
   progress: (message: string) => void;
 }): Promise<FloorResult> {
   const taskQueue = `bench-floor-${Date.now()}`;
-  const worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./floor-worker.ts', import.meta.url)), args.address, taskQueue, args.namespace], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const worker = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./floor-worker.ts', import.meta.url)),
+      args.address,
+      taskQueue,
+      args.namespace,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     worker.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     worker.once('exit', (code) => reject(new Error(`floor worker exited with ${code}`)));
@@ -70,7 +81,13 @@ export async function measureFloor(args: {
     const seconds = (Date.now() - started) / 1000;
     const requests = total(perDelivery(requestsBefore, await frontendRequests(args.metricsUrl), args.workflows));
     const activities = args.workflows * args.activitiesPerWorkflow;
-    return { workflows: args.workflows, activities, seconds, rate: (fanOut ? activities : args.workflows) / seconds, serverRequestsPerWorkflow: requests };
+    return {
+      workflows: args.workflows,
+      activities,
+      seconds,
+      rate: (fanOut ? activities : args.workflows) / seconds,
+      serverRequestsPerWorkflow: requests,
+    };
   } finally {
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));

@@ -27,18 +27,35 @@ async function loop() {
     const n = next++;
     const requestedAt = new Date();
     const t0 = performance.now();
-    const body = JSON.stringify({ id: `evt_limit_${n}`, type: 'bench.limit', createdAt: requestedAt.toISOString(), data: { n, orderId: `ord_${n}` } });
+    const body = JSON.stringify({
+      id: `evt_limit_${n}`,
+      type: 'bench.limit',
+      createdAt: requestedAt.toISOString(),
+      data: { n, orderId: `ord_${n}` },
+    });
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     const response = await request(`${receiverUrl}/ok/limit`, {
       method: 'POST',
       body,
       dispatcher: agent,
-      headers: { 'content-type': 'application/json', 'x-webhook-id': `evt_limit_${n}`, 'x-webhook-attempt': '1', 'x-webhook-signature': signature },
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-id': `evt_limit_${n}`,
+        'x-webhook-attempt': '1',
+        'x-webhook-signature': signature,
+      },
     });
     await response.body.text();
     await pool.query(
       'INSERT INTO limit_attempts (id, delivery_id, attempt_number, outcome, requested_at, duration_ms, status_code) VALUES ($1, $2, 1, $3, $4, $5, $6)',
-      [`att_limit_${n}`, `del_limit_${n}`, response.statusCode === 200 ? 'succeeded' : 'failed', requestedAt, Math.round(performance.now() - t0), response.statusCode],
+      [
+        `att_limit_${n}`,
+        `del_limit_${n}`,
+        response.statusCode === 200 ? 'succeeded' : 'failed',
+        requestedAt,
+        Math.round(performance.now() - t0),
+        response.statusCode,
+      ],
     );
   }
 }

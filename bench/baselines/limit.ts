@@ -10,7 +10,12 @@ export interface LimitResult {
 }
 
 /** Runs L, the bare sign + POST + insert loop, in its own process at the given concurrency. */
-export async function measureLimit(args: { databaseUrl: string; receiverUrl: string; deliveries: number; concurrency: number }): Promise<LimitResult> {
+export async function measureLimit(args: {
+  databaseUrl: string;
+  receiverUrl: string;
+  deliveries: number;
+  concurrency: number;
+}): Promise<LimitResult> {
   const script = fileURLToPath(new URL('./limit-loop.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -18,6 +23,7 @@ export async function measureLimit(args: { databaseUrl: string; receiverUrl: str
     { maxBuffer: 1 << 20 },
   );
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<LimitResult, 'concurrency'>;
-  if (result.deliveries !== args.deliveries) throw new Error(`L recorded ${result.deliveries} of ${args.deliveries} deliveries`);
+  if (result.deliveries !== args.deliveries)
+    throw new Error(`L recorded ${result.deliveries} of ${args.deliveries} deliveries`);
   return { ...result, concurrency: args.concurrency };
 }

@@ -3,7 +3,9 @@ import { failsFirstAttempt } from '../flaky.js';
 import { runConcurrently, sampleData, verifyDeliveries, waitForSettled } from './helpers.js';
 
 /** W4: 30 % of first attempts fail (millisecond retry schedule) → deliveries/s, and nothing lost. */
-export async function flakyReceiver(ctx: BenchContext): Promise<{ deliveries: number; seconds: number; rate: number; retried: number }> {
+export async function flakyReceiver(
+  ctx: BenchContext,
+): Promise<{ deliveries: number; seconds: number; rate: number; retried: number }> {
   const type = 'bench.w4';
   const prefix = '/flaky30/w4';
   const events = ctx.options.flakyEvents;

@@ -39,7 +39,12 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
            (SELECT count(*)::int FROM deliveries) AS deliveries`.execute(ctx.db);
   const plans = await explainDeliveryLog(ctx);
   const indexScansOnly = Object.values(plans).every((plan) => !/Seq Scan on (deliveries|events)/.test(plan));
-  const worstRowsFiltered = Math.max(0, ...Object.values(plans).flatMap((plan) => [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1]))));
+  const worstRowsFiltered = Math.max(
+    0,
+    ...Object.values(plans).flatMap((plan) =>
+      [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1])),
+    ),
+  );
   return {
     ...result,
     historyRows,
@@ -56,24 +61,60 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
 async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
   const webhooks = await Promise.all(
     Array.from({ length: 100 }, (_, i) =>
-      ctx.client.webhooks.create.mutate({ name: `history-${i}`, url: `${ctx.receiver.url}/ok/history/${i}`, events: ['bench.history'], active: false }),
+      ctx.client.webhooks.create.mutate({
+        name: `history-${i}`,
+        url: `${ctx.receiver.url}/ok/history/${i}`,
+        events: ['bench.history'],
+        active: false,
+      }),
     ),
   );
   const payload = JSON.stringify(sampleData(0));
   const chunk = 5_000;
   for (let done = 0; done < rows; done += chunk) {
     const size = Math.min(chunk, rows - done);
-    const batch = Array.from({ length: size }, (_, i) => ({ event: newId('event'), delivery: newId('delivery'), attempt: newId('attempt'), webhook: webhooks[(done + i) % 100]!.id }));
+    const batch = Array.from({ length: size }, (_, i) => ({
+      event: newId('event'),
+      delivery: newId('delivery'),
+      attempt: newId('attempt'),
+      webhook: webhooks[(done + i) % 100]!.id,
+    }));
     await ctx.db.transaction().execute(async (trx) => {
       const scope = { workspace_id: ctx.scope.workspaceId, mode: ctx.scope.mode };
-      await trx.insertInto('events').values(batch.map((b) => ({ ...scope, id: b.event, type: 'bench.history', payload }))).execute();
+      await trx
+        .insertInto('events')
+        .values(batch.map((b) => ({ ...scope, id: b.event, type: 'bench.history', payload })))
+        .execute();
       await trx
         .insertInto('deliveries')
-        .values(batch.map((b) => ({ ...scope, id: b.delivery, event_id: b.event, event_type: 'bench.history', webhook_id: b.webhook, status: 'succeeded' as const, attempt_count: 1, last_status_code: 200, delivered_at: new Date() })))
+        .values(
+          batch.map((b) => ({
+            ...scope,
+            id: b.delivery,
+            event_id: b.event,
+            event_type: 'bench.history',
+            webhook_id: b.webhook,
+            status: 'succeeded' as const,
+            attempt_count: 1,
+            last_status_code: 200,
+            delivered_at: new Date(),
+          })),
+        )
         .execute();
       await trx
         .insertInto('delivery_attempts')
-        .values(batch.map((b) => ({ id: b.attempt, delivery_id: b.delivery, attempt_number: 1, outcome: 'succeeded' as const, completed_at: new Date(), duration_ms: 3, status_code: 200, response_excerpt: 'OK' })))
+        .values(
+          batch.map((b) => ({
+            id: b.attempt,
+            delivery_id: b.delivery,
+            attempt_number: 1,
+            outcome: 'succeeded' as const,
+            completed_at: new Date(),
+            duration_ms: 3,
+            status_code: 200,
+            response_excerpt: 'OK',
+          })),
+        )
         .execute();
     });
     ctx.progress(`W5 growth: ${(done + size).toLocaleString()}/${rows.toLocaleString()} old deliveries written`);
@@ -86,14 +127,18 @@ async function parkRetries(ctx: BenchContext, count: number): Promise<number> {
   if (count === 0) return 0;
   const type = 'bench.w5.waiting';
   await ctx.client.webhooks.create.mutate({ name: 'w5-waiting', url: `${ctx.receiver.url}/fail/w5`, events: [type] });
-  await runConcurrently(count, ctx.options.concurrency, (i) => ctx.client.events.publish.mutate({ type, data: sampleData(i) }));
+  await runConcurrently(count, ctx.options.concurrency, (i) =>
+    ctx.client.events.publish.mutate({ type, data: sampleData(i) }),
+  );
   let lastPrint = 0;
   for (;;) {
     // Two quick attempts, then the long wait: the attempt rows say when every delivery has reached it.
     const row = await sql<{ parked: number }>`
       SELECT count(*)::int AS parked FROM deliveries d JOIN events e ON e.id = d.event_id
        WHERE e.type = ${type} AND d.attempt_count >= 2
-         AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.outcome = 'in_flight')`.execute(ctx.db);
+         AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.id AND a.outcome = 'in_flight')`.execute(
+      ctx.db,
+    );
     const parked = row.rows[0]!.parked;
     if (Date.now() - lastPrint > 3_000) {
       ctx.progress(`W5 growth: ${parked}/${count} deliveries waiting on a retry in Temporal`);
@@ -105,12 +150,26 @@ async function parkRetries(ctx: BenchContext, count: number): Promise<number> {
 }
 
 async function explainDeliveryLog(ctx: BenchContext): Promise<Record<string, string>> {
-  const sample = await ctx.db.selectFrom('deliveries').select(['webhook_id', 'event_id']).where('status', '=', 'succeeded').orderBy('id').limit(1).executeTakeFirstOrThrow();
+  const sample = await ctx.db
+    .selectFrom('deliveries')
+    .select(['webhook_id', 'event_id'])
+    .where('status', '=', 'succeeded')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirstOrThrow();
   const queries = {
     'by webhook': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, limit: 21 }),
-    'by webhook, 4xx': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, statusClass: '4xx', limit: 21 }),
+    'by webhook, 4xx': deliveryLogQuery(ctx.db, ctx.scope, {
+      webhookId: sample.webhook_id,
+      statusClass: '4xx',
+      limit: 21,
+    }),
     'by event type': deliveryLogQuery(ctx.db, ctx.scope, { eventType: 'bench.w1', limit: 21 }),
-    'by webhook and status': deliveryLogQuery(ctx.db, ctx.scope, { webhookId: sample.webhook_id, status: 'failed', limit: 21 }),
+    'by webhook and status': deliveryLogQuery(ctx.db, ctx.scope, {
+      webhookId: sample.webhook_id,
+      status: 'failed',
+      limit: 21,
+    }),
     'by event': deliveryLogQuery(ctx.db, ctx.scope, { eventId: sample.event_id, limit: 21 }),
     'by status': deliveryLogQuery(ctx.db, ctx.scope, { status: 'failed', limit: 21 }),
   };

@@ -14,7 +14,12 @@ export interface Settled {
  * Waits until every delivery of events of `type` is settled, printing progress; fails if nothing moves for
  * two minutes. Returns when the last attempt row was written.
  */
-export async function waitForSettled(ctx: BenchContext, type: string, expected: number, label: string): Promise<Settled> {
+export async function waitForSettled(
+  ctx: BenchContext,
+  type: string,
+  expected: number,
+  label: string,
+): Promise<Settled> {
   let lastCount = -1;
   let lastMove = Date.now();
   let lastPrint = 0;
@@ -42,7 +47,8 @@ export async function waitForSettled(ctx: BenchContext, type: string, expected: 
          WHERE e.type = ${type}`.execute(ctx.db);
       return { succeeded, failed, lastAttemptAt: last.rows[0]!.at.getTime() };
     }
-    if (Date.now() - lastMove > 120_000) throw new Error(`${label}: stuck at ${done}/${expected} deliveries for two minutes`);
+    if (Date.now() - lastMove > 120_000)
+      throw new Error(`${label}: stuck at ${done}/${expected} deliveries for two minutes`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -56,7 +62,13 @@ export async function verifyDeliveries(
   check: { type: string; prefix: string; deliveries: number; attempts?: number },
 ): Promise<void> {
   const problems: string[] = [];
-  const counts = await sql<{ deliveries: number; succeeded: number; distinct_pairs: number; attempts: number; unsettled_attempts: number }>`
+  const counts = await sql<{
+    deliveries: number;
+    succeeded: number;
+    distinct_pairs: number;
+    attempts: number;
+    unsettled_attempts: number;
+  }>`
     SELECT count(DISTINCT d.id)::int AS deliveries,
            count(DISTINCT d.id) FILTER (WHERE d.status = 'succeeded')::int AS succeeded,
            count(DISTINCT (d.event_id, d.webhook_id))::int AS distinct_pairs,
@@ -67,18 +79,26 @@ export async function verifyDeliveries(
   const c = counts.rows[0]!;
   const received = await ctx.receiver.stats(check.prefix);
   const receivedPairs = new Set(received.arrivals.map(([path, eventId]) => `${path} ${eventId}`));
-  if (c.deliveries !== check.deliveries) problems.push(`${c.deliveries} deliveries recorded, expected ${check.deliveries}`);
+  if (c.deliveries !== check.deliveries)
+    problems.push(`${c.deliveries} deliveries recorded, expected ${check.deliveries}`);
   if (c.distinct_pairs !== c.deliveries) problems.push('a delivery was recorded twice for the same event and webhook');
-  if (c.succeeded !== check.deliveries) problems.push(`${c.succeeded} deliveries succeeded, expected ${check.deliveries}`);
+  if (c.succeeded !== check.deliveries)
+    problems.push(`${c.succeeded} deliveries succeeded, expected ${check.deliveries}`);
   if (c.unsettled_attempts > 0) problems.push(`${c.unsettled_attempts} attempts without an outcome`);
-  if (c.attempts !== received.requests) problems.push(`${c.attempts} attempt rows but the receiver saw ${received.requests} requests`);
-  if (check.attempts !== undefined && c.attempts !== check.attempts) problems.push(`${c.attempts} attempts, expected ${check.attempts}`);
-  if (receivedPairs.size !== check.deliveries) problems.push(`the receiver got ${receivedPairs.size} distinct deliveries, expected ${check.deliveries}`);
+  if (c.attempts !== received.requests)
+    problems.push(`${c.attempts} attempt rows but the receiver saw ${received.requests} requests`);
+  if (check.attempts !== undefined && c.attempts !== check.attempts)
+    problems.push(`${c.attempts} attempts, expected ${check.attempts}`);
+  if (receivedPairs.size !== check.deliveries)
+    problems.push(`the receiver got ${receivedPairs.size} distinct deliveries, expected ${check.deliveries}`);
   if (problems.length > 0) throw new Error(`Correctness check failed for ${check.type}:\n  ${problems.join('\n  ')}`);
 }
 
 /** Samples the Herald process's RSS while `work` runs; returns the peak with the result. */
-export async function withPeakRss<T>(ctx: BenchContext, work: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+export async function withPeakRss<T>(
+  ctx: BenchContext,
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRss: number }> {
   let peak = ctx.herald.rss();
   const timer = setInterval(() => (peak = Math.max(peak, ctx.herald.rss())), 250);
   try {
@@ -96,12 +116,22 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function sampleData(i: number) {
-  return { orderId: `ord_${i}`, orderNumber: `ORD-2026-${String(i).padStart(6, '0')}`, status: 'SHIPPED', carrier: 'UPS', total: 4999 };
+  return {
+    orderId: `ord_${i}`,
+    orderNumber: `ORD-2026-${String(i).padStart(6, '0')}`,
+    status: 'SHIPPED',
+    carrier: 'UPS',
+    total: 4999,
+  };
 }
 
 /** The fan-out workflow of an event: its id names the publication, so it is read from the event's deliveries. */
 export async function fanOutWorkflowIdOf(ctx: BenchContext, eventId: string): Promise<string> {
-  const row = await ctx.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom('deliveries')
+    .select('workflow_id')
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
   if (!row.workflow_id) throw new Error(`delivery of ${eventId} has no workflow`);
   return row.workflow_id;
 }

@@ -34,6 +34,15 @@ export async function latency(ctx: BenchContext, rate: number): Promise<LatencyR
   await waitForSettled(ctx, type, events, 'W3 latency');
   await verifyDeliveries(ctx, { type, prefix, deliveries: events, attempts: events });
   const { arrivals } = await ctx.receiver.stats(prefix);
-  const latencies = arrivals.map(([, eventId, , at]) => Number(BigInt(at) - sentAt.get(eventId)!) / 1e6).sort((a, b) => a - b);
-  return { rate, events, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1)! };
+  const latencies = arrivals
+    .map(([, eventId, , at]) => Number(BigInt(at) - sentAt.get(eventId)!) / 1e6)
+    .sort((a, b) => a - b);
+  return {
+    rate,
+    events,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1)!,
+  };
 }

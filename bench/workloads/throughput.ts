@@ -1,6 +1,13 @@
 import type { BenchContext } from '../context.js';
 import { frontendRequests, perDelivery, type RequestCounts } from '../server-metrics.js';
-import { fanOutWorkflowIdOf, runConcurrently, sampleData, verifyDeliveries, waitForSettled, withPeakRss } from './helpers.js';
+import {
+  fanOutWorkflowIdOf,
+  runConcurrently,
+  sampleData,
+  verifyDeliveries,
+  waitForSettled,
+  withPeakRss,
+} from './helpers.js';
 
 export interface ThroughputResult {
   deliveries: number;
@@ -16,10 +23,19 @@ export interface ThroughputResult {
 /** W1: N events × 1 webhook, published at the configured concurrency; deliveries/s from the first publish to the last attempt row. */
 export async function throughput(
   ctx: BenchContext,
-  args: { label: string; type: string; events: number; /** Publish through events.publishBatch, this many per call. */ batchSize?: number },
+  args: {
+    label: string;
+    type: string;
+    events: number;
+    /** Publish through events.publishBatch, this many per call. */ batchSize?: number;
+  },
 ): Promise<ThroughputResult> {
   const prefix = `/ok/${args.type}`;
-  await ctx.client.webhooks.create.mutate({ name: args.label, url: `${ctx.receiver.url}${prefix}`, events: [args.type] });
+  await ctx.client.webhooks.create.mutate({
+    name: args.label,
+    url: `${ctx.receiver.url}${prefix}`,
+    events: [args.type],
+  });
   const requestsBefore = await frontendRequests(ctx.infrastructure.temporalMetricsUrl);
   let sampleEventId = '';
   const { result, peakRss } = await withPeakRss(ctx, async () => {
@@ -30,7 +46,10 @@ export async function throughput(
       // Fewer callers, each carrying a batch, keep about as many events in flight as single publishes do.
       await runConcurrently(calls, Math.max(1, Math.ceil(ctx.options.concurrency / batchSize) * 2), async (call) => {
         const count = Math.min(batchSize, args.events - call * batchSize);
-        const events = Array.from({ length: count }, (_, j) => ({ type: args.type, data: sampleData(call * batchSize + j) }));
+        const events = Array.from({ length: count }, (_, j) => ({
+          type: args.type,
+          data: sampleData(call * batchSize + j),
+        }));
         const published = await ctx.client.events.publishBatch.mutate({ events });
         sampleEventId ||= published.events[0]!.id;
       });
@@ -40,7 +59,9 @@ export async function throughput(
         sampleEventId ||= published.id;
       });
     }
-    ctx.progress(`${args.label}: all ${args.events} events published in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ctx.progress(
+      `${args.label}: all ${args.events} events published in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     const settled = await waitForSettled(ctx, args.type, args.events, args.label);
     return { started, settled };
   });

@@ -27,7 +27,11 @@ export async function wideFanOut(ctx: BenchContext): Promise<WideResult> {
     active: true,
     secret: `whsec_bench_wide_secret_${i}`,
   }));
-  for (let i = 0; i < rows.length; i += 2_000) await ctx.db.insertInto('webhooks').values(rows.slice(i, i + 2_000)).execute();
+  for (let i = 0; i < rows.length; i += 2_000)
+    await ctx.db
+      .insertInto('webhooks')
+      .values(rows.slice(i, i + 2_000))
+      .execute();
 
   const started = Date.now();
   const published = await ctx.client.events.publish.mutate({ type, data: { wide: true } });

@@ -22,7 +22,11 @@ export function formatError<Shape extends { message: string; data: { stack?: str
   const { stack: _stack, ...data } = shape.data;
   if (error.code === 'INTERNAL_SERVER_ERROR') {
     ctx?.log?.error({ err: error.cause ?? error, requestId: ctx.requestId }, 'procedure failed');
-    return { ...shape, message: `Internal error; the server log has the details under request id ${ctx?.requestId ?? 'unknown'}`, data };
+    return {
+      ...shape,
+      message: `Internal error; the server log has the details under request id ${ctx?.requestId ?? 'unknown'}`,
+      data,
+    };
   }
   const issues = inputIssues(error.cause);
   if (!issues) return { ...shape, data };
@@ -32,7 +36,10 @@ export function formatError<Shape extends { message: string; data: { stack?: str
 export function inputIssues(cause: unknown): InputIssue[] | undefined {
   const raw = (cause as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(raw)) return undefined;
-  return (raw as Array<{ path: PropertyKey[]; message: string }>).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return (raw as Array<{ path: PropertyKey[]; message: string }>).map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
 }
 
 function summarise(issues: InputIssue[]): string {

@@ -25,7 +25,10 @@ const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   const cause = result.error.cause;
   const dependency = unavailableDependency(cause);
   if (dependency) {
-    ctx.log.error({ requestId: ctx.requestId, dependency, err: cause }, `${dependency} unavailable: request failed with 503`);
+    ctx.log.error(
+      { requestId: ctx.requestId, dependency, err: cause },
+      `${dependency} unavailable: request failed with 503`,
+    );
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailableMessage(dependency), cause });
   }
   if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
@@ -37,11 +40,20 @@ const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
 /** Who is calling: the API key from `X-API-Key` or `Authorization: Bearer`, checked against its hash. */
 const authenticate = t.middleware(async ({ ctx, next }) => {
   if (!ctx.apiKey) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing API key: send it in the X-API-Key header, or as Authorization: Bearer <key>.' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Missing API key: send it in the X-API-Key header, or as Authorization: Bearer <key>.',
+    });
   }
   const key = await findUsableKey(ctx.db, hashApiKey(ctx.apiKey));
-  if (!key) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This API key is not valid, or it has been revoked.' });
-  const principal: Principal = { keyId: key.id, workspaceId: key.workspace_id, mode: key.mode, permissions: new Set(key.permissions) };
+  if (!key)
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This API key is not valid, or it has been revoked.' });
+  const principal: Principal = {
+    keyId: key.id,
+    workspaceId: key.workspace_id,
+    mode: key.mode,
+    permissions: new Set(key.permissions),
+  };
   return next({ ctx: { principal, actor: { principal, requestId: ctx.requestId } } });
 });
 

@@ -53,14 +53,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   installTemporalRuntime(logger);
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
-    for (const step of stops.reverse()) await step().catch((error) => logger.error({ err: error }, 'shutdown step failed'));
+    for (const step of stops.reverse())
+      await step().catch((error) => logger.error({ err: error }, 'shutdown step failed'));
   };
 
   try {
-    const db = createDatabase({ url: options.databaseUrl, poolSize: config.postgres.poolSize, applicationName: `herald-${roles.join('+')}` });
+    const db = createDatabase({
+      url: options.databaseUrl,
+      poolSize: config.postgres.poolSize,
+      applicationName: `herald-${roles.join('+')}`,
+    });
     stops.push(() => db.destroy());
     await sql`SELECT 1`.execute(db).catch((error) => {
-      throw new Error(`Cannot reach Postgres (${redactUrl(options.databaseUrl)}): ${error.message}. Check DATABASE_URL.`, { cause: error });
+      throw new Error(
+        `Cannot reach Postgres (${redactUrl(options.databaseUrl)}): ${error.message}. Check DATABASE_URL.`,
+        { cause: error },
+      );
     });
     if (options.migrate) await migrateToLatest(db, (message) => logger.info(message));
 
@@ -80,7 +88,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       retryScheduleMs: config.delivery.retryScheduleMs,
       attemptTimeoutMs: config.delivery.attemptTimeoutMs,
     };
-    const workflows = createWorkflowGateway({ client, taskQueue: config.temporal.taskQueue, policy: deliveryPolicy, eagerStart });
+    const workflows = createWorkflowGateway({
+      client,
+      taskQueue: config.temporal.taskQueue,
+      policy: deliveryPolicy,
+      eagerStart,
+    });
 
     const targetPolicy = createTargetPolicy(config.delivery);
     const http = createDeliveryHttpClient({
@@ -95,7 +108,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         connection: workerConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: { db, http, userAgent, workflows, policy: deliveryPolicy, reconciler: config.reconciler, logger, metrics },
+        activities: {
+          db,
+          http,
+          userAgent,
+          workflows,
+          policy: deliveryPolicy,
+          reconciler: config.reconciler,
+          logger,
+          metrics,
+        },
         maxCachedWorkflows: config.temporal.maxCachedWorkflows,
         workflowBundlePath: options.workflowBundlePath ?? config.temporal.workflowBundlePath,
       });

@@ -6,16 +6,23 @@ type Snapshot = Record<string, unknown> | null | undefined;
 
 export function redact(snapshot: Snapshot): Record<string, unknown> | null {
   if (!snapshot) return null;
-  return Object.fromEntries(Object.entries(snapshot).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? REDACTED : value]));
+  return Object.fromEntries(
+    Object.entries(snapshot).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? REDACTED : value]),
+  );
 }
 
 /**
  * `{ before, after }` restricted to the fields that changed (all fields on create and delete), secrets redacted:
  * a changed secret shows as `[redacted]` on both sides, so the log says it changed without saying what to.
  */
-export function auditDiff(before: Snapshot, after: Snapshot): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
+export function auditDiff(
+  before: Snapshot,
+  after: Snapshot,
+): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
   if (!before || !after) return { before: redact(before), after: redact(after) };
-  const changed = Object.keys({ ...before, ...after }).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  const changed = Object.keys({ ...before, ...after }).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
   const pick = (snapshot: Record<string, unknown>) => Object.fromEntries(changed.map((key) => [key, snapshot[key]]));
   return { before: redact(pick(before)), after: redact(pick(after)) };
 }

@@ -36,7 +36,10 @@ export function validateAgainst(schema: unknown, data: unknown, prefix: string):
   }
   if (validate(data)) return [];
   return (validate.errors ?? []).map((error) => {
-    const pointer = error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const pointer = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
     const missing = error.keyword === 'required' ? [(error.params as { missingProperty: string }).missingProperty] : [];
     return { path: [prefix, ...pointer, ...missing].join('.'), message: error.message ?? 'is invalid' };
   });

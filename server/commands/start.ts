@@ -48,7 +48,9 @@ export async function startCommand(config: Config): Promise<void> {
       lifecycle.add('Postgres', () => postgres.stop());
       await postgres.createDatabase('herald');
       databaseUrl = postgres.urlFor('herald');
-      lines.push(`  Postgres     ${redactUrl(databaseUrl)} (embedded, data in ${path.join(config.stateDir, 'postgres')})`);
+      lines.push(
+        `  Postgres     ${redactUrl(databaseUrl)} (embedded, data in ${path.join(config.stateDir, 'postgres')})`,
+      );
     }
 
     let temporalAddress = config.temporal.address;
@@ -72,7 +74,9 @@ export async function startCommand(config: Config): Promise<void> {
       lifecycle.add('Temporal dev server', () => temporal.stop());
       temporalAddress = temporal.address;
       lines.push(`  Temporal UI  ${temporal.uiUrl}`);
-      lines.push(`  Temporal     ${temporal.address}, namespace ${config.temporal.namespace} (dev server, ${cli.source})`);
+      lines.push(
+        `  Temporal     ${temporal.address}, namespace ${config.temporal.namespace} (dev server, ${cli.source})`,
+      );
     }
 
     say('Migrating the database and starting the worker and the API…');
@@ -112,7 +116,9 @@ async function claimStateDir(stateDir: string): Promise<void> {
   if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
     const commandLine = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (commandLine.includes('start')) {
-      throw new Error(`Another Herald (pid ${pid}) is running on the state folder ${stateDir}. Stop it first, or set HERALD_STATE_DIR to another folder.`);
+      throw new Error(
+        `Another Herald (pid ${pid}) is running on the state folder ${stateDir}. Stop it first, or set HERALD_STATE_DIR to another folder.`,
+      );
     }
   }
   await fs.writeFile(pidFile, `${process.pid}\n`);

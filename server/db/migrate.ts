@@ -10,5 +10,8 @@ export async function migrateToLatest(db: Db, log: (message: string) => void): P
     if (result.status === 'Success') log(`migration ${result.migrationName} applied`);
     if (result.status === 'Error') log(`migration ${result.migrationName} FAILED`);
   }
-  if (error) throw new Error(`Database migration failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  if (error)
+    throw new Error(`Database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
 }

@@ -36,7 +36,11 @@ export interface DeliveryHttpClientOptions {
   responseExcerptBytes: number;
   maxConnectionsPerOrigin: number;
   /** Resolves a host name to every address it has; `dns.lookup` unless a test stands in its own names. */
-  lookup?: (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+  lookup?: (
+    hostname: string,
+    options: dns.LookupAllOptions,
+    callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+  ) => void;
   /**
    * Sees each resolved address the policy allowed, just before the socket may dial it; if it throws, the connection
    * fails with that error instead. Tests use it to prove a refused address is never dialled, without risking the
@@ -76,7 +80,8 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
           }
           const dialled = lookupOptions.all ? allowed : allowed.slice(0, 1);
           try {
-            for (const entry of dialled) options.onConnect?.({ hostname, address: entry.address, family: entry.family });
+            for (const entry of dialled)
+              options.onConnect?.({ hostname, address: entry.address, family: entry.family });
           } catch (refusal) {
             return callback(refusal as Error, '', 0);
           }
@@ -99,7 +104,12 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
       const release = await gates.acquire(url.origin, Math.min(deadline - queuedAt - MIN_WINDOW_MS, 2 ** 31 - 1));
       if (!release) {
         const waited = Date.now() - queuedAt;
-        return failure(null, `not sent: all ${options.maxConnectionsPerOrigin} connections to this endpoint stayed busy for ${waited} ms`, 0, null);
+        return failure(
+          null,
+          `not sent: all ${options.maxConnectionsPerOrigin} connections to this endpoint stayed busy for ${waited} ms`,
+          0,
+          null,
+        );
       }
       const timeoutMs = Math.max(1, Math.min(req.timeoutMs, deadline - Date.now()));
       const started = performance.now();
@@ -118,11 +128,13 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
         });
         const excerpt = await readExcerpt(response.body, options.responseExcerptBytes);
         const status = response.statusCode;
-        if (status >= 200 && status < 300) return { ok: true, statusCode: status, error: null, durationMs: elapsed(), responseExcerpt: excerpt };
+        if (status >= 200 && status < 300)
+          return { ok: true, statusCode: status, error: null, durationMs: elapsed(), responseExcerpt: excerpt };
         const why = status >= 300 && status < 400 ? `redirect ${status} not followed` : `HTTP ${status}`;
         return failure(status, why, elapsed(), excerpt);
       } catch (error) {
-        if (timeout.aborted) return failure(null, `timeout: no complete response within ${timeoutMs} ms`, elapsed(true), null);
+        if (timeout.aborted)
+          return failure(null, `timeout: no complete response within ${timeoutMs} ms`, elapsed(true), null);
         return failure(null, describeNetworkError(error), elapsed(), null);
       } finally {
         release();
@@ -138,7 +150,12 @@ class TargetRefusedError extends Error {
   override name = 'TargetRefusedError';
 }
 
-function failure(statusCode: number | null, error: string, durationMs: number, responseExcerpt: string | null): PostOutcome {
+function failure(
+  statusCode: number | null,
+  error: string,
+  durationMs: number,
+  responseExcerpt: string | null,
+): PostOutcome {
   return { ok: false, statusCode, error, durationMs, responseExcerpt };
 }
 
@@ -169,7 +186,8 @@ function describeNetworkError(error: unknown): string {
   if (cause instanceof TargetRefusedError || error instanceof TargetRefusedError) {
     return `blocked: ${(cause as Error).message}`;
   }
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) return 'timeout: the endpoint stopped answering';
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
+    return 'timeout: the endpoint stopped answering';
   const code = (cause as NodeJS.ErrnoException).code ?? (error as NodeJS.ErrnoException).code;
   const messages: Record<string, string> = {
     ECONNREFUSED: 'connection refused',

@@ -12,7 +12,13 @@ export interface EventEnvelope {
  * body, as the seeds' Express examples do, compute the same signature), but are assembled around the payload text
  * as stored, which is already `JSON.stringify` output, so large payloads are never parsed and re-serialised.
  */
-export function serializeEnvelope(event: { id: string; type: string; createdAt: Date; payloadJson: string; test?: boolean }): string {
+export function serializeEnvelope(event: {
+  id: string;
+  type: string;
+  createdAt: Date;
+  payloadJson: string;
+  test?: boolean;
+}): string {
   return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"createdAt":${JSON.stringify(
     event.createdAt.toISOString(),
   )},"data":${event.payloadJson}${event.test ? ',"test":true' : ''}}`;

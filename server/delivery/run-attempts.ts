@@ -33,8 +33,7 @@ export interface AttemptResult {
 }
 
 export type RunAttemptsResult =
-  | { kind: 'not-owned' }
-  | { kind: 'done'; results: AttemptResult[]; unavailable: string[] };
+  { kind: 'not-owned' } | { kind: 'done'; results: AttemptResult[]; unavailable: string[] };
 
 /** A run waited this long for another run's attempt to finish, and it had not. */
 export class AttemptsStillHeldError extends Error {
@@ -82,10 +81,20 @@ export async function runAttempts(
     const outcomes = await Promise.all(begun.attempts.map((attempt) => send(deps, args, begun.event, body, attempt)));
     await completeAttempts(
       deps.db,
-      outcomes.map(({ attempt, outcome, retryDelayMs }) => ({ attemptId: attempt.attemptId, deliveryId: attempt.deliveryId, retryDelayMs, ...outcome })),
+      outcomes.map(({ attempt, outcome, retryDelayMs }) => ({
+        attemptId: attempt.attemptId,
+        deliveryId: attempt.deliveryId,
+        retryDelayMs,
+        ...outcome,
+      })),
     );
     for (const { attempt, outcome, retryDelayMs } of outcomes) {
-      results.set(attempt.deliveryId, { deliveryId: attempt.deliveryId, attemptNumber: attempt.attemptNumber, ...outcome, retryDelayMs });
+      results.set(attempt.deliveryId, {
+        deliveryId: attempt.deliveryId,
+        attemptNumber: attempt.attemptNumber,
+        ...outcome,
+        retryDelayMs,
+      });
     }
     held = [];
     for (const delivery of begun.untouched) {
@@ -97,7 +106,9 @@ export async function runAttempts(
     // A lease lasts at most leaseMs; twice that, and the holder has had every chance to finish or expire.
     giveUpAt ??= Date.now() + 2 * leaseMs;
     if (Date.now() > giveUpAt) {
-      throw new AttemptsStillHeldError(`${held.length} deliveries are still held by another attempt after ${2 * leaseMs} ms: ${held.slice(0, 5).join(', ')}`);
+      throw new AttemptsStillHeldError(
+        `${held.length} deliveries are still held by another attempt after ${2 * leaseMs} ms: ${held.slice(0, 5).join(', ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, HELD_POLL_MS));
   }
@@ -109,7 +120,11 @@ async function send(
   event: { id: string; type: string },
   body: string,
   attempt: StartedAttempt,
-): Promise<{ attempt: StartedAttempt; outcome: Awaited<ReturnType<DeliveryHttpClient['post']>>; retryDelayMs: number | undefined }> {
+): Promise<{
+  attempt: StartedAttempt;
+  outcome: Awaited<ReturnType<DeliveryHttpClient['post']>>;
+  retryDelayMs: number | undefined;
+}> {
   const outcome = await deps.http.post({
     url: attempt.url,
     body,
@@ -125,7 +140,9 @@ async function send(
     // Over a second before the lease ends (time to record it), so no later attempt can overlap this request.
     deadline: Date.now() + attempt.leaseMs - 1_000,
   });
-  const retryDelayMs = outcome.ok ? undefined : nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
+  const retryDelayMs = outcome.ok
+    ? undefined
+    : nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
   return { attempt, outcome, retryDelayMs };
 }
 

@@ -41,7 +41,8 @@ export function createTargetPolicy(options: TargetPolicyOptions): TargetPolicy {
     const judged: Address = embedded?.ipv4 ?? ip;
     const verdict = judged.kind() === 'ipv4' ? judgeIPv4(judged as ipaddr.IPv4) : judgeIPv6(judged as ipaddr.IPv6);
     if (allowPublic && verdict.public) return undefined;
-    if (ranges.some(([network, bits]) => network.kind() === judged.kind() && judged.match(network, bits))) return undefined;
+    if (ranges.some(([network, bits]) => network.kind() === judged.kind() && judged.match(network, bits)))
+      return undefined;
     const shown = embedded ? embedded.display : judged.toString();
     const why = embedded ? `${embedded.form}, embeds ${embedded.ipv4.toString()}, ${verdict.label}` : verdict.label;
     return `address ${shown} (${why}) is outside HERALD_ALLOWED_NETWORKS=${description}`;
@@ -55,8 +56,10 @@ export function createTargetPolicy(options: TargetPolicyOptions): TargetPolicy {
       return 'must be an absolute URL such as https://example.com/webhooks';
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
-    if (url.protocol === 'http:' && !options.allowHttp) return 'must use https (plain http is allowed only when HERALD_ALLOW_HTTP=true)';
-    if (url.username || url.password) return 'must not contain credentials; use the signing secret to authenticate deliveries';
+    if (url.protocol === 'http:' && !options.allowHttp)
+      return 'must use https (plain http is allowed only when HERALD_ALLOW_HTTP=true)';
+    if (url.username || url.password)
+      return 'must not contain credentials; use the signing secret to authenticate deliveries';
     if (url.hash) return 'must not contain a #fragment';
     // The URL parser has already turned 0x7f.1, 2130706433, 0177.0.0.1 and 127.1 into 127.0.0.1, and IPv6
     // literals into compressed hex, so the host is either a standard IP literal or a name resolved when dialling.
@@ -91,7 +94,8 @@ interface Block {
 }
 
 const block = (cidr: string, label: string): Block => ({ range: ipaddr.parseCIDR(cidr), label });
-const inBlock = (ip: Address, { range: [network, bits] }: Block) => network.kind() === ip.kind() && ip.match(network, bits);
+const inBlock = (ip: Address, { range: [network, bits] }: Block) =>
+  network.kind() === ip.kind() && ip.match(network, bits);
 
 /**
  * Blocks inside the IPv4 unicast space (1.0.0.0–223.255.255.255) that are not globally reachable (RFC 6890 and the
@@ -120,7 +124,14 @@ const IPV4_NOT_GLOBAL: Block[] = [
 function judgeIPv4(ip: ipaddr.IPv4): Verdict {
   const first = ip.octets[0]!;
   if (first < 1 || first > 223) {
-    const label = first === 0 ? 'this network' : first < 240 ? 'multicast' : ip.toString() === '255.255.255.255' ? 'broadcast' : 'reserved';
+    const label =
+      first === 0
+        ? 'this network'
+        : first < 240
+          ? 'multicast'
+          : ip.toString() === '255.255.255.255'
+            ? 'broadcast'
+            : 'reserved';
     return { public: false, label };
   }
   const special = IPV4_NOT_GLOBAL.find((entry) => inBlock(ip, entry));

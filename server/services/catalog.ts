@@ -21,7 +21,9 @@ export async function loadCatalog(db: Db, workspaceId: string): Promise<Catalog>
 
 function available(catalog: Catalog): string {
   const names = [...catalog.types.values()].filter((t) => !t.archived).map((t) => t.name);
-  return names.length > 0 ? `available: ${names.slice(0, 50).join(', ')}${names.length > 50 ? ', …' : ''}` : 'no event type is available';
+  return names.length > 0
+    ? `available: ${names.slice(0, 50).join(', ')}${names.length > 50 ? ', …' : ''}`
+    : 'no event type is available';
 }
 
 /** Subscriptions must name existing, unarchived types, or wildcards that match at least one. */
@@ -29,7 +31,9 @@ export function checkSubscriptions(catalog: Catalog, patterns: string[]): void {
   if (!catalog.enforced) return;
   const live = [...catalog.types.values()].filter((t) => !t.archived);
   const issues = patterns.flatMap((pattern, i) => {
-    const matched = isWildcard(pattern) ? live.some((t) => patternMatches(pattern, t.name)) : live.some((t) => t.name === pattern);
+    const matched = isWildcard(pattern)
+      ? live.some((t) => patternMatches(pattern, t.name))
+      : live.some((t) => t.name === pattern);
     if (matched) return [];
     const what = isWildcard(pattern) ? `${pattern} matches no event type` : `unknown event type ${pattern}`;
     return [{ path: ['events', String(i)], message: `${what}; ${available(catalog)}` }];

@@ -11,18 +11,31 @@ import { fetchPage, type Page } from './page.js';
 export type DeliveryLogQuery = Omit<DeliveryFilter, 'limit'> & { limit: number };
 
 /** The delivery log of a scope, newest first, filtered by webhook, event, status, status class, type and time. */
-export async function listDeliveryLog(deps: { db: Db }, scope: Scope, query: DeliveryLogQuery): Promise<Page<DeliveryRow>> {
+export async function listDeliveryLog(
+  deps: { db: Db },
+  scope: Scope,
+  query: DeliveryLogQuery,
+): Promise<Page<DeliveryRow>> {
   return fetchPage(query, (limit) => listDeliveries(deps.db, scope, { ...query, limit }));
 }
 
 /** One webhook's delivery log; a webhook that does not exist (or was deleted) is a 404, not an empty page. */
-export async function webhookDeliveryLog(deps: { db: Db }, scope: Scope, webhookId: string, query: DeliveryLogQuery): Promise<Page<DeliveryRow>> {
+export async function webhookDeliveryLog(
+  deps: { db: Db },
+  scope: Scope,
+  webhookId: string,
+  query: DeliveryLogQuery,
+): Promise<Page<DeliveryRow>> {
   if (!(await findWebhook(deps.db, scope, webhookId))) throw new NotFoundError('Webhook', webhookId);
   return listDeliveryLog(deps, scope, { ...query, webhookId });
 }
 
 /** A delivery with every attempt, oldest first. */
-export async function getDelivery(deps: { db: Db }, scope: Scope, id: string): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] }> {
+export async function getDelivery(
+  deps: { db: Db },
+  scope: Scope,
+  id: string,
+): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] }> {
   const delivery = await findDelivery(deps.db, scope, id);
   if (!delivery) throw new NotFoundError('Delivery', id);
   return { delivery, attempts: await listAttempts(deps.db, id) };

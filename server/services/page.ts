@@ -13,7 +13,10 @@ export interface PageRequest {
 /**
  * Runs a list query for one row more than the page holds, to learn whether another page follows without counting.
  */
-export async function fetchPage<T extends { id: string }>(request: PageRequest, query: (limit: number) => Promise<T[]>): Promise<Page<T>> {
+export async function fetchPage<T extends { id: string }>(
+  request: PageRequest,
+  query: (limit: number) => Promise<T[]>,
+): Promise<Page<T>> {
   const rows = await query(request.limit + 1);
   const items = rows.slice(0, request.limit);
   return { items, nextCursor: rows.length > request.limit ? items[items.length - 1]!.id : null };

@@ -37,8 +37,16 @@ export interface PublishEventInput {
  * - start failed: nothing is stored, the caller gets an error and retries;
  * - commit succeeded but the answer was lost: the retry finds the event stored and answers `duplicate`.
  */
-export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }, scope: Scope, inputs: PublishEventInput[]): Promise<Publication[]> {
-  const events = inputs.map((input) => ({ id: input.id ?? newId('event'), type: input.type, payloadJson: JSON.stringify(input.data) }));
+export async function publishEvents(
+  deps: { db: Db; workflows: WorkflowGateway },
+  scope: Scope,
+  inputs: PublishEventInput[],
+): Promise<Publication[]> {
+  const events = inputs.map((input) => ({
+    id: input.id ?? newId('event'),
+    type: input.type,
+    payloadJson: JSON.stringify(input.data),
+  }));
   return deps.db.transaction().execute(async (trx) => {
     const catalog = await loadCatalog(trx, scope.workspaceId);
     inputs.forEach((input, i) => checkPublishable(catalog, input, inputs.length > 1 ? ['events', String(i)] : []));
@@ -46,37 +54,67 @@ export async function publishEvents(deps: { db: Db; workflows: WorkflowGateway }
     const fresh = new Set(inserted.map((event) => event.id));
     await holdPublicationLocks(trx, scope, [...fresh]);
     // Conflicts first: a batch that fails must not have started any workflow.
-    const repeated = await republished(trx, scope, events.filter((event) => !fresh.has(event.id)));
+    const repeated = await republished(
+      trx,
+      scope,
+      events.filter((event) => !fresh.has(event.id)),
+    );
     const publicationId = newId('publication');
-    const owned = inserted.map((event) => ({ ...event, owner: deps.workflows.fanOutWorkflowId(scope, event.id, publicationId) }));
+    const owned = inserted.map((event) => ({
+      ...event,
+      owner: deps.workflows.fanOutWorkflowId(scope, event.id, publicationId),
+    }));
     const deliveries = await createDeliveriesForEvents(trx, scope, owned);
     // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
     await Promise.all(
       owned.map((event) => {
         const ids = deliveries.get(event.id)!.map((d) => d.id);
         if (ids.length === 0) return undefined;
-        return deps.workflows.startFanOut(scope, { id: event.id, type: event.type, batches: toBatches(ids), workflowId: event.owner });
+        return deps.workflows.startFanOut(scope, {
+          id: event.id,
+          type: event.type,
+          batches: toBatches(ids),
+          workflowId: event.owner,
+        });
       }),
     );
-    const created = new Map(inserted.map((event) => [event.id, { event, duplicate: false, deliveries: deliveries.get(event.id)! }]));
+    const created = new Map(
+      inserted.map((event) => [event.id, { event, duplicate: false, deliveries: deliveries.get(event.id)! }]),
+    );
     return events.map((event) => created.get(event.id) ?? repeated.get(event.id)!);
   });
 }
 
 /** Earlier publications of the ids given again; the same id with other content is a conflict. */
-async function republished(db: Db, scope: Scope, events: Array<{ id: string; type: string; payloadJson: string }>): Promise<Map<string, Publication>> {
+async function republished(
+  db: Db,
+  scope: Scope,
+  events: Array<{ id: string; type: string; payloadJson: string }>,
+): Promise<Map<string, Publication>> {
   if (events.length === 0) return new Map();
-  const stored = new Map((await findEvents(db, scope, events.map((e) => e.id))).map((event) => [event.id, event]));
+  const stored = new Map(
+    (
+      await findEvents(
+        db,
+        scope,
+        events.map((e) => e.id),
+      )
+    ).map((event) => [event.id, event]),
+  );
   for (const event of events) {
     const existing = stored.get(event.id);
     if (!existing) throw new Error(`event ${event.id} conflicted on insert but cannot be read`);
     if (existing.type !== event.type || existing.payloadJson !== event.payloadJson) {
-      throw new ConflictError(`Event ${event.id} was already published with a different type or data; use a new id for a new event.`);
+      throw new ConflictError(
+        `Event ${event.id} was already published with a different type or data; use a new id for a new event.`,
+      );
     }
   }
   const deliveries = await listDeliveriesOfEvents(db, scope, [...stored.keys()]);
   return new Map(
-    [...stored.values()].map((event) => [event.id, { event, duplicate: true, deliveries: deliveries.filter((d) => d.event_id === event.id) }]),
+    [...stored.values()].map((event) => [
+      event.id,
+      { event, duplicate: true, deliveries: deliveries.filter((d) => d.event_id === event.id) },
+    ]),
   );
 }
-

@@ -23,32 +23,60 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
   return deps.db.transaction().execute(async (trx) => {
     const delivery = await findDelivery(trx, scope, id);
     if (!delivery) throw new NotFoundError('Delivery', id);
-    if (delivery.status === 'pending') throw new ConflictError(`Delivery ${id} is still being delivered; wait for it to settle.`);
-    if (delivery.status === 'succeeded') throw new ConflictError(`Delivery ${id} already succeeded; publish a new event to send it again.`);
+    if (delivery.status === 'pending')
+      throw new ConflictError(`Delivery ${id} is still being delivered; wait for it to settle.`);
+    if (delivery.status === 'succeeded')
+      throw new ConflictError(`Delivery ${id} already succeeded; publish a new event to send it again.`);
     const webhook = await findWebhook(trx, scope, delivery.webhook_id);
-    if (!webhook?.active) throw new ConflictError(`Webhook ${delivery.webhook_id} is deleted or disabled; enable it before retrying its deliveries.`);
+    if (!webhook?.active)
+      throw new ConflictError(
+        `Webhook ${delivery.webhook_id} is deleted or disabled; enable it before retrying its deliveries.`,
+      );
     // The delivery belongs to the new workflow from this commit on; the workflow starts last, just before it.
     const owner = retryWorkflowId(id, newUlid());
     const [reopened] = await reopenDeliveries(trx, scope, [id], owner);
-    await audit(trx, actor, { action: 'deliveries.retry', entityType: 'delivery', entityId: id, before: { status: delivery.status }, after: { status: 'pending' } });
-    await deps.workflows.startRetry({ scope, eventId: delivery.event_id, deliveryId: id, attemptsBefore: delivery.attempt_count, owner });
+    await audit(trx, actor, {
+      action: 'deliveries.retry',
+      entityType: 'delivery',
+      entityId: id,
+      before: { status: delivery.status },
+      after: { status: 'pending' },
+    });
+    await deps.workflows.startRetry({
+      scope,
+      eventId: delivery.event_id,
+      deliveryId: id,
+      attemptsBefore: delivery.attempt_count,
+      owner,
+    });
     return reopened!;
   });
 }
 
 /** Redelivers, once each, every delivery of a webhook that failed since `since`, as a cancellable workflow. */
-export async function recoverWebhook(deps: Deps, actor: Actor, input: { id: string; since: Date }): Promise<{ id: string; webhookId: string; since: string }> {
+export async function recoverWebhook(
+  deps: Deps,
+  actor: Actor,
+  input: { id: string; since: Date },
+): Promise<{ id: string; webhookId: string; since: string }> {
   const scope = actor.principal;
   const earliest = Date.now() - RECOVERY_WINDOW_DAYS * 86_400_000;
-  if (input.since.getTime() < earliest) throw InvalidInputError.at(['since'], `must be within the last ${RECOVERY_WINDOW_DAYS} days`);
+  if (input.since.getTime() < earliest)
+    throw InvalidInputError.at(['since'], `must be within the last ${RECOVERY_WINDOW_DAYS} days`);
   if (input.since.getTime() > Date.now()) throw InvalidInputError.at(['since'], 'must not be in the future');
   return deps.db.transaction().execute(async (trx) => {
     const webhook = await findWebhook(trx, scope, input.id);
     if (!webhook) throw new NotFoundError('Webhook', input.id);
-    if (!webhook.active) throw new ConflictError(`Webhook ${input.id} is disabled; enable it before recovering its deliveries.`);
+    if (!webhook.active)
+      throw new ConflictError(`Webhook ${input.id} is disabled; enable it before recovering its deliveries.`);
     const recoveryId = newId('recovery');
     const since = input.since.toISOString();
-    await audit(trx, actor, { action: 'webhooks.recover', entityType: 'webhook', entityId: input.id, after: { recoveryId, since } });
+    await audit(trx, actor, {
+      action: 'webhooks.recover',
+      entityType: 'webhook',
+      entityId: input.id,
+      after: { recoveryId, since },
+    });
     await deps.workflows.startRecovery(recoveryId, { scope, webhookId: input.id, since });
     return { id: recoveryId, webhookId: input.id, since };
   });
@@ -64,7 +92,13 @@ export async function cancelRecovery(deps: Deps, actor: Actor, id: string): Prom
   const status = await recoveryStatus(deps, actor, id);
   if (status.state !== 'running') throw new ConflictError(`Recovery ${id} is already ${status.state}.`);
   await deps.db.transaction().execute(async (trx) => {
-    await audit(trx, actor, { action: 'recoveries.cancel', entityType: 'recovery', entityId: id, before: { state: 'running' }, after: { state: 'cancelled' } });
+    await audit(trx, actor, {
+      action: 'recoveries.cancel',
+      entityType: 'recovery',
+      entityId: id,
+      before: { state: 'running' },
+      after: { state: 'cancelled' },
+    });
     await deps.workflows.cancelRecovery(id);
   });
   return { ...status, state: 'cancelled' };

@@ -49,7 +49,10 @@ export async function testWebhook(
     if (!webhook) throw new NotFoundError('Webhook', input.id);
     const catalog = await loadCatalog(trx, scope.workspaceId);
     if (input.eventType && !webhook.events.some((pattern) => patternMatches(pattern, input.eventType!))) {
-      throw InvalidInputError.at(['eventType'], `webhook ${webhook.id} does not subscribe to ${input.eventType}; it subscribes to ${webhook.events.join(', ')}`);
+      throw InvalidInputError.at(
+        ['eventType'],
+        `webhook ${webhook.id} does not subscribe to ${input.eventType}; it subscribes to ${webhook.events.join(', ')}`,
+      );
     }
     const types = input.eventType ? [input.eventType] : testTypes(webhook.events, catalog);
     const events = types.map((type) => {
@@ -65,7 +68,12 @@ export async function testWebhook(
       events.map((event) => ({ ...event, owner: TEST_SEND_OWNER })),
       { onlyWebhookId: webhook.id },
     );
-    await audit(trx, actor, { action: 'webhooks.test', entityType: 'webhook', entityId: webhook.id, after: { eventTypes: types } });
+    await audit(trx, actor, {
+      action: 'webhooks.test',
+      entityType: 'webhook',
+      entityId: webhook.id,
+      after: { eventTypes: types },
+    });
     return events.map((event) => ({ event, delivery: deliveries.get(event.id)![0]! }));
   });
 
@@ -92,7 +100,13 @@ export async function testWebhook(
     }),
   );
   const succeeded = tests.filter((t) => t.status === 'succeeded').length;
-  return { startedAt: startedAt.toISOString(), testsRun: tests.length, testsSucceeded: succeeded, testsFailed: tests.length - succeeded, tests };
+  return {
+    startedAt: startedAt.toISOString(),
+    testsRun: tests.length,
+    testsSucceeded: succeeded,
+    testsFailed: tests.length - succeeded,
+    tests,
+  };
 }
 
 /** The concrete types to test a webhook with: its exact subscriptions, and for wildcards the catalog's matches. */

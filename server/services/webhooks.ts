@@ -45,7 +45,12 @@ export async function createWebhook(deps: WebhookDeps, actor: Actor, input: Crea
       description: input.description ?? null,
       secret: input.secret ?? generateWebhookSecret(),
     });
-    await audit(trx, actor, { action: 'webhooks.create', entityType: 'webhook', entityId: row.id, after: snapshot(row) });
+    await audit(trx, actor, {
+      action: 'webhooks.create',
+      entityType: 'webhook',
+      entityId: row.id,
+      after: snapshot(row),
+    });
     return row;
   });
 }
@@ -76,7 +81,13 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
     const after = (await updateWebhook(trx, actor.principal, id, changes))!;
     const onlyActive = Object.keys(changes).every((key) => key === 'active') && before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
-    await audit(trx, actor, { action, entityType: 'webhook', entityId: id, before: snapshot(before), after: snapshot(after) });
+    await audit(trx, actor, {
+      action,
+      entityType: 'webhook',
+      entityId: id,
+      before: snapshot(before),
+      after: snapshot(after),
+    });
     return after;
   });
 }
@@ -87,16 +98,28 @@ export async function deleteWebhook(deps: { db: Db }, actor: Actor, id: string):
     if (!before) throw new NotFoundError('Webhook', id);
     // Kept, hidden, so its delivery history stays readable; pending retries stop at their next attempt.
     await updateWebhook(trx, actor.principal, id, { deleted_at: new Date(), active: false });
-    await audit(trx, actor, { action: 'webhooks.delete', entityType: 'webhook', entityId: id, before: snapshot(before), after: null });
+    await audit(trx, actor, {
+      action: 'webhooks.delete',
+      entityType: 'webhook',
+      entityId: id,
+      before: snapshot(before),
+      after: null,
+    });
   });
 }
 
 /** A new signing secret, generated or supplied; returned this once. Deliveries from now on are signed with it. */
-export async function rotateWebhookSecret(deps: { db: Db }, actor: Actor, input: { id: string; secret?: string | undefined }): Promise<WebhookRow> {
+export async function rotateWebhookSecret(
+  deps: { db: Db },
+  actor: Actor,
+  input: { id: string; secret?: string | undefined },
+): Promise<WebhookRow> {
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWebhook(trx, actor.principal, input.id);
     if (!before) throw new NotFoundError('Webhook', input.id);
-    const after = (await updateWebhook(trx, actor.principal, input.id, { secret: input.secret ?? generateWebhookSecret() }))!;
+    const after = (await updateWebhook(trx, actor.principal, input.id, {
+      secret: input.secret ?? generateWebhookSecret(),
+    }))!;
     await audit(trx, actor, {
       action: 'webhooks.rotateSecret',
       entityType: 'webhook',

@@ -10,7 +10,14 @@ import { fetchPage, type Page, type PageRequest } from './page.js';
 export async function createWorkspace(deps: { db: Db }, actor: Actor, input: { name: string }): Promise<WorkspaceRow> {
   return deps.db.transaction().execute(async (trx) => {
     const row = await insertWorkspace(trx, { id: newId('workspace'), name: input.name });
-    await audit(trx, actor, { action: 'workspaces.create', entityType: 'workspace', entityId: row.id, after: { name: row.name }, workspaceId: row.id, mode: null });
+    await audit(trx, actor, {
+      action: 'workspaces.create',
+      entityType: 'workspace',
+      entityId: row.id,
+      after: { name: row.name },
+      workspaceId: row.id,
+      mode: null,
+    });
     return row;
   });
 }

@@ -15,8 +15,11 @@ export function installTemporalRuntime(logger: Logger): void {
   installed = true;
   const sdkLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
     // A failed delivery attempt is routine and already recorded in Postgres; it is not a worker problem.
-    const expected = message === 'Activity failed' && expectedFailures.has((meta?.error as { type?: string } | undefined)?.type ?? '');
-    const method = expected ? 'debug' : (({ ERROR: 'error', WARN: 'warn' } as Partial<Record<LogLevel, 'error' | 'warn'>>)[level] ?? 'info');
+    const expected =
+      message === 'Activity failed' && expectedFailures.has((meta?.error as { type?: string } | undefined)?.type ?? '');
+    const method = expected
+      ? 'debug'
+      : (({ ERROR: 'error', WARN: 'warn' } as Partial<Record<LogLevel, 'error' | 'warn'>>)[level] ?? 'info');
     logger[method]({ component: 'temporal', ...meta }, message);
   });
   Runtime.install({

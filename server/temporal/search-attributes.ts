@@ -9,7 +9,10 @@ const indexedValueType = { KEYWORD: 2, TEXT: 1, INT: 3, DOUBLE: 4, BOOL: 5, DATE
  */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
   const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const known = new Set([
+    ...Object.keys(existing.customAttributes ?? {}),
+    ...Object.keys(existing.systemAttributes ?? {}),
+  ]);
   const missing = allSearchAttributes.filter((key) => !known.has(key.name));
   if (missing.length === 0) return;
   try {
@@ -18,9 +21,14 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
       searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueType[key.type]])),
     });
   } catch (error) {
-    const commands = missing.map((key) => `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type Keyword`);
-    throw new Error(`Herald's search attributes are missing and could not be registered. Create them with:\n  ${commands.join('\n  ')}`, {
-      cause: error,
-    });
+    const commands = missing.map(
+      (key) => `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type Keyword`,
+    );
+    throw new Error(
+      `Herald's search attributes are missing and could not be registered. Create them with:\n  ${commands.join('\n  ')}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

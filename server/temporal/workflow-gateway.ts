@@ -6,7 +6,15 @@ import type { recoverWebhook } from '../../workflows/recover-webhook.js';
 import type { resumeDelivery } from '../../workflows/resume-delivery.js';
 import type { retryDelivery } from '../../workflows/retry-delivery.js';
 import type { RetryDeliveryInput } from '../../workflows/shared.js';
-import { type DeliveryBatch, fanOutWorkflowId, reconcilerWorkflowId, type RecoveryProgress, type RecoverWebhookInput, type ResumeDeliveryInput, searchAttributes } from '../../workflows/shared.js';
+import {
+  type DeliveryBatch,
+  fanOutWorkflowId,
+  reconcilerWorkflowId,
+  type RecoveryProgress,
+  type RecoverWebhookInput,
+  type ResumeDeliveryInput,
+  searchAttributes,
+} from '../../workflows/shared.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Scope } from '../db/scope.js';
 
@@ -27,7 +35,10 @@ export interface WorkflowGateway {
   /** The workflow id a publication's fan-out gets; its deliveries are stored as owned by it. */
   fanOutWorkflowId(scope: Scope, eventId: string, publicationId: string): string;
   /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
-  startFanOut(scope: Scope, event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string }): Promise<void>;
+  startFanOut(
+    scope: Scope,
+    event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string },
+  ): Promise<void>;
   /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
   startRetry(input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string }): Promise<string>;
   /** A delivery handed over by the reconciler, continued by a workflow whose id is `input.owner`. */
@@ -42,7 +53,12 @@ export interface WorkflowGateway {
   cancelRecovery(recoveryId: string): Promise<void>;
 }
 
-export function createWorkflowGateway(args: { client: Client; taskQueue: string; policy: DeliveryPolicy; eagerStart: boolean }): WorkflowGateway {
+export function createWorkflowGateway(args: {
+  client: Client;
+  taskQueue: string;
+  policy: DeliveryPolicy;
+  eagerStart: boolean;
+}): WorkflowGateway {
   const { client, taskQueue, policy } = args;
   // While Temporal is down the SDK keeps retrying; a caller gets a 503 within this instead of waiting it out.
   const bounded = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + CALL_DEADLINE_MS, call);
@@ -52,46 +68,58 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
 
     async startFanOut(scope, event) {
       const deliveries = event.batches.reduce((sum, batch) => sum + batch.count, 0);
-      await bounded(() => client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
-        taskQueue,
-        workflowId: event.workflowId,
-        args: [{ scope, eventId: event.id, policy, batches: event.batches, owner: event.workflowId }],
-        // The id is unique to one publishing transaction; a start the SDK repeats after a lost answer joins the
-        // workflow it already started.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // With the worker in this process, the first workflow task comes back in the start response.
-        requestEagerStart: args.eagerStart,
-        typedSearchAttributes: [
-          ...scopeAttributes(scope),
-          { key: searchAttributes.eventType, value: event.type },
-          { key: searchAttributes.eventId, value: event.id },
-        ],
-        staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}`,
-      }));
+      await bounded(() =>
+        client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
+          taskQueue,
+          workflowId: event.workflowId,
+          args: [{ scope, eventId: event.id, policy, batches: event.batches, owner: event.workflowId }],
+          // The id is unique to one publishing transaction; a start the SDK repeats after a lost answer joins the
+          // workflow it already started.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // With the worker in this process, the first workflow task comes back in the start response.
+          requestEagerStart: args.eagerStart,
+          typedSearchAttributes: [
+            ...scopeAttributes(scope),
+            { key: searchAttributes.eventType, value: event.type },
+            { key: searchAttributes.eventId, value: event.id },
+          ],
+          staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}`,
+        }),
+      );
     },
 
     async startRetry(input) {
-      await bounded(() => client.workflow.start<typeof retryDelivery>('retryDelivery', {
-        taskQueue,
-        workflowId: input.owner,
-        args: [{ ...input, policy }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
-        staticSummary: `manual retry of ${input.deliveryId}`,
-      }));
+      await bounded(() =>
+        client.workflow.start<typeof retryDelivery>('retryDelivery', {
+          taskQueue,
+          workflowId: input.owner,
+          args: [{ ...input, policy }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [
+            ...scopeAttributes(input.scope),
+            { key: searchAttributes.eventId, value: input.eventId },
+          ],
+          staticSummary: `manual retry of ${input.deliveryId}`,
+        }),
+      );
       return input.owner;
     },
 
     async startResume(input) {
-      await bounded(() => client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
-        taskQueue,
-        workflowId: input.owner,
-        args: [{ ...input, policy }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [...scopeAttributes(input.scope), { key: searchAttributes.eventId, value: input.eventId }],
-        staticSummary: `resume ${input.deliveryId} after attempt ${input.attemptsBefore} (no workflow was working on it)`,
-      }));
+      await bounded(() =>
+        client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
+          taskQueue,
+          workflowId: input.owner,
+          args: [{ ...input, policy }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          typedSearchAttributes: [
+            ...scopeAttributes(input.scope),
+            { key: searchAttributes.eventId, value: input.eventId },
+          ],
+          staticSummary: `resume ${input.deliveryId} after attempt ${input.attemptsBefore} (no workflow was working on it)`,
+        }),
+      );
     },
 
     async workflowState(workflowId) {
@@ -105,26 +133,35 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
     },
 
     async ensureReconciler() {
-      await bounded(() => client.workflow.start<typeof deliveryReconciler>('deliveryReconciler', {
-        taskQueue,
-        workflowId: reconcilerWorkflowId(taskQueue),
-        args: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        staticSummary: 'finds pending deliveries that no workflow is working on and restarts them',
-      }));
+      await bounded(() =>
+        client.workflow.start<typeof deliveryReconciler>('deliveryReconciler', {
+          taskQueue,
+          workflowId: reconcilerWorkflowId(taskQueue),
+          args: [],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          staticSummary: 'finds pending deliveries that no workflow is working on and restarts them',
+        }),
+      );
     },
 
     async startRecovery(recoveryId, input) {
-      await bounded(() => client.workflow.start<typeof recoverWebhook>('recoverWebhook', {
-        taskQueue,
-        workflowId: recoveryId,
-        // One attempt per delivery: a recovery redelivers, it does not start new retry schedules.
-        args: [{ ...input, policy: { ...policy, retryScheduleMs: [0] } }],
-        memo: { workspaceId: input.scope.workspaceId, mode: input.scope.mode, webhookId: input.webhookId, since: input.since },
-        typedSearchAttributes: scopeAttributes(input.scope),
-        staticSummary: `recover ${input.webhookId} since ${input.since}`,
-      }));
+      await bounded(() =>
+        client.workflow.start<typeof recoverWebhook>('recoverWebhook', {
+          taskQueue,
+          workflowId: recoveryId,
+          // One attempt per delivery: a recovery redelivers, it does not start new retry schedules.
+          args: [{ ...input, policy: { ...policy, retryScheduleMs: [0] } }],
+          memo: {
+            workspaceId: input.scope.workspaceId,
+            mode: input.scope.mode,
+            webhookId: input.webhookId,
+            since: input.since,
+          },
+          typedSearchAttributes: scopeAttributes(input.scope),
+          staticSummary: `recover ${input.webhookId} since ${input.since}`,
+        }),
+      );
     },
 
     async recoveryStatus(scope, recoveryId) {
@@ -136,9 +173,20 @@ export function createWorkflowGateway(args: { client: Client; taskQueue: string;
         if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;
       }
-      const memo = (description.memo ?? {}) as { workspaceId?: string; mode?: string; webhookId?: string; since?: string };
-      if (description.type !== 'recoverWebhook' || memo.workspaceId !== scope.workspaceId || memo.mode !== scope.mode) return undefined;
-      const states: Record<string, RecoveryState> = { RUNNING: 'running', COMPLETED: 'completed', CANCELLED: 'cancelled', CONTINUED_AS_NEW: 'running' };
+      const memo = (description.memo ?? {}) as {
+        workspaceId?: string;
+        mode?: string;
+        webhookId?: string;
+        since?: string;
+      };
+      if (description.type !== 'recoverWebhook' || memo.workspaceId !== scope.workspaceId || memo.mode !== scope.mode)
+        return undefined;
+      const states: Record<string, RecoveryState> = {
+        RUNNING: 'running',
+        COMPLETED: 'completed',
+        CANCELLED: 'cancelled',
+        CONTINUED_AS_NEW: 'running',
+      };
       const state = states[description.status.name] ?? 'failed';
       const progress = state === 'completed' ? await handle.result() : await handle.query(progressQuery);
       return { id: recoveryId, webhookId: memo.webhookId ?? '', since: memo.since ?? '', state, progress };

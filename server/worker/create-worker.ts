@@ -26,11 +26,14 @@ export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: workflowsPath() }),
     activities: createActivities(options.activities),
     maxCachedWorkflows: options.maxCachedWorkflows,
     // Never more concurrent workflow tasks than cached workflows, unless the cache is off (the SDK's rule).
-    maxConcurrentWorkflowTaskExecutions: options.maxCachedWorkflows === 0 ? 40 : Math.max(2, Math.min(40, options.maxCachedWorkflows)),
+    maxConcurrentWorkflowTaskExecutions:
+      options.maxCachedWorkflows === 0 ? 40 : Math.max(2, Math.min(40, options.maxCachedWorkflows)),
     shutdownGraceTime: '10s',
   });
   let running: Promise<void> | undefined;

@@ -7,16 +7,18 @@ import { keyClient, workspaceWithKey } from '../support/keys.js';
 import { waitFor } from '../support/wait-for.js';
 import { useStack } from '../support/stack.js';
 
-
 const stack = useStack();
-
 
 /**
  * Every procedure, the one permission it needs (written out here, independently of the code), and a call that
  * does no harm: unknown ids, so allowed calls answer NOT_FOUND or BAD_REQUEST rather than change anything.
  */
 const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknown>]> = [
-  ['webhooks.create', 'webhooks:manage', (c) => c.webhooks.create.mutate({ url: 'ftp://refused', events: ['matrix.test'] })],
+  [
+    'webhooks.create',
+    'webhooks:manage',
+    (c) => c.webhooks.create.mutate({ url: 'ftp://refused', events: ['matrix.test'] }),
+  ],
   ['webhooks.list', 'webhooks:read', (c) => c.webhooks.list.query({})],
   ['webhooks.get', 'webhooks:read', (c) => c.webhooks.get.query({ id: 'wh_missing' })],
   ['webhooks.update', 'webhooks:manage', (c) => c.webhooks.update.mutate({ id: 'wh_missing', active: false })],
@@ -24,13 +26,29 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['webhooks.rotateSecret', 'webhooks:manage', (c) => c.webhooks.rotateSecret.mutate({ id: 'wh_missing' })],
   ['webhooks.test', 'webhooks:manage', (c) => c.webhooks.test.mutate({ id: 'wh_missing' })],
   ['webhooks.deliveries', 'deliveries:read', (c) => c.webhooks.deliveries.query({ id: 'wh_missing' })],
-  ['webhooks.recover', 'deliveries:retry', (c) => c.webhooks.recover.mutate({ id: 'wh_missing', since: new Date().toISOString() })],
+  [
+    'webhooks.recover',
+    'deliveries:retry',
+    (c) => c.webhooks.recover.mutate({ id: 'wh_missing', since: new Date().toISOString() }),
+  ],
   ['events.publish', 'events:publish', (c) => c.events.publish.mutate({ type: 'matrix.nobody', data: {} })],
-  ['events.publishBatch', 'events:publish', (c) => c.events.publishBatch.mutate({ events: [{ type: 'matrix.nobody', data: {} }] })],
+  [
+    'events.publishBatch',
+    'events:publish',
+    (c) => c.events.publishBatch.mutate({ events: [{ type: 'matrix.nobody', data: {} }] }),
+  ],
   ['eventTypes.list', 'webhooks:read', (c) => c.eventTypes.list.query({})],
   ['eventTypes.get', 'webhooks:read', (c) => c.eventTypes.get.query({ name: 'matrix.missing' })],
-  ['eventTypes.create', 'events:publish', (c) => c.eventTypes.create.mutate({ name: 'matrix.bad', schema: { type: 'no-such-type' } })],
-  ['eventTypes.update', 'events:publish', (c) => c.eventTypes.update.mutate({ name: 'matrix.missing', description: 'x' })],
+  [
+    'eventTypes.create',
+    'events:publish',
+    (c) => c.eventTypes.create.mutate({ name: 'matrix.bad', schema: { type: 'no-such-type' } }),
+  ],
+  [
+    'eventTypes.update',
+    'events:publish',
+    (c) => c.eventTypes.update.mutate({ name: 'matrix.missing', description: 'x' }),
+  ],
   ['deliveries.list', 'deliveries:read', (c) => c.deliveries.list.query({})],
   ['deliveries.get', 'deliveries:read', (c) => c.deliveries.get.query({ id: 'del_missing' })],
   ['deliveries.retry', 'deliveries:retry', (c) => c.deliveries.retry.mutate({ id: 'del_missing' })],
@@ -62,7 +80,9 @@ describe('authentication', () => {
 
   it('accepts the key as X-API-Key or as a bearer token, and says what is missing', async () => {
     const reader = await keyClient(stack.herald, { permissions: ['webhooks:read'] });
-    for (const headers of [{ 'x-api-key': reader.key }, { authorization: `Bearer ${reader.key}` }] as Array<Record<string, string>>) {
+    for (const headers of [{ 'x-api-key': reader.key }, { authorization: `Bearer ${reader.key}` }] as Array<
+      Record<string, string>
+    >) {
       const response = await fetch(`${stack.herald.url}/v1/webhooks`, { headers });
       expect(response.status).toBe(200);
     }
@@ -75,17 +95,29 @@ describe('authentication', () => {
       body: JSON.stringify({ type: 'a.b', data: {} }),
     });
     expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'This API key lacks the events:publish permission.' } });
+    expect(await forbidden.json()).toEqual({
+      error: { code: 'FORBIDDEN', message: 'This API key lacks the events:publish permission.' },
+    });
   });
 
   it('shows a key once, stores only its hash, and records when it was last used', async () => {
-    const created = await stack.herald.client.apiKeys.create.mutate({ name: 'shown once', permissions: ['webhooks:read'], mode: 'test' });
+    const created = await stack.herald.client.apiKeys.create.mutate({
+      name: 'shown once',
+      permissions: ['webhooks:read'],
+      mode: 'test',
+    });
     expect(created.key).toMatch(/^hk_test_[A-Za-z0-9_-]{43}$/);
     expect(created.hint).toBe(`hk_test_…${created.key.slice(-4)}`);
-    const listed = (await stack.herald.client.apiKeys.list.query({ limit: 100 })).data.find((k) => k.id === created.id)!;
+    const listed = (await stack.herald.client.apiKeys.list.query({ limit: 100 })).data.find(
+      (k) => k.id === created.id,
+    )!;
     expect(listed).not.toHaveProperty('key');
     expect(JSON.stringify(listed)).not.toContain(created.key);
-    const stored = await stack.herald.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const stored = await stack.herald.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain(created.key);
     expect(listed.lastUsedAt).toBeNull();
 
@@ -117,12 +149,24 @@ describe('workspace isolation', () => {
     const a = await workspaceWithKey(stack.herald, 'tenant A');
     const b = await workspaceWithKey(stack.herald, 'tenant B');
 
-    const hookB = await b.client.webhooks.create.mutate({ url: `${stack.receiver.url}/tenant-b`, events: ['tenant.event'] });
+    const hookB = await b.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/tenant-b`,
+      events: ['tenant.event'],
+    });
     stack.receiver.behave((r) => (r.path === '/tenant-b' ? { status: 500 } : { status: 200 }));
-    const eventB = await b.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'B' } });
+    const eventB = await b.client.events.publish.mutate({
+      id: 'evt_shared_id',
+      type: 'tenant.event',
+      data: { owner: 'B' },
+    });
     await b.client.eventTypes.create.mutate({ name: 'tenant.event', description: 'B only' });
-    await waitFor(async () => (await b.client.deliveries.get.query({ id: eventB.deliveries[0]!.id })).status === 'failed');
-    const recovery = await b.client.webhooks.recover.mutate({ id: hookB.id, since: new Date(Date.now() - 60_000).toISOString() });
+    await waitFor(
+      async () => (await b.client.deliveries.get.query({ id: eventB.deliveries[0]!.id })).status === 'failed',
+    );
+    const recovery = await b.client.webhooks.recover.mutate({
+      id: hookB.id,
+      since: new Date(Date.now() - 60_000).toISOString(),
+    });
     const deliveryB = eventB.deliveries[0]!.id;
 
     // Reads see nothing of B.
@@ -131,7 +175,9 @@ describe('workspace isolation', () => {
     expect((await a.client.eventTypes.list.query({})).data.map((t) => t.name)).not.toContain('tenant.event');
     expect((await a.client.audit.list.query({ limit: 100 })).data.map((e) => e.entityId)).not.toContain(hookB.id);
     expect((await a.client.audit.forEntity.query({ entityType: 'webhook', entityId: hookB.id })).data).toEqual([]);
-    expect((await a.client.apiKeys.list.query({ limit: 100 })).data.map((k) => k.workspaceId)).toEqual(expect.not.arrayContaining([b.workspaceId]));
+    expect((await a.client.apiKeys.list.query({ limit: 100 })).data.map((k) => k.workspaceId)).toEqual(
+      expect.not.arrayContaining([b.workspaceId]),
+    );
     for (const [name, call] of [
       ['webhooks.get', () => a.client.webhooks.get.query({ id: hookB.id })],
       ['webhooks.update', () => a.client.webhooks.update.mutate({ id: hookB.id, active: false })],
@@ -152,10 +198,18 @@ describe('workspace isolation', () => {
     expect((await a.client.deliveries.list.query({ eventId: eventB.id })).data).toEqual([]);
 
     // A's event with B's id and type is A's own, and reaches no webhook of B.
-    const eventA = await a.client.events.publish.mutate({ id: 'evt_shared_id', type: 'tenant.event', data: { owner: 'A' } });
+    const eventA = await a.client.events.publish.mutate({
+      id: 'evt_shared_id',
+      type: 'tenant.event',
+      data: { owner: 'A' },
+    });
     expect(eventA.duplicate).toBe(false);
     expect(eventA.deliveries).toEqual([]);
-    expect(stack.receiver.requests.filter((r) => r.path === '/tenant-b').every((r) => JSON.parse(r.rawBody).data.owner === 'B')).toBe(true);
+    expect(
+      stack.receiver.requests
+        .filter((r) => r.path === '/tenant-b')
+        .every((r) => JSON.parse(r.rawBody).data.owner === 'B'),
+    ).toBe(true);
 
     // B's things are untouched.
     expect((await b.client.webhooks.get.query({ id: hookB.id })).active).toBe(true);
@@ -166,8 +220,14 @@ describe('workspace isolation', () => {
     const { workspaceId } = await workspaceWithKey(stack.herald, 'modes');
     const live = await keyClient(stack.herald, { permissions: [...permissions], workspaceId, mode: 'live' });
     const test = await keyClient(stack.herald, { permissions: [...permissions], workspaceId, mode: 'test' });
-    const liveHook = await live.client.webhooks.create.mutate({ url: `${stack.receiver.url}/live-mode`, events: ['mode.event'] });
-    const testHook = await test.client.webhooks.create.mutate({ url: `${stack.receiver.url}/test-mode`, events: ['mode.event'] });
+    const liveHook = await live.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/live-mode`,
+      events: ['mode.event'],
+    });
+    const testHook = await test.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/test-mode`,
+      events: ['mode.event'],
+    });
     expect(liveHook.mode).toBe('live');
     expect(testHook.mode).toBe('test');
 
@@ -182,9 +242,25 @@ describe('workspace isolation', () => {
   it('lets an admin create workspaces and keys for them, and no one else', async () => {
     const created = await stack.herald.client.workspaces.create.mutate({ name: 'Acme' });
     expect(created.id).toMatch(/^ws_/);
-    expect((await stack.herald.client.workspaces.list.query({ limit: 100 })).data.map((w) => w.id)).toContain(created.id);
-    const key = await stack.herald.client.apiKeys.create.mutate({ workspaceId: created.id, name: 'Acme publisher', permissions: ['events:publish'], mode: 'live' });
+    expect((await stack.herald.client.workspaces.list.query({ limit: 100 })).data.map((w) => w.id)).toContain(
+      created.id,
+    );
+    const key = await stack.herald.client.apiKeys.create.mutate({
+      workspaceId: created.id,
+      name: 'Acme publisher',
+      permissions: ['events:publish'],
+      mode: 'live',
+    });
     expect(key.workspaceId).toBe(created.id);
-    expect(await codeOf(stack.herald.client.apiKeys.create.mutate({ workspaceId: 'ws_missing', name: 'x', permissions: ['audit:read'], mode: 'live' }))).toBe('NOT_FOUND');
+    expect(
+      await codeOf(
+        stack.herald.client.apiKeys.create.mutate({
+          workspaceId: 'ws_missing',
+          name: 'x',
+          permissions: ['audit:read'],
+          mode: 'live',
+        }),
+      ),
+    ).toBe('NOT_FOUND');
   });
 });

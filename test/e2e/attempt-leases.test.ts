@@ -10,7 +10,6 @@ import { useStack } from '../support/stack.js';
  */
 const env = { HERALD_ATTEMPT_TIMEOUT: '1s', HERALD_RETRY_SCHEDULE: '0,1h', HERALD_MAX_CONNECTIONS_PER_ORIGIN: '8' };
 
-
 const stack = useStack({ env });
 
 describe('attempt leases', () => {
@@ -51,7 +50,11 @@ describe('attempt leases', () => {
     // Answers at once, then trickles its body for a minute: only the attempt timeout ends these requests. With 8
     // connections to this one endpoint, the batch is far slower than one attempt timeout.
     stack.receiver.behave((request) => (request.path === path ? { status: 200, trickleMs: 60_000 } : { status: 200 }));
-    for (let i = 0; i < count; i++) await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}${path}`, events: ['lease.trickle'] });
+    for (let i = 0; i < count; i++)
+      await stack.herald.client.webhooks.create.mutate({
+        url: `${stack.receiver.url}${path}`,
+        events: ['lease.trickle'],
+      });
     const published = await stack.herald.client.events.publish.mutate({ type: 'lease.trickle', data: { n: 2 } });
     expect(published.deliveries).toHaveLength(count);
 
@@ -59,14 +62,21 @@ describe('attempt leases', () => {
       const rows = await stack.herald.db
         .selectFrom('delivery_attempts')
         .innerJoin('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id')
-        .select(['delivery_attempts.delivery_id', 'delivery_attempts.outcome', 'delivery_attempts.duration_ms', 'delivery_attempts.error'])
+        .select([
+          'delivery_attempts.delivery_id',
+          'delivery_attempts.outcome',
+          'delivery_attempts.duration_ms',
+          'delivery_attempts.error',
+        ])
         .where('deliveries.event_id', '=', published.id)
         .execute();
       return rows.length === count && rows.every((r) => r.outcome !== 'in_flight') ? rows : undefined;
     });
     expect(new Set(attempts.map((a) => a.delivery_id)).size).toBe(count);
     const sent = attempts.filter((a) => a.error?.startsWith('timeout'));
-    const notSent = attempts.filter((a) => a.error?.startsWith('not sent: all 8 connections to this endpoint stayed busy'));
+    const notSent = attempts.filter((a) =>
+      a.error?.startsWith('not sent: all 8 connections to this endpoint stayed busy'),
+    );
     expect(sent.length + notSent.length).toBe(count);
     expect(sent.length).toBeGreaterThanOrEqual(8);
     for (const attempt of attempts) {

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { keyClient } from '../support/keys.js';
 import { useStack } from '../support/stack.js';
 
-
-
 const stack = useStack();
 describe('audit log (seed 004)', () => {
   it('records every change with actor, action, entity, a redacted diff and the request id', async () => {
     const manager = await keyClient(stack.herald, { permissions: ['webhooks:manage', 'webhooks:read'] });
-    const hook = await manager.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/audited', events: ['audit.me'], secret: 'a-secret-of-sixteen-plus' });
+    const hook = await manager.client.webhooks.create.mutate({
+      url: 'http://127.0.0.1:9/audited',
+      events: ['audit.me'],
+      secret: 'a-secret-of-sixteen-plus',
+    });
     await manager.client.webhooks.update.mutate({ id: hook.id, name: 'Renamed' });
     await manager.client.webhooks.update.mutate({ id: hook.id, active: false });
     await manager.client.webhooks.update.mutate({ id: hook.id, active: true });
@@ -24,7 +26,9 @@ describe('audit log (seed 004)', () => {
       'webhooks.update',
       'webhooks.create',
     ]);
-    expect(data.every((e) => e.actorId === manager.id && e.entityType === 'webhook' && /^req_/.test(e.requestId ?? ''))).toBe(true);
+    expect(
+      data.every((e) => e.actorId === manager.id && e.entityType === 'webhook' && /^req_/.test(e.requestId ?? '')),
+    ).toBe(true);
     expect(data[4]!.diff).toEqual({ before: { name: '127.0.0.1:9' }, after: { name: 'Renamed' } });
     expect(data[3]!.diff).toEqual({ before: { active: true }, after: { active: false } });
     expect(data[1]!.diff).toEqual({ before: { secret: '[redacted]' }, after: { secret: '[redacted]' } });
@@ -36,7 +40,11 @@ describe('audit log (seed 004)', () => {
   });
 
   it('records key and workspace management without the keys themselves', async () => {
-    const created = await stack.herald.client.apiKeys.create.mutate({ name: 'audited key', permissions: ['audit:read'], mode: 'live' });
+    const created = await stack.herald.client.apiKeys.create.mutate({
+      name: 'audited key',
+      permissions: ['audit:read'],
+      mode: 'live',
+    });
     await stack.herald.client.apiKeys.revoke.mutate({ id: created.id });
     const { data } = await stack.herald.client.audit.forEntity.query({ entityType: 'api_key', entityId: created.id });
     expect(data.map((e) => e.event)).toEqual(['apiKeys.revoke', 'apiKeys.create']);
@@ -59,9 +67,15 @@ describe('audit log (seed 004)', () => {
       ['webhooks.create', b.id],
       ['webhooks.create', a.id],
     ]);
-    expect((await stack.herald.client.audit.list.query({ event: 'webhooks.update', actorId: writer.id })).data).toHaveLength(1);
-    expect((await stack.herald.client.audit.list.query({ entityType: 'webhook', entityId: b.id })).data).toHaveLength(1);
-    expect((await stack.herald.client.audit.list.query({ actorId: writer.id, from: before, to: after })).data).toHaveLength(3);
+    expect(
+      (await stack.herald.client.audit.list.query({ event: 'webhooks.update', actorId: writer.id })).data,
+    ).toHaveLength(1);
+    expect((await stack.herald.client.audit.list.query({ entityType: 'webhook', entityId: b.id })).data).toHaveLength(
+      1,
+    );
+    expect(
+      (await stack.herald.client.audit.list.query({ actorId: writer.id, from: before, to: after })).data,
+    ).toHaveLength(3);
     expect((await stack.herald.client.audit.list.query({ actorId: writer.id, to: before })).data).toHaveLength(0);
     expect((await stack.herald.client.audit.list.query({ actorId: writer.id, from: after })).data).toHaveLength(0);
   });
@@ -69,12 +83,22 @@ describe('audit log (seed 004)', () => {
   it('returns 50 entries by default, never more than 100, and pages with a cursor', async () => {
     const writer = await keyClient(stack.herald, { permissions: ['webhooks:manage'] });
     const hook = await writer.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/many', events: ['audit.many'] });
-    for (let i = 0; i < 120; i++) await writer.client.webhooks.update.mutate({ id: hook.id, description: `change ${i}` });
+    for (let i = 0; i < 120; i++)
+      await writer.client.webhooks.update.mutate({ id: hook.id, description: `change ${i}` });
     expect((await stack.herald.client.audit.list.query({ actorId: writer.id })).data).toHaveLength(50);
     expect((await stack.herald.client.audit.list.query({ actorId: writer.id, limit: 500 })).data).toHaveLength(100);
-    const first = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100 });
+    const first = await stack.herald.client.audit.forEntity.query({
+      entityType: 'webhook',
+      entityId: hook.id,
+      limit: 100,
+    });
     expect(first.data).toHaveLength(100);
-    const second = await stack.herald.client.audit.forEntity.query({ entityType: 'webhook', entityId: hook.id, limit: 100, cursor: first.nextCursor! });
+    const second = await stack.herald.client.audit.forEntity.query({
+      entityType: 'webhook',
+      entityId: hook.id,
+      limit: 100,
+      cursor: first.nextCursor!,
+    });
     expect(second.data).toHaveLength(21);
     expect(second.nextCursor).toBeNull();
     expect(second.data.at(-1)!.event).toBe('webhooks.create');

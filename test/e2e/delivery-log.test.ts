@@ -7,16 +7,26 @@ let otherHookId: string;
 let startedAt: string;
 
 /** 12 deliveries to one webhook with known outcomes: 200s, 404s, 500s and refused connections. */
-const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0' }, receiver: (r) => {
+const stack = useStack({
+  env: { HERALD_RETRY_SCHEDULE: '0' },
+  receiver: (r) => {
     const n = Number(JSON.parse(r.rawBody).data.n);
     return { status: [200, 404, 500][n % 3]! };
-  } });
+  },
+});
 beforeAll(async () => {
   startedAt = new Date(Date.now() - 1_000).toISOString();
-  hookId = (await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/log`, events: ['log.a', 'log.b'] })).id;
-  otherHookId = (await stack.herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/refused', events: ['log.a'] })).id;
-  for (let n = 0; n < 12; n++) await stack.herald.client.events.publish.mutate({ type: n < 6 ? 'log.a' : 'log.b', data: { n } });
-  await waitFor(async () => (await stack.herald.client.deliveries.list.query({ status: 'pending' })).data.length === 0 || undefined);
+  hookId = (
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/log`, events: ['log.a', 'log.b'] })
+  ).id;
+  otherHookId = (
+    await stack.herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/refused', events: ['log.a'] })
+  ).id;
+  for (let n = 0; n < 12; n++)
+    await stack.herald.client.events.publish.mutate({ type: n < 6 ? 'log.a' : 'log.b', data: { n } });
+  await waitFor(
+    async () => (await stack.herald.client.deliveries.list.query({ status: 'pending' })).data.length === 0 || undefined,
+  );
 });
 
 describe('delivery log', () => {
@@ -50,7 +60,9 @@ describe('delivery log', () => {
     expect(await of({ webhookId: hookId, statusClass: '2xx' })).toHaveLength(4);
     const network = await of({ statusClass: 'network' });
     expect(network).toHaveLength(6);
-    expect(network.every((d) => d.webhookId === otherHookId && d.statusCode === null && d.error === 'connection refused')).toBe(true);
+    expect(
+      network.every((d) => d.webhookId === otherHookId && d.statusCode === null && d.error === 'connection refused'),
+    ).toBe(true);
     expect(await of({ webhookId: hookId, eventType: 'log.b' })).toHaveLength(6);
     const one = (await of({ webhookId: hookId }))[0]!;
     expect((await of({ eventId: one.eventId })).map((d) => d.id)).toEqual([one.id]);

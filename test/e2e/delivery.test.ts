@@ -12,22 +12,33 @@ function seed000Verify(parsedBody: unknown, signature: string, secret: string): 
   return trusted.length === untrusted.length && crypto.timingSafeEqual(trusted, untrusted);
 }
 
-
 // Five attempts 20 ms apart, and a 1 s attempt timeout, so failure paths finish quickly.
 const stack = useStack({ env: { HERALD_ATTEMPT_TIMEOUT: '1s' } });
 afterEach(() => stack.receiver.behave(ok));
 
 async function createWebhook(path: string, events = ['order.shipped'], extra: { active?: boolean } = {}) {
-  return stack.herald.client.webhooks.create.mutate({ name: path, url: `${stack.receiver.url}${path}`, events, ...extra });
+  return stack.herald.client.webhooks.create.mutate({
+    name: path,
+    url: `${stack.receiver.url}${path}`,
+    events,
+    ...extra,
+  });
 }
-
 
 describe('delivering an event', () => {
   it('POSTs one signed envelope that the seed 000 receiver accepts, and records the delivery and its attempt', async () => {
     const webhook = await createWebhook('/signed');
-    const data = { orderId: 'ord_abc123', status: 'SHIPPED', carrier: 'UPS', nested: { z: 1, a: [1, 'two'] }, text: 'Grüße "quoted" \n' };
+    const data = {
+      orderId: 'ord_abc123',
+      status: 'SHIPPED',
+      carrier: 'UPS',
+      nested: { z: 1, a: [1, 'two'] },
+      text: 'Grüße "quoted" \n',
+    };
     const published = await stack.herald.client.events.publish.mutate({ type: 'order.shipped', data });
-    expect(published.deliveries).toEqual([{ id: expect.stringMatching(/^del_/), webhookId: webhook.id, status: 'pending' }]);
+    expect(published.deliveries).toEqual([
+      { id: expect.stringMatching(/^del_/), webhookId: webhook.id, status: 'pending' },
+    ]);
 
     const [request] = await stack.receiver.waitForRequests(1, { matching: (r) => r.path === '/signed' });
     expect(request!.method).toBe('POST');
@@ -42,13 +53,29 @@ describe('delivering an event', () => {
     expect(Object.keys(body)).toEqual(['id', 'type', 'createdAt', 'data']);
     expect(request!.rawBody).toBe(JSON.stringify(body));
     expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), webhook.secret)).toBe(true);
-    expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(false);
+    expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(
+      false,
+    );
 
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
-    expect(delivery).toMatchObject({ status: 'succeeded', statusCode: 200, attempts: 1, error: null, eventId: published.id, webhookId: webhook.id });
+    expect(delivery).toMatchObject({
+      status: 'succeeded',
+      statusCode: 200,
+      attempts: 1,
+      error: null,
+      eventId: published.id,
+      webhookId: webhook.id,
+    });
     expect(delivery.deliveredAt).not.toBeNull();
     expect(delivery.attemptLog).toEqual([
-      expect.objectContaining({ attemptNumber: 1, trigger: 'scheduled', outcome: 'succeeded', statusCode: 200, error: null, responseExcerpt: 'OK' }),
+      expect.objectContaining({
+        attemptNumber: 1,
+        trigger: 'scheduled',
+        outcome: 'succeeded',
+        statusCode: 200,
+        error: null,
+        responseExcerpt: 'OK',
+      }),
     ]);
     expect(stack.receiver.requests.filter((r) => r.path === '/signed')).toHaveLength(1);
   });
@@ -56,7 +83,9 @@ describe('delivering an event', () => {
   it('retries a failing endpoint and succeeds on the third attempt, with three attempt rows', async () => {
     await createWebhook('/flaky', ['flaky.test']);
     let calls = 0;
-    stack.receiver.behave((r) => (r.path === '/flaky' && ++calls <= 2 ? { status: 503, body: 'busy' } : { status: 200, body: 'OK' }));
+    stack.receiver.behave((r) =>
+      r.path === '/flaky' && ++calls <= 2 ? { status: 503, body: 'busy' } : { status: 200, body: 'OK' },
+    );
     const published = await stack.herald.client.events.publish.mutate({ type: 'flaky.test', data: { n: 1 } });
 
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
@@ -67,10 +96,14 @@ describe('delivering an event', () => {
       [3, 'succeeded', 200, null],
     ]);
     expect(delivery.attemptLog[0]!.responseExcerpt).toBe('busy');
-    const attempts = stack.receiver.requests.filter((r) => r.path === '/flaky').map((r) => r.headers['x-webhook-attempt']);
+    const attempts = stack.receiver.requests
+      .filter((r) => r.path === '/flaky')
+      .map((r) => r.headers['x-webhook-attempt']);
     expect(attempts).toEqual(['1', '2', '3']);
     // The event id is stable across retries, so receivers can deduplicate.
-    expect(new Set(stack.receiver.requests.filter((r) => r.path === '/flaky').map((r) => r.headers['x-webhook-id']))).toEqual(new Set([published.id]));
+    expect(
+      new Set(stack.receiver.requests.filter((r) => r.path === '/flaky').map((r) => r.headers['x-webhook-id'])),
+    ).toEqual(new Set([published.id]));
   });
 
   it('gives up after exactly five failed attempts and marks the delivery failed', async () => {
@@ -79,7 +112,13 @@ describe('delivering an event', () => {
     const published = await stack.herald.client.events.publish.mutate({ type: 'down.test', data: { n: 2 } });
 
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
-    expect(delivery).toMatchObject({ status: 'failed', statusCode: 500, attempts: 5, error: 'HTTP 500', deliveredAt: null });
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      statusCode: 500,
+      attempts: 5,
+      error: 'HTTP 500',
+      deliveredAt: null,
+    });
     expect(delivery.attemptLog.map((a) => a.outcome)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     const workflow = stack.herald.fanOut(published.id);
     expect(await workflow.result()).toEqual({ deliveries: 1, succeeded: 0, failed: 1 });
@@ -89,7 +128,9 @@ describe('delivering an event', () => {
   it('counts an endpoint slower than the attempt timeout as a failed attempt', async () => {
     await createWebhook('/slow', ['slow.test']);
     let calls = 0;
-    stack.receiver.behave((r) => (r.path === '/slow' && ++calls === 1 ? { status: 200, delayMs: 2_500 } : { status: 200, body: 'OK' }));
+    stack.receiver.behave((r) =>
+      r.path === '/slow' && ++calls === 1 ? { status: 200, delayMs: 2_500 } : { status: 200, body: 'OK' },
+    );
     const published = await stack.herald.client.events.publish.mutate({ type: 'slow.test', data: { n: 3 } });
 
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
@@ -113,7 +154,9 @@ describe('delivering an event', () => {
 
   it('does not follow redirects', async () => {
     await createWebhook('/moved', ['redirect.test']);
-    stack.receiver.behave((r) => (r.path === '/moved' ? { status: 301, headers: { location: `${stack.receiver.url}/target` } } : { status: 200 }));
+    stack.receiver.behave((r) =>
+      r.path === '/moved' ? { status: 301, headers: { location: `${stack.receiver.url}/target` } } : { status: 200 },
+    );
     const published = await stack.herald.client.events.publish.mutate({ type: 'redirect.test', data: {} });
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({ status: 'failed', statusCode: 301, error: 'redirect 301 not followed' });
@@ -151,30 +194,48 @@ describe('delivering an event', () => {
     for (const hook of hooks) {
       const signed = stack.receiver.requests.filter((r) => r.path === new URL(hook.url).pathname);
       expect(signed).toHaveLength(1);
-      expect(seed000Verify(JSON.parse(signed[0]!.rawBody), String(signed[0]!.headers['x-webhook-signature']), hook.secret)).toBe(true);
+      expect(
+        seed000Verify(JSON.parse(signed[0]!.rawBody), String(signed[0]!.headers['x-webhook-signature']), hook.secret),
+      ).toBe(true);
     }
   });
 
   it('delivers an event published twice with the same id once', async () => {
     await createWebhook('/idempotent', ['order.created']);
-    const first = await stack.herald.client.events.publish.mutate({ id: 'evt_order_1001', type: 'order.created', data: { orderId: 1001 } });
-    const second = await stack.herald.client.events.publish.mutate({ id: 'evt_order_1001', type: 'order.created', data: { orderId: 1001 } });
+    const first = await stack.herald.client.events.publish.mutate({
+      id: 'evt_order_1001',
+      type: 'order.created',
+      data: { orderId: 1001 },
+    });
+    const second = await stack.herald.client.events.publish.mutate({
+      id: 'evt_order_1001',
+      type: 'order.created',
+      data: { orderId: 1001 },
+    });
     expect(first.duplicate).toBe(false);
     expect(second).toMatchObject({ id: 'evt_order_1001', duplicate: true, createdAt: first.createdAt });
     expect(second.deliveries.map((d) => d.id)).toEqual(first.deliveries.map((d) => d.id));
 
     await stack.herald.fanOut('evt_order_1001').result();
-    const third = await stack.herald.client.events.publish.mutate({ id: 'evt_order_1001', type: 'order.created', data: { orderId: 1001 } });
+    const third = await stack.herald.client.events.publish.mutate({
+      id: 'evt_order_1001',
+      type: 'order.created',
+      data: { orderId: 1001 },
+    });
     expect(third.deliveries[0]!.status).toBe('succeeded');
     expect(stack.receiver.requests.filter((r) => r.path === '/idempotent')).toHaveLength(1);
   });
 
   it('refuses to reuse an event id for different content (409)', async () => {
     await stack.herald.client.events.publish.mutate({ id: 'evt_conflict', type: 'order.created', data: { v: 1 } });
-    await expect(stack.herald.client.events.publish.mutate({ id: 'evt_conflict', type: 'order.created', data: { v: 2 } })).rejects.toMatchObject({
+    await expect(
+      stack.herald.client.events.publish.mutate({ id: 'evt_conflict', type: 'order.created', data: { v: 2 } }),
+    ).rejects.toMatchObject({
       data: { code: 'CONFLICT', httpStatus: 409 },
     });
-    await expect(stack.herald.client.events.publish.mutate({ id: 'evt_conflict', type: 'order.updated', data: { v: 1 } })).rejects.toMatchObject({
+    await expect(
+      stack.herald.client.events.publish.mutate({ id: 'evt_conflict', type: 'order.updated', data: { v: 1 } }),
+    ).rejects.toMatchObject({
       data: { code: 'CONFLICT' },
     });
   });

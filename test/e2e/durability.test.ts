@@ -35,7 +35,12 @@ async function startWorker() {
 }
 
 async function attemptsOf(deliveryId: string) {
-  return stack.herald.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt_number').execute();
+  return stack.herald.db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt_number')
+    .execute();
 }
 
 const stack = useStack({ roles: ['api'], env: schedule });
@@ -48,7 +53,9 @@ describe('durability', () => {
     const first = await startWorker();
     const published = await client.events.publish.mutate({ type: 'durable.retry', data: { n: 1 } });
     const deliveryId = published.deliveries[0]!.id;
-    await waitFor(async () => (await attemptsOf(deliveryId))[0]?.outcome === 'failed', { what: 'the first attempt to fail' });
+    await waitFor(async () => (await attemptsOf(deliveryId))[0]?.outcome === 'failed', {
+      what: 'the first attempt to fail',
+    });
 
     first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -62,7 +69,9 @@ describe('durability', () => {
     expect(delivery.attemptLog.map((a) => a.outcome)).toEqual(['failed', 'succeeded']);
     expect(stack.receiver.requests).toHaveLength(2);
     expect(stack.receiver.requests[1]!.receivedAt).toBeGreaterThanOrEqual(restartedAt);
-    expect(stack.receiver.requests[1]!.receivedAt - stack.receiver.requests[0]!.receivedAt).toBeGreaterThanOrEqual(1_500);
+    expect(stack.receiver.requests[1]!.receivedAt - stack.receiver.requests[0]!.receivedAt).toBeGreaterThanOrEqual(
+      1_500,
+    );
   });
 
   it('retries an attempt cut short by a worker crash and records it as interrupted', async () => {
@@ -70,7 +79,11 @@ describe('durability', () => {
     const path = '/crash';
     await client.webhooks.create.mutate({ url: `${stack.receiver.url}${path}`, events: ['durable.crash'] });
     // The first request never gets an answer before the worker dies.
-    stack.receiver.behave((request) => (request.path === path && stack.receiver.requests.filter((r) => r.path === path).length === 1 ? { status: 200, delayMs: 60_000 } : { status: 200, body: 'OK' }));
+    stack.receiver.behave((request) =>
+      request.path === path && stack.receiver.requests.filter((r) => r.path === path).length === 1
+        ? { status: 200, delayMs: 60_000 }
+        : { status: 200, body: 'OK' },
+    );
 
     const doomed = await startWorker();
     const published = await client.events.publish.mutate({ type: 'durable.crash', data: { n: 2 } });

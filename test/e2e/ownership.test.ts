@@ -25,7 +25,10 @@ beforeAll(async () => {
   gateway = createWorkflowGateway({
     client: stack.herald.temporalClient(),
     taskQueue: stack.herald.config.temporal.taskQueue,
-    policy: { retryScheduleMs: stack.herald.config.delivery.retryScheduleMs, attemptTimeoutMs: stack.herald.config.delivery.attemptTimeoutMs },
+    policy: {
+      retryScheduleMs: stack.herald.config.delivery.retryScheduleMs,
+      attemptTimeoutMs: stack.herald.config.delivery.attemptTimeoutMs,
+    },
     eagerStart: false,
   });
 });
@@ -34,7 +37,10 @@ const requestsFor = (eventId: string) => stack.receiver.requests.filter((r) => J
 
 describe('delivery ownership', () => {
   it('delivers a retried publish whose first transaction rolled back after starting its workflow, exactly once', async () => {
-    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/rollback`, events: ['own.rollback'] });
+    await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/rollback`,
+      events: ['own.rollback'],
+    });
     // The first publication starts its workflow and then dies before committing, as a process killed at that
     // moment would: the workflow exists, its deliveries never do.
     const crashing: WorkflowGateway = {
@@ -45,7 +51,9 @@ describe('delivery ownership', () => {
       },
     };
     const event = { id: 'evt_rolled_back', type: 'own.rollback', data: { n: 1 } };
-    await expect(publishEvents({ db: stack.herald.db, workflows: crashing }, stack.herald.scope, [event])).rejects.toThrow(/killed after the start/);
+    await expect(
+      publishEvents({ db: stack.herald.db, workflows: crashing }, stack.herald.scope, [event]),
+    ).rejects.toThrow(/killed after the start/);
     expect(await stack.herald.db.selectFrom('events').select('id').where('id', '=', event.id).execute()).toEqual([]);
 
     // The client retries with the same id: a new publication, acknowledged as new.
@@ -60,7 +68,8 @@ describe('delivery ownership', () => {
     expect(await stack.herald.fanOut(event.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
     const orphans = stack.herald.temporalClient().workflow.list({ query: `HeraldEventId = "${event.id}"` });
     const results = [];
-    for await (const execution of orphans) results.push(await stack.herald.temporalClient().workflow.getHandle(execution.workflowId).result());
+    for await (const execution of orphans)
+      results.push(await stack.herald.temporalClient().workflow.getHandle(execution.workflowId).result());
     expect(results).toContainEqual({ deliveries: 0, succeeded: 0, failed: 0, rolledBack: true });
     expect(requestsFor(event.id)).toHaveLength(1);
   });
@@ -70,7 +79,9 @@ describe('delivery ownership', () => {
     await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/orphan`, events: ['own.orphan'] });
     // The publication commits but its workflow never starts: the delivery is pending and nothing will attempt it.
     const lost: WorkflowGateway = { ...gateway, startFanOut: async () => undefined };
-    const [published] = await publishEvents({ db: stack.herald.db, workflows: lost }, stack.herald.scope, [{ type: 'own.orphan', data: { n: 2 } }]);
+    const [published] = await publishEvents({ db: stack.herald.db, workflows: lost }, stack.herald.scope, [
+      { type: 'own.orphan', data: { n: 2 } },
+    ]);
     const deliveryId = published!.deliveries[0]!.id;
     const fanOutId = await stack.herald.fanOut(published!.event.id).workflowId();
 
@@ -78,10 +89,19 @@ describe('delivery ownership', () => {
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(requestsFor(published!.event.id)).toHaveLength(1);
 
-    const row = await stack.herald.db.selectFrom('deliveries').select('workflow_id').where('id', '=', deliveryId).executeTakeFirstOrThrow();
+    const row = await stack.herald.db
+      .selectFrom('deliveries')
+      .select('workflow_id')
+      .where('id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
     expect(row.workflow_id).toBe(`resume:${deliveryId}:0`);
     const line = log.lines.find((l) => l.msg === 'pending delivery had no workflow working on it; restarted');
-    expect(line).toMatchObject({ deliveryId, eventId: published!.event.id, previousOwner: fanOutId, workflowId: row.workflow_id });
+    expect(line).toMatchObject({
+      deliveryId,
+      eventId: published!.event.id,
+      previousOwner: fanOutId,
+      workflowId: row.workflow_id,
+    });
     expect(await metrics.registry.getSingleMetricAsString('herald_reconciled_deliveries_total')).toContain(
       'herald_reconciled_deliveries_total{action="restarted"} 1',
     );
@@ -89,11 +109,16 @@ describe('delivery ownership', () => {
 
   it('settles a test send that was interrupted before it recorded its result', async () => {
     await ensureWorker();
-    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/test-send`, events: ['own.test'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/test-send`,
+      events: ['own.test'],
+    });
     const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id });
     const deliveryId = report.tests[0]!.deliveryId;
     // As if the API process had died mid-send: the delivery is pending and overdue, with no workflow behind it.
-    await sql`UPDATE deliveries SET status = 'pending', next_attempt_at = now() - interval '1 minute' WHERE id = ${deliveryId}`.execute(stack.herald.db);
+    await sql`UPDATE deliveries SET status = 'pending', next_attempt_at = now() - interval '1 minute' WHERE id = ${deliveryId}`.execute(
+      stack.herald.db,
+    );
 
     const delivery = await waitFor(async () => {
       const d = await stack.herald.client.deliveries.get.query({ id: deliveryId });

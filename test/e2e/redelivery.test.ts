@@ -6,9 +6,10 @@ import { useStack } from '../support/stack.js';
 let healthy = false;
 
 // Two quick attempts per series, so deliveries fail fast while the endpoint is down.
-const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0,20ms' }, receiver: () => (healthy ? { status: 200, body: 'OK' } : { status: 503 }) });
-
-
+const stack = useStack({
+  env: { HERALD_RETRY_SCHEDULE: '0,20ms' },
+  receiver: () => (healthy ? { status: 200, body: 'OK' } : { status: 503 }),
+});
 
 describe('deliveries.retry', () => {
   it('runs a new manual series for a failed delivery and records it as manual', async () => {
@@ -36,11 +37,16 @@ describe('deliveries.retry', () => {
 
   it('refuses to retry a delivery whose webhook is disabled', async () => {
     healthy = false;
-    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/off`, events: ['retry.off'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/off`,
+      events: ['retry.off'],
+    });
     const published = await stack.herald.client.events.publish.mutate({ type: 'retry.off', data: {} });
     await stack.herald.settled(published.deliveries[0]!.id);
     await stack.herald.client.webhooks.update.mutate({ id: hook.id, active: false });
-    await expect(stack.herald.client.deliveries.retry.mutate({ id: published.deliveries[0]!.id })).rejects.toMatchObject({ data: { code: 'CONFLICT' } });
+    await expect(
+      stack.herald.client.deliveries.retry.mutate({ id: published.deliveries[0]!.id }),
+    ).rejects.toMatchObject({ data: { code: 'CONFLICT' } });
   });
 });
 
@@ -48,9 +54,15 @@ describe('webhooks.recover', () => {
   it('redelivers every failed delivery since a time, reporting progress', async () => {
     healthy = false;
     const since = new Date(Date.now() - 1_000).toISOString();
-    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/recover`, events: ['recover.me'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/recover`,
+      events: ['recover.me'],
+    });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await stack.herald.client.events.publish.mutate({ type: 'recover.me', data: { i } })).deliveries[0]!.id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await stack.herald.client.events.publish.mutate({ type: 'recover.me', data: { i } })).deliveries[0]!.id,
+      );
     for (const id of ids) expect((await stack.herald.settled(id)).status).toBe('failed');
 
     healthy = true;
@@ -74,14 +86,22 @@ describe('webhooks.recover', () => {
   it('can be cancelled while it runs', async () => {
     healthy = false;
     const since = new Date(Date.now() - 1_000).toISOString();
-    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/slow-recover`, events: ['recover.slow'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/slow-recover`,
+      events: ['recover.slow'],
+    });
     for (let i = 0; i < 3; i++) await stack.herald.client.events.publish.mutate({ type: 'recover.slow', data: { i } });
-    await waitFor(async () => (await stack.herald.client.webhooks.deliveries.query({ id: hook.id, status: 'failed' })).data.length === 3);
+    await waitFor(
+      async () =>
+        (await stack.herald.client.webhooks.deliveries.query({ id: hook.id, status: 'failed' })).data.length === 3,
+    );
 
     // The endpoint now answers only after a long pause, so the recovery is still running when it is cancelled.
     stack.receiver.behave(() => ({ status: 200, delayMs: 1_500 }));
     const started = await stack.herald.client.webhooks.recover.mutate({ id: hook.id, since });
-    await stack.receiver.waitForRequests(1, { matching: (r) => r.path === '/slow-recover' && r.headers['x-webhook-attempt'] === '3' });
+    await stack.receiver.waitForRequests(1, {
+      matching: (r) => r.path === '/slow-recover' && r.headers['x-webhook-attempt'] === '3',
+    });
     const cancelled = await stack.herald.client.recoveries.cancel.mutate({ id: started.id });
     expect(cancelled.state).toBe('cancelled');
     const status = await waitFor(async () => {
@@ -89,11 +109,16 @@ describe('webhooks.recover', () => {
       return s.state === 'cancelled' ? s : undefined;
     });
     expect(status.progress!.total).toBe(3);
-    expect((await stack.herald.client.audit.list.query({ event: 'recoveries.cancel' })).data[0]!.entityId).toBe(started.id);
+    expect((await stack.herald.client.audit.list.query({ event: 'recoveries.cancel' })).data[0]!.entityId).toBe(
+      started.id,
+    );
   });
 
   it('refuses a time outside the last 14 days', async () => {
-    const hook = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/old`, events: ['recover.old'] });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/old`,
+      events: ['recover.old'],
+    });
     const tooOld = new Date(Date.now() - 15 * 86_400_000).toISOString();
     await expect(stack.herald.client.webhooks.recover.mutate({ id: hook.id, since: tooOld })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST', issues: [{ path: 'since', message: expect.stringMatching(/14 days/) }] },

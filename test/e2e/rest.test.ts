@@ -6,7 +6,10 @@ import { useStack } from '../support/stack.js';
 let document: OpenApiDocument;
 let check: ReturnType<typeof responseChecker>;
 
-const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: '0' }, receiver: (r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200, body: 'OK' }) });
+const stack = useStack({
+  env: { HERALD_RETRY_SCHEDULE: '0' },
+  receiver: (r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200, body: 'OK' }),
+});
 beforeAll(async () => {
   document = (await (await fetch(`${stack.herald.url}/openapi.json`)).json()) as OpenApiDocument;
   check = responseChecker(document);
@@ -16,7 +19,11 @@ beforeAll(async () => {
 async function rest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.herald.url}/v1${path}`, {
     method,
-    headers: { 'x-api-key': stack.herald.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      'x-api-key': stack.herald.adminKey,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -40,17 +47,32 @@ describe('REST API', () => {
     expect(document.openapi).toBe('3.1.0');
     const listed = routesOf(document).map((r) => `${r.method} ${r.path}`);
     for (const expected of [
-      'POST /webhooks', 'GET /webhooks', 'GET /webhooks/{id}', 'PATCH /webhooks/{id}', 'DELETE /webhooks/{id}',
-      'POST /webhooks/{id}/test', 'GET /webhooks/{id}/deliveries', 'POST /deliveries/{id}/retry', 'GET /event-types',
-      'POST /event-types', 'POST /events', 'GET /audit', 'GET /audit/{entityType}/{entityId}', 'POST /workspaces',
-      'GET /workspaces', 'POST /api-keys', 'GET /api-keys', 'DELETE /api-keys/{id}',
+      'POST /webhooks',
+      'GET /webhooks',
+      'GET /webhooks/{id}',
+      'PATCH /webhooks/{id}',
+      'DELETE /webhooks/{id}',
+      'POST /webhooks/{id}/test',
+      'GET /webhooks/{id}/deliveries',
+      'POST /deliveries/{id}/retry',
+      'GET /event-types',
+      'POST /event-types',
+      'POST /events',
+      'GET /audit',
+      'GET /audit/{entityType}/{entityId}',
+      'POST /workspaces',
+      'GET /workspaces',
+      'POST /api-keys',
+      'GET /api-keys',
+      'DELETE /api-keys/{id}',
     ]) {
       expect(listed).toContain(expected);
     }
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
     for (const route of routesOf(document)) {
       expect(route.operation.security, `${route.method} ${route.path}`).toEqual([{ apiKey: [] }, { bearer: [] }]);
-      for (const status of ['400', '401', '403', '404', '409', '413', '415', '500']) expect(route.operation.responses[status]).toBeDefined();
+      for (const status of ['400', '401', '403', '404', '409', '413', '415', '500'])
+        expect(route.operation.responses[status]).toBeDefined();
     }
     const docs = await fetch(`${stack.herald.url}/docs`, { redirect: 'follow' });
     expect(docs.status).toBe(200);
@@ -58,7 +80,12 @@ describe('REST API', () => {
   });
 
   it('does everything the seeds do over plain HTTP', async () => {
-    const created = await rest('POST', '/webhooks', { name: 'Order Notifications', url: `${stack.receiver.url}/rest`, events: ['order.created', 'order.shipped'], active: true });
+    const created = await rest('POST', '/webhooks', {
+      name: 'Order Notifications',
+      url: `${stack.receiver.url}/rest`,
+      events: ['order.created', 'order.shipped'],
+      active: true,
+    });
     expect(created.status).toBe(200);
     expect(created.body.secret).toMatch(/^whsec_/);
     const id = created.body.id;
@@ -70,17 +97,36 @@ describe('REST API', () => {
     const report = await rest('POST', `/webhooks/${id}/test`, { eventType: 'order.created' });
     expect(report.body).toMatchObject({ testsRun: 1, testsSucceeded: 1, testsFailed: 0 });
     // As seed 001 calls it: a bare POST, no body, no content type.
-    const bare = await fetch(`${stack.herald.url}/v1/webhooks/${id}/test`, { method: 'POST', headers: { 'x-api-key': stack.herald.adminKey } });
+    const bare = await fetch(`${stack.herald.url}/v1/webhooks/${id}/test`, {
+      method: 'POST',
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
     expect(bare.status).toBe(200);
     expect(((await bare.json()) as any).testsRun).toBe(2);
 
-    const published = await rest('POST', '/events', { id: 'evt_rest_1', type: 'order.shipped', data: { orderId: 'ord_abc123' } });
+    const published = await rest('POST', '/events', {
+      id: 'evt_rest_1',
+      type: 'order.shipped',
+      data: { orderId: 'ord_abc123' },
+    });
     expect(published.body).toMatchObject({ id: 'evt_rest_1', duplicate: false });
-    await waitFor(async () => (await rest('GET', `/webhooks/${id}/deliveries?status=succeeded&eventType=order.shipped`)).body.data.length === 1);
+    await waitFor(
+      async () =>
+        (await rest('GET', `/webhooks/${id}/deliveries?status=succeeded&eventType=order.shipped`)).body.data.length ===
+        1,
+    );
     const log = await rest('GET', `/webhooks/${id}/deliveries?limit=10`);
-    expect(log.body.data.map((d: { eventType: string }) => d.eventType).sort()).toEqual(['order.created', 'order.created', 'order.shipped', 'order.shipped']);
+    expect(log.body.data.map((d: { eventType: string }) => d.eventType).sort()).toEqual([
+      'order.created',
+      'order.created',
+      'order.shipped',
+      'order.shipped',
+    ]);
 
-    const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${id}`, { method: 'DELETE', headers: { 'x-api-key': stack.herald.adminKey } });
+    const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${id}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
     expect((await rest('GET', `/webhooks/${id}`)).status).toBe(404);
@@ -91,17 +137,32 @@ describe('REST API', () => {
     const published = (await rest('POST', '/events', { type: 'retry.rest', data: {} })).body;
     const deliveryId = published.deliveries[0].id;
     await waitFor(async () => (await rest('GET', `/deliveries/${deliveryId}`)).body.status === 'failed');
-    expect((await rest('POST', `/deliveries/${deliveryId}/retry`)).body).toMatchObject({ id: deliveryId, status: 'pending' });
+    expect((await rest('POST', `/deliveries/${deliveryId}/retry`)).body).toMatchObject({
+      id: deliveryId,
+      status: 'pending',
+    });
 
     expect((await rest('POST', '/event-types', { name: 'retry.rest', description: 'REST-made' })).status).toBe(200);
     expect((await rest('GET', '/event-types')).body.data.map((t: { name: string }) => t.name)).toEqual(['retry.rest']);
 
     const workspace = (await rest('POST', '/workspaces', { name: 'REST tenant' })).body;
     expect((await rest('GET', '/workspaces')).body.data.map((w: { id: string }) => w.id)).toContain(workspace.id);
-    const key = (await rest('POST', '/api-keys', { workspaceId: workspace.id, name: 'REST key', permissions: ['webhooks:read'], mode: 'test' })).body;
+    const key = (
+      await rest('POST', '/api-keys', {
+        workspaceId: workspace.id,
+        name: 'REST key',
+        permissions: ['webhooks:read'],
+        mode: 'test',
+      })
+    ).body;
     expect(key.key).toMatch(/^hk_test_/);
-    expect((await rest('GET', `/api-keys?workspaceId=${workspace.id}`)).body.data.map((k: { id: string }) => k.id)).toEqual([key.id]);
-    const revoked = await fetch(`${stack.herald.url}/v1/api-keys/${key.id}?workspaceId=${workspace.id}`, { method: 'DELETE', headers: { 'x-api-key': stack.herald.adminKey } });
+    expect(
+      (await rest('GET', `/api-keys?workspaceId=${workspace.id}`)).body.data.map((k: { id: string }) => k.id),
+    ).toEqual([key.id]);
+    const revoked = await fetch(`${stack.herald.url}/v1/api-keys/${key.id}?workspaceId=${workspace.id}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
     expect(revoked.status).toBe(204);
 
     const audit = await rest('GET', `/audit?entityType=webhook&entityId=${hook.id}&limit=10`);
@@ -112,40 +173,64 @@ describe('REST API', () => {
 
   it('answers every bad request with one error shape and the right status', async () => {
     const post = (body: string, contentType = 'application/json') =>
-      fetch(`${stack.herald.url}/v1/webhooks`, { method: 'POST', headers: { 'x-api-key': stack.herald.adminKey, 'content-type': contentType }, body });
+      fetch(`${stack.herald.url}/v1/webhooks`, {
+        method: 'POST',
+        headers: { 'x-api-key': stack.herald.adminKey, 'content-type': contentType },
+        body,
+      });
 
     const malformed = await post('{"url": ');
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Malformed|JSON/i) });
+    expect(((await malformed.json()) as any).error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/Malformed|JSON/i),
+    });
 
     const wrongType = await post('url=http://x', 'application/x-www-form-urlencoded');
     expect(wrongType.status).toBe(415);
     expect(((await wrongType.json()) as any).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
-    const huge = await post(JSON.stringify({ url: `${stack.receiver.url}/x`, events: ['a.b'], description: 'x'.repeat(300_000) }));
+    const huge = await post(
+      JSON.stringify({ url: `${stack.receiver.url}/x`, events: ['a.b'], description: 'x'.repeat(300_000) }),
+    );
     expect(huge.status).toBe(413);
-    expect(((await huge.json()) as any).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/262144 bytes/) });
+    expect(((await huge.json()) as any).error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringMatching(/262144 bytes/),
+    });
 
     const invalid = await rest('POST', '/webhooks', { url: 'nope', events: [] });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['events']);
     const policy = await rest('POST', '/webhooks', { url: 'ftp://127.0.0.1/x', events: ['a.b'] });
-    expect(policy.body.error).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: 'url', message: expect.stringMatching(/https/) }] });
+    expect(policy.body.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      issues: [{ path: 'url', message: expect.stringMatching(/https/) }],
+    });
 
-    const unknownRoute = await fetch(`${stack.herald.url}/v1/nothing-here`, { headers: { 'x-api-key': stack.herald.adminKey } });
+    const unknownRoute = await fetch(`${stack.herald.url}/v1/nothing-here`, {
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
     expect(unknownRoute.status).toBe(404);
     expect(((await unknownRoute.json()) as any).error.code).toBe('NOT_FOUND');
     const unknownTop = await fetch(`${stack.herald.url}/nothing-here`);
-    expect((await unknownTop.json()) as any).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/openapi\.json/) } });
+    expect((await unknownTop.json()) as any).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/openapi\.json/) },
+    });
 
     const conflict = await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 1 } });
     expect(conflict.status).toBe(200);
-    expect((await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 2 } })).status).toBe(409);
+    expect(
+      (await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 2 } })).status,
+    ).toBe(409);
   });
 
   it('treats an empty body sent as JSON as no input, as many HTTP clients send it', async () => {
     await rest('POST', '/event-types', { name: 'empty.body' });
-    const { status, body: hook } = await rest('POST', '/webhooks', { url: `${stack.receiver.url}/empty-body`, events: ['empty.body'] });
+    const { status, body: hook } = await rest('POST', '/webhooks', {
+      url: `${stack.receiver.url}/empty-body`,
+      events: ['empty.body'],
+    });
     expect(status).toBe(200);
     // DELETE with `Content-Type: application/json` and nothing after it.
     const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${hook.id}`, {
@@ -159,7 +244,9 @@ describe('REST API', () => {
       headers: { 'x-api-key': stack.herald.adminKey, 'content-type': 'application/json' },
     });
     expect(create.status).toBe(400);
-    expect(((await create.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toContain('url');
+    expect(
+      ((await create.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path),
+    ).toContain('url');
   });
 
   it('refuses JSON that Postgres cannot store (a NUL character) in an event type, naming the field', async () => {
@@ -170,7 +257,10 @@ describe('REST API', () => {
     ] as const) {
       const { status, body } = await rest('POST', '/event-types', { name: `nul.${field}`, [field]: value });
       expect(status).toBe(400);
-      expect(body.error).toMatchObject({ code: 'BAD_REQUEST', issues: [{ path: field, message: expect.stringMatching(/NUL/) }] });
+      expect(body.error).toMatchObject({
+        code: 'BAD_REQUEST',
+        issues: [{ path: field, message: expect.stringMatching(/NUL/) }],
+      });
     }
   });
 });

@@ -7,8 +7,10 @@ const scheduleMs = [0, 600, 150, 900, 150];
 // Scheduling slack: a worker task and a server timer on a busy 2-core machine, never an early retry.
 const slackMs = 700;
 
-
-const stack = useStack({ env: { HERALD_RETRY_SCHEDULE: scheduleMs.map((ms) => `${ms}ms`).join(',') }, receiver: () => ({ status: 500 }) });
+const stack = useStack({
+  env: { HERALD_RETRY_SCHEDULE: scheduleMs.map((ms) => `${ms}ms`).join(',') },
+  receiver: () => ({ status: 500 }),
+});
 
 it('waits the configured delay before each retry, as recorded by the receiver and in the attempt log', async () => {
   await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/timing`, events: ['schedule.test'] });

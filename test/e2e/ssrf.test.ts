@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { failure } from '../support/errors.js';
 import { useStack } from '../support/stack.js';
 
-
 // Production settings: only globally routable addresses, https only.
 
 const events = ['order.created'];
 
 // IPv6 literals that carry loopback or the cloud metadata address. None of them is ever dialled: saving refuses them.
 const smuggled: Array<[string, RegExp]> = [
-  ['https://[::127.0.0.1]/hook', /address ::127\.0\.0\.1 \(IPv4-compatible, embeds 127\.0\.0\.1, loopback\) is outside HERALD_ALLOWED_NETWORKS=public/],
-  ['https://[::169.254.169.254]/latest/meta-data', /address ::169\.254\.169\.254 \(IPv4-compatible, embeds 169\.254\.169\.254, link-local\)/],
+  [
+    'https://[::127.0.0.1]/hook',
+    /address ::127\.0\.0\.1 \(IPv4-compatible, embeds 127\.0\.0\.1, loopback\) is outside HERALD_ALLOWED_NETWORKS=public/,
+  ],
+  [
+    'https://[::169.254.169.254]/latest/meta-data',
+    /address ::169\.254\.169\.254 \(IPv4-compatible, embeds 169\.254\.169\.254, link-local\)/,
+  ],
   ['https://[::ffff:127.0.0.1]/x', /IPv4-mapped, embeds 127\.0\.0\.1, loopback/],
   ['https://[64:ff9b::a9fe:a9fe]/x', /NAT64, embeds 169\.254\.169\.254, link-local/],
   ['https://[2002:a9fe:a9fe::1]/x', /6to4, embeds 169\.254\.169\.254, link-local/],

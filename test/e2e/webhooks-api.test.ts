@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { failure } from '../support/errors.js';
 import { useStack } from '../support/stack.js';
 
-
-
-const hook = { name: 'Order Notifications', url: 'http://127.0.0.1:9/webhooks/regen', events: ['order.created', 'order.shipped'] };
-
+const hook = {
+  name: 'Order Notifications',
+  url: 'http://127.0.0.1:9/webhooks/regen',
+  events: ['order.created', 'order.shipped'],
+};
 
 const stack = useStack();
 describe('webhooks API', () => {
@@ -36,32 +37,61 @@ describe('webhooks API', () => {
   });
 
   it('keeps a secret the caller supplies (seed 003 shape) and names the webhook after its host by default', async () => {
-    const created = await stack.herald.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/x', events: ['order.status'], secret: 'QWZTFnMEXhqZKNmu' });
+    const created = await stack.herald.client.webhooks.create.mutate({
+      url: 'http://127.0.0.1:9/x',
+      events: ['order.status'],
+      secret: 'QWZTFnMEXhqZKNmu',
+    });
     expect(created.secret).toBe('QWZTFnMEXhqZKNmu');
     expect(created.name).toBe('127.0.0.1:9');
-    const row = await stack.herald.db.selectFrom('webhooks').select('secret').where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await stack.herald.db
+      .selectFrom('webhooks')
+      .select('secret')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(row.secret).toBe('QWZTFnMEXhqZKNmu');
   });
 
   it('updates fields and bumps updatedAt, keeping the rest', async () => {
     const created = await stack.herald.client.webhooks.create.mutate(hook);
-    const updated = await stack.herald.client.webhooks.update.mutate({ id: created.id, events: ['order.cancelled'], active: false });
-    expect(updated).toMatchObject({ id: created.id, name: hook.name, url: hook.url, events: ['order.cancelled'], active: false });
+    const updated = await stack.herald.client.webhooks.update.mutate({
+      id: created.id,
+      events: ['order.cancelled'],
+      active: false,
+    });
+    expect(updated).toMatchObject({
+      id: created.id,
+      name: hook.name,
+      url: hook.url,
+      events: ['order.cancelled'],
+      active: false,
+    });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
   });
 
   it('deletes a webhook: it is gone from get, list and update', async () => {
     const created = await stack.herald.client.webhooks.create.mutate(hook);
-    expect(await stack.herald.client.webhooks.delete.mutate({ id: created.id })).toEqual({ id: created.id, deleted: true });
-    expect((await failure(stack.herald.client.webhooks.get.query({ id: created.id }))).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
-    expect((await stack.herald.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(created.id);
-    expect((await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, active: true }))).data.code).toBe('NOT_FOUND');
+    expect(await stack.herald.client.webhooks.delete.mutate({ id: created.id })).toEqual({
+      id: created.id,
+      deleted: true,
+    });
+    expect((await failure(stack.herald.client.webhooks.get.query({ id: created.id }))).data).toMatchObject({
+      code: 'NOT_FOUND',
+      httpStatus: 404,
+    });
+    expect((await stack.herald.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(
+      created.id,
+    );
+    expect(
+      (await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, active: true }))).data.code,
+    ).toBe('NOT_FOUND');
     expect((await failure(stack.herald.client.webhooks.delete.mutate({ id: created.id }))).data.code).toBe('NOT_FOUND');
   });
 
   it('pages through webhooks newest first with a cursor', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await stack.herald.client.webhooks.create.mutate({ ...hook, name: `page ${i}` })).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await stack.herald.client.webhooks.create.mutate({ ...hook, name: `page ${i}` })).id);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -78,10 +108,20 @@ describe('webhooks API', () => {
   it.each([
     ['a URL that is not one', { ...hook, url: 'not a url' }, 'url', /absolute URL/],
     ['a non-http scheme', { ...hook, url: 'ftp://127.0.0.1/x' }, 'url', /https/],
-    ['an address outside the allowed networks', { ...hook, url: 'http://10.0.0.8/x' }, 'url', /outside HERALD_ALLOWED_NETWORKS/],
+    [
+      'an address outside the allowed networks',
+      { ...hook, url: 'http://10.0.0.8/x' },
+      'url',
+      /outside HERALD_ALLOWED_NETWORKS/,
+    ],
     ['credentials in the URL', { ...hook, url: 'http://user:pw@127.0.0.1/x' }, 'url', /credentials/],
     ['no events', { ...hook, events: [] }, 'events', /at least one/],
-    ['a malformed event type', { ...hook, events: ['order created'] }, 'events.0', /must be an event type such as order\.created/],
+    [
+      'a malformed event type',
+      { ...hook, events: ['order created'] },
+      'events.0',
+      /must be an event type such as order\.created/,
+    ],
     ['a short secret', { ...hook, secret: 'short' }, 'secret', /16/],
     ['a secret with control characters', { ...hook, secret: 'abcdefghijklmnop\n' }, 'secret', /printable/],
   ])('rejects %s with a 400 naming the field', async (_, input, path, message) => {
@@ -95,8 +135,12 @@ describe('webhooks API', () => {
 
   it('rejects an update with nothing to change, or a bad URL', async () => {
     const created = await stack.herald.client.webhooks.create.mutate(hook);
-    expect((await failure(stack.herald.client.webhooks.update.mutate({ id: created.id }))).data.code).toBe('BAD_REQUEST');
-    const bad = await failure(stack.herald.client.webhooks.update.mutate({ id: created.id, url: 'http://192.168.1.1/' }));
+    expect((await failure(stack.herald.client.webhooks.update.mutate({ id: created.id }))).data.code).toBe(
+      'BAD_REQUEST',
+    );
+    const bad = await failure(
+      stack.herald.client.webhooks.update.mutate({ id: created.id, url: 'http://192.168.1.1/' }),
+    );
     expect(bad.data.issues).toEqual([{ path: 'url', message: expect.stringMatching(/private/) }]);
   });
 
@@ -110,13 +154,19 @@ describe('webhooks API', () => {
   });
 
   it('rejects events.publish input with field paths', async () => {
-    const error = await failure(stack.herald.client.events.publish.mutate({ type: 'no spaces allowed', data: [] as never, id: 'bad id!' }));
+    const error = await failure(
+      stack.herald.client.events.publish.mutate({ type: 'no spaces allowed', data: [] as never, id: 'bad id!' }),
+    );
     expect(error.data.code).toBe('BAD_REQUEST');
     expect(error.data.issues.map((i: { path: string }) => i.path).sort()).toEqual(['data', 'id', 'type']);
   });
 
   it('answers plain HTTP callers with JSON errors, never a stack trace', async () => {
-    const response = await fetch(`${stack.herald.url}/trpc/webhooks.create`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.herald.adminKey }, body: '{"url":' });
+    const response = await fetch(`${stack.herald.url}/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': stack.herald.adminKey },
+      body: '{"url":',
+    });
     expect(response.status).toBe(400);
     const body = await response.text();
     expect(body).not.toMatch(/at .*\.(ts|js):\d+/);
@@ -126,6 +176,9 @@ describe('webhooks API', () => {
   it('reports health of Postgres and Temporal', async () => {
     const response = await fetch(`${stack.herald.url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } },
+    });
   });
 });

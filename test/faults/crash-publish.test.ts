@@ -71,20 +71,31 @@ it(`delivers every acknowledged event after ${KILLS} kills of the whole process 
     body: JSON.stringify({ url: `${receiver.url}/crash`, events: ['crash.test'] }),
   });
   expect(created.ok).toBe(true);
-  const publishers = startPublishers({ lanes: 16, prefix: 'evt_crash', type: 'crash.test', target: () => (herald?.hasExited() ? undefined : herald?.url) });
+  const publishers = startPublishers({
+    lanes: 16,
+    prefix: 'evt_crash',
+    type: 'crash.test',
+    target: () => (herald?.hasExited() ? undefined : herald?.url),
+  });
 
   for (let round = 0; round < KILLS; round++) {
     const during = round % 4 === 3 ? 'start-up' : 'load';
     if (during === 'load') {
       // A random number of acknowledgements into this life of the stack, with publishes always in flight.
       const target = publishers.acknowledged.size + 1 + Math.floor(random() * 40);
-      await waitFor(() => publishers.acknowledged.size >= target, { timeoutMs: 60_000, what: `${target} acknowledged publishes` });
+      await waitFor(() => publishers.acknowledged.size >= target, {
+        timeoutMs: 60_000,
+        what: `${target} acknowledged publishes`,
+      });
     }
     await killWholeTree(herald);
     if (during === 'start-up') {
       // Killed again while it starts: after Postgres, while the dev server and the migrations come up.
       const starting = await startHerald('start', env, { ready: false });
-      await waitFor(() => starting.output().includes('Starting the Temporal dev server'), { timeoutMs: 60_000, what: 'the restart to get going' });
+      await waitFor(() => starting.output().includes('Starting the Temporal dev server'), {
+        timeoutMs: 60_000,
+        what: 'the restart to get going',
+      });
       await killWholeTree(starting);
     }
     herald = await startHerald('start', env);
@@ -105,14 +116,20 @@ it(`delivers every acknowledged event after ${KILLS} kills of the whole process 
     const attempts = await db.selectFrom('delivery_attempts').select(['delivery_id', 'outcome']).execute();
     expect(attempts.filter((a) => a.outcome === 'in_flight')).toEqual([]);
     const received = new Map<string, number>();
-    for (const request of receiver.requests) received.set(String(request.headers['x-webhook-id']), (received.get(String(request.headers['x-webhook-id'])) ?? 0) + 1);
+    for (const request of receiver.requests)
+      received.set(
+        String(request.headers['x-webhook-id']),
+        (received.get(String(request.headers['x-webhook-id'])) ?? 0) + 1,
+      );
     let duplicates = 0;
     for (const delivery of deliveries) {
       const copies = received.get(delivery.event_id) ?? 0;
       const mine = attempts.filter((a) => a.delivery_id === delivery.id);
       expect(copies, `copies of ${delivery.event_id}`).toBeGreaterThanOrEqual(1);
       expect(copies, `copies of ${delivery.event_id}`).toBeLessThanOrEqual(mine.length);
-      expect(copies - 1, `copies of ${delivery.event_id}`).toBeLessThanOrEqual(mine.filter((a) => a.outcome === 'interrupted').length);
+      expect(copies - 1, `copies of ${delivery.event_id}`).toBeLessThanOrEqual(
+        mine.filter((a) => a.outcome === 'interrupted').length,
+      );
       duplicates += copies - 1;
     }
     process.stderr.write(

@@ -36,7 +36,12 @@ beforeAll(async () => {
   [postgres, temporal, receiver] = await Promise.all([killablePostgres(dir), killableTemporal(dir), startReceiver()]);
   herald = await startHerald(
     'start',
-    faultEnvironment({ PORT: String(await freePort()), DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, DATABASE_POOL_SIZE: '10' }),
+    faultEnvironment({
+      PORT: String(await freePort()),
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_POOL_SIZE: '10',
+    }),
   );
 });
 afterAll(async () => {
@@ -55,7 +60,9 @@ async function expectUnavailable(dependency: 'Postgres' | 'Temporal') {
   const published = await publish(herald.url!, { id: `probe_${Date.now()}`, type: 'outage.test', data: {} });
   expect(published.status, published.body).toBe(503);
   expect(published.retryAfter).toBe('5');
-  expect(JSON.parse(published.body)).toEqual({ error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining(`cannot reach ${dependency}`) } });
+  expect(JSON.parse(published.body)).toEqual({
+    error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining(`cannot reach ${dependency}`) },
+  });
   if (dependency === 'Postgres') {
     const read = await fetch(`${herald.url}/v1/deliveries`, { headers });
     expect(read.status).toBe(503);
@@ -70,7 +77,11 @@ async function expectUnavailable(dependency: 'Postgres' | 'Temporal') {
 }
 
 it(`loses nothing through ${OUTAGES} SIGKILLs of Postgres and the Temporal server, and never exits`, async () => {
-  await fetch(`${herald.url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: `${receiver.url}/outage`, events: ['outage.test'] }) });
+  await fetch(`${herald.url}/v1/webhooks`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url: `${receiver.url}/outage`, events: ['outage.test'] }),
+  });
   // A third of the events fail their first attempt, so retries are waiting in Temporal when it goes down.
   receiver.behave((request) => {
     const n = Number(/_(\d+)$/.exec(String(request.headers['x-webhook-id']))?.[1] ?? 1);
@@ -80,7 +91,10 @@ it(`loses nothing through ${OUTAGES} SIGKILLs of Postgres and the Temporal serve
 
   for (let outage = 0; outage < OUTAGES; outage++) {
     const target = publishers.acknowledged.size + 10 + outage * 3;
-    await waitFor(() => publishers.acknowledged.size >= target, { timeoutMs: 90_000, what: `${target} acknowledged publishes` });
+    await waitFor(() => publishers.acknowledged.size >= target, {
+      timeoutMs: 90_000,
+      what: `${target} acknowledged publishes`,
+    });
     const dependency = outage % 2 === 0 ? 'Postgres' : 'Temporal';
     const server = dependency === 'Postgres' ? postgres : temporal;
     // The whole server at once, as an orchestrator's kill does: Postgres's backends die with their postmaster.
@@ -99,8 +113,20 @@ it(`loses nothing through ${OUTAGES} SIGKILLs of Postgres and the Temporal serve
     expect(new Set(deliveries.map((d) => d.event_id))).toEqual(publishers.acknowledged);
     const failed = deliveries.filter((d) => d.status !== 'succeeded');
     if (failed.length > 0) {
-      const log = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', 'in', failed.map((d) => d.id)).orderBy('delivery_id').orderBy('attempt_number').execute();
-      process.stderr.write(`[outages] failed deliveries' attempts:\n${log.map((a) => `${a.delivery_id} #${a.attempt_number} ${a.outcome} ${a.requested_at.toISOString()} ${a.error}`).join('\n')}\n`);
+      const log = await db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          failed.map((d) => d.id),
+        )
+        .orderBy('delivery_id')
+        .orderBy('attempt_number')
+        .execute();
+      process.stderr.write(
+        `[outages] failed deliveries' attempts:\n${log.map((a) => `${a.delivery_id} #${a.attempt_number} ${a.outcome} ${a.requested_at.toISOString()} ${a.error}`).join('\n')}\n`,
+      );
     }
     expect(failed).toEqual([]);
     const attempts = await db.selectFrom('delivery_attempts').select(['delivery_id', 'outcome']).execute();

@@ -4,7 +4,14 @@ import { freePort } from '../../server/dev-stack/ports.js';
 import { startHerald, type HeraldProcess } from '../support/herald-process.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
-import { ADMIN_KEY, faultEnvironment, killablePostgres, killableTemporal, processesMentioning, scratchDir } from './support.js';
+import {
+  ADMIN_KEY,
+  faultEnvironment,
+  killablePostgres,
+  killableTemporal,
+  processesMentioning,
+  scratchDir,
+} from './support.js';
 
 /**
  * How Herald's processes start and stop, as a supervisor (systemd, Docker, Kubernetes) and a person at a terminal
@@ -26,7 +33,11 @@ afterAll(async () => {
 
 async function exitWithin(herald: HeraldProcess, ms: number): Promise<{ code: number | string; seconds: number }> {
   const started = Date.now();
-  await waitFor(() => herald.hasExited(), { timeoutMs: ms, intervalMs: 50, what: `herald to exit (output so far:\n${herald.output()})` });
+  await waitFor(() => herald.hasExited(), {
+    timeoutMs: ms,
+    intervalMs: 50,
+    what: `herald to exit (output so far:\n${herald.output()})`,
+  });
   return { code: await herald.exited, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -54,7 +65,11 @@ describe('a start that fails', () => {
   it('exits non-zero when Temporal cannot be reached, and when its namespace does not exist', async () => {
     const unreachable = await startHerald(
       'api',
-      faultEnvironment({ PORT: String(await freePort()), DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }),
+      faultEnvironment({
+        PORT: String(await freePort()),
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      }),
       { ready: false },
     );
     expect((await exitWithin(unreachable, 60_000)).code).toBe(1);
@@ -62,7 +77,12 @@ describe('a start that fails', () => {
 
     const noNamespace = await startHerald(
       'api',
-      faultEnvironment({ PORT: String(await freePort()), DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'no-such-namespace' }),
+      faultEnvironment({
+        PORT: String(await freePort()),
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: 'no-such-namespace',
+      }),
       { ready: false },
     );
     expect((await exitWithin(noNamespace, 60_000)).code).toBe(1);
@@ -72,7 +92,11 @@ describe('a start that fails', () => {
 
 describe('stopping', () => {
   it('ends `herald api` and `herald worker` on SIGTERM, with exit code 0', async () => {
-    const env = faultEnvironment({ DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, HERALD_TASK_QUEUE: 'lifecycle-sigterm' });
+    const env = faultEnvironment({
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      HERALD_TASK_QUEUE: 'lifecycle-sigterm',
+    });
     const api = await startHerald('api', { ...env, PORT: String(await freePort()) });
     const worker = await startHerald('worker', env);
     api.process.kill('SIGTERM');
@@ -94,9 +118,19 @@ describe('stopping', () => {
     // `herald start` leads its own process group, as the shell's foreground job does under `npm start`.
     let herald = await startHerald('start', env, { processGroup: true });
     const headers = { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY };
-    await fetch(`${herald.url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: `${receiver.url}/slow`, events: ['ctrl.c'] }) });
+    await fetch(`${herald.url}/v1/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: `${receiver.url}/slow`, events: ['ctrl.c'] }),
+    });
     receiver.behave((request) => (request.path === '/slow' ? { status: 200, delayMs: 3_000 } : { status: 200 }));
-    const published = (await (await fetch(`${herald.url}/v1/events`, { method: 'POST', headers, body: JSON.stringify({ type: 'ctrl.c', data: {} }) })).json()) as { deliveries: Array<{ id: string }> };
+    const published = (await (
+      await fetch(`${herald.url}/v1/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'ctrl.c', data: {} }),
+      })
+    ).json()) as { deliveries: Array<{ id: string }> };
     await receiver.waitForRequests(1, { matching: (r) => r.path === '/slow' });
 
     // What the terminal does on Ctrl-C: SIGINT to every process in the foreground group.
@@ -109,7 +143,9 @@ describe('stopping', () => {
     // Started again on the same state: the attempt that was in flight finished and was recorded.
     herald = await startHerald('start', env);
     try {
-      const delivery = (await (await fetch(`${herald.url}/v1/deliveries/${published.deliveries[0]!.id}`, { headers })).json()) as {
+      const delivery = (await (
+        await fetch(`${herald.url}/v1/deliveries/${published.deliveries[0]!.id}`, { headers })
+      ).json()) as {
         attemptLog: Array<{ outcome: string }>;
       };
       expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });

@@ -21,7 +21,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const config = loadConfig();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-faults-'));
-  const cli = await findTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, log: (m) => process.stderr.write(`[faults] ${m}\n`) });
+  const cli = await findTemporalCli({
+    cliPath: config.temporal.cliPath,
+    cacheDir: config.cacheDir,
+    log: (m) => process.stderr.write(`[faults] ${m}\n`),
+  });
   const workflowBundlePath = path.join(work, 'workflow-bundle.js');
   await writeWorkflowBundle(workflowBundlePath);
   project.provide('faults', { temporalCliPath: cli.path, workflowBundlePath });

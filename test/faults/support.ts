@@ -22,9 +22,12 @@ export async function scratchDir(prefix: string): Promise<string> {
 }
 
 /** A Postgres this test owns and may kill: same data and port on every restart. */
-export async function killablePostgres(dir: string): Promise<{ current(): RunningPostgres; url: string; restart(): Promise<void>; stop(): Promise<void> }> {
+export async function killablePostgres(
+  dir: string,
+): Promise<{ current(): RunningPostgres; url: string; restart(): Promise<void>; stop(): Promise<void> }> {
   const port = await freePort();
-  const start = () => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port, durable: true, log: () => undefined });
+  const start = () =>
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port, durable: true, log: () => undefined });
   let postgres = await start();
   await postgres.createDatabase('herald');
   const db = openDatabase(postgres.urlFor('herald'));
@@ -40,7 +43,9 @@ export async function killablePostgres(dir: string): Promise<{ current(): Runnin
 }
 
 /** A Temporal dev server this test owns and may kill: same port and database file on every restart. */
-export async function killableTemporal(dir: string): Promise<{ current(): TemporalDevServer; address: string; restart(): Promise<void>; stop(): Promise<void> }> {
+export async function killableTemporal(
+  dir: string,
+): Promise<{ current(): TemporalDevServer; address: string; restart(): Promise<void>; stop(): Promise<void> }> {
   const port = await freePort();
   const start = () =>
     startTemporalDevServer({
@@ -162,7 +167,12 @@ export async function publish(url: string, event: { id: string; type: string; da
  * Clients that publish a steady stream of events, each retried with the same id until Herald acknowledges it,
  * as the API asks its callers to do. `target()` says where Herald is right now (it moves between restarts).
  */
-export function startPublishers(args: { lanes: number; prefix: string; type: string; target: () => string | undefined }) {
+export function startPublishers(args: {
+  lanes: number;
+  prefix: string;
+  type: string;
+  target: () => string | undefined;
+}) {
   const acknowledged = new Set<string>();
   const statuses = new Map<number, number>();
   const unavailable: PublishResult[] = [];
@@ -184,7 +194,8 @@ export function startPublishers(args: { lanes: number; prefix: string; type: str
           break;
         }
         if (result.status === 503) unavailable.push(result);
-        if (result.status >= 400 && result.status !== 503) throw new Error(`publish of ${id} failed for good: ${result.status} ${result.body}`);
+        if (result.status >= 400 && result.status !== 503)
+          throw new Error(`publish of ${id} failed for good: ${result.status} ${result.body}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

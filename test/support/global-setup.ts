@@ -38,7 +38,12 @@ export default async function setup(project: TestProject) {
   if (config.postgres.url) {
     adminUrl = config.postgres.url;
   } else {
-    const postgres = await startEmbeddedPostgres({ dataDir: path.join(work, 'postgres'), port: await freePort(), durable: false, log });
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(work, 'postgres'),
+      port: await freePort(),
+      durable: false,
+      log,
+    });
     stops.push(() => postgres.stop());
     adminUrl = postgres.urlFor('postgres');
   }
@@ -65,7 +70,12 @@ export default async function setup(project: TestProject) {
   const workflowBundlePath = path.join(work, 'workflow-bundle.js');
   await Promise.all([writeWorkflowBundle(workflowBundlePath), createTemplateDatabase(adminUrl)]);
 
-  project.provide('infrastructure', { adminUrl, temporalAddress, namespace: config.temporal.namespace, workflowBundlePath });
+  project.provide('infrastructure', {
+    adminUrl,
+    temporalAddress,
+    namespace: config.temporal.namespace,
+    workflowBundlePath,
+  });
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };
@@ -88,4 +98,3 @@ async function createTemplateDatabase(adminUrl: string): Promise<void> {
     await template.destroy();
   }
 }
-

@@ -102,7 +102,10 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
   const scope: Scope = { workspaceId: DEFAULT_WORKSPACE_ID, mode: 'live' };
   let temporal: Client | undefined;
   const temporalClient = () =>
-    (temporal ??= new Client({ connection: Connection.lazy({ address: infrastructure.temporalAddress }), namespace: config.temporal.namespace }));
+    (temporal ??= new Client({
+      connection: Connection.lazy({ address: infrastructure.temporalAddress }),
+      namespace: config.temporal.namespace,
+    }));
   const client = createHeraldClient({ url, apiKey: adminKey });
   const workers: RunningApp[] = [];
   return {
@@ -117,7 +120,12 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
     temporalClient,
     fanOut: (eventId) => {
       const workflowId = async () => {
-        const row = await db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', eventId).where('workflow_id', 'is not', null).executeTakeFirst();
+        const row = await db
+          .selectFrom('deliveries')
+          .select('workflow_id')
+          .where('event_id', '=', eventId)
+          .where('workflow_id', 'is not', null)
+          .executeTakeFirst();
         // No delivery, no workflow: the plain event id names nothing, which is what a test of that case expects.
         return row?.workflow_id ?? legacyFanOutWorkflowId(scope, eventId);
       };
@@ -129,7 +137,13 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
       };
     },
     async startWorker(workerOptions = {}) {
-      const workerConfig = workerOptions.env ? loadConfig({ ...testEnvironment({ TEMPORAL_NAMESPACE: infrastructure.namespace, ...options.env }), ...workerOptions.env, HERALD_TASK_QUEUE: config.temporal.taskQueue }) : config;
+      const workerConfig = workerOptions.env
+        ? loadConfig({
+            ...testEnvironment({ TEMPORAL_NAMESPACE: infrastructure.namespace, ...options.env }),
+            ...workerOptions.env,
+            HERALD_TASK_QUEUE: config.temporal.taskQueue,
+          })
+        : config;
       const worker = await startApp({
         config: workerConfig,
         databaseUrl: database.url,

@@ -50,9 +50,13 @@ export function responseChecker(document: OpenApiDocument) {
   };
   return (route: Route, status: number, body: string): string | undefined => {
     const response = route.operation.responses[String(status)];
-    if (!response) return `${route.method} ${route.path} answered ${status}, which the document does not list (${Object.keys(route.operation.responses).join(', ')})`;
+    if (!response)
+      return `${route.method} ${route.path} answered ${status}, which the document does not list (${Object.keys(route.operation.responses).join(', ')})`;
     const schema = response.content?.['application/json']?.schema;
-    if (!schema) return body.length === 0 ? undefined : `${route.method} ${route.path} ${status} should have no body, got ${body.slice(0, 200)}`;
+    if (!schema)
+      return body.length === 0
+        ? undefined
+        : `${route.method} ${route.path} ${status} should have no body, got ${body.slice(0, 200)}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
@@ -70,7 +74,10 @@ function rewriteRefs(schema: unknown): any {
   if (Array.isArray(schema)) return schema.map(rewriteRefs);
   if (!schema || typeof schema !== 'object') return schema;
   return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `openapi${value}` : rewriteRefs(value)]),
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `openapi${value}` : rewriteRefs(value),
+    ]),
   );
 }
 
@@ -78,7 +85,11 @@ function rewriteRefs(schema: unknown): any {
  * A fast-check arbitrary producing values that satisfy a JSON Schema (the subset zod-openapi emits). `override`
  * replaces the arbitrary of named properties, so that, say, every generated webhook URL points at loopback.
  */
-export function valuesOf(schema: Schema, document: OpenApiDocument, override: (name: string) => fc.Arbitrary<unknown> | undefined): fc.Arbitrary<unknown> {
+export function valuesOf(
+  schema: Schema,
+  document: OpenApiDocument,
+  override: (name: string) => fc.Arbitrary<unknown> | undefined,
+): fc.Arbitrary<unknown> {
   const of = (s: Schema, depth: number): fc.Arbitrary<unknown> => {
     if (depth > 6) return fc.constant(null);
     if (s.$ref) return of(document.components.schemas[s.$ref.split('/').pop()!]!, depth + 1);
@@ -99,11 +110,17 @@ export function valuesOf(schema: Schema, document: OpenApiDocument, override: (n
       case 'string':
         return stringOf(s);
       case 'array':
-        return fc.array(of(s.items ?? {}, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 4, 4) });
+        return fc.array(of(s.items ?? {}, depth + 1), {
+          minLength: s.minItems ?? 0,
+          maxLength: Math.min(s.maxItems ?? 4, 4),
+        });
       case 'object': {
         const properties: Record<string, Schema> = s.properties ?? {};
-        if (Object.keys(properties).length === 0) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
-        const record = Object.fromEntries(Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1)]));
+        if (Object.keys(properties).length === 0)
+          return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+        const record = Object.fromEntries(
+          Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1)]),
+        );
         return fc.record(record, { requiredKeys: s.required ?? [] });
       }
       default:
@@ -116,7 +133,14 @@ export function valuesOf(schema: Schema, document: OpenApiDocument, override: (n
 function stringOf(s: Schema): fc.Arbitrary<string> {
   const minLength = s.minLength ?? 0;
   const maxLength = Math.min(s.maxLength ?? 40, 200);
-  if (s.format === 'date-time') return fc.date({ min: new Date(Date.now() - 10 * 86_400_000), max: new Date(Date.now() + 86_400_000), noInvalidDate: true }).map((d) => d.toISOString());
+  if (s.format === 'date-time')
+    return fc
+      .date({
+        min: new Date(Date.now() - 10 * 86_400_000),
+        max: new Date(Date.now() + 86_400_000),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString());
   if (s.pattern) {
     const pattern = new RegExp(s.pattern);
     // Structured patterns (event type names) come from the pattern itself; character-class patterns with a
@@ -130,12 +154,20 @@ function stringOf(s: Schema): fc.Arbitrary<string> {
 
 /** Plausible ways a request goes wrong: a missing field, a wrong type, a random document, an absurd string. */
 export function mangled(value: unknown): fc.Arbitrary<unknown> {
-  const broken: Array<fc.Arbitrary<unknown>> = [fc.jsonValue({ maxDepth: 3 }), fc.constant(null), fc.string({ maxLength: 20 })];
+  const broken: Array<fc.Arbitrary<unknown>> = [
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constant(null),
+    fc.string({ maxLength: 20 }),
+  ];
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const keys = Object.keys(value);
     if (keys.length > 0) {
       broken.push(fc.constantFrom(...keys).map((key) => ({ ...value, [key]: undefined })));
-      broken.push(fc.tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 1 })).map(([key, junk]) => ({ ...value, [key]: junk })));
+      broken.push(
+        fc
+          .tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 1 }))
+          .map(([key, junk]) => ({ ...value, [key]: junk })),
+      );
       broken.push(fc.constantFrom(...keys).map((key) => ({ ...value, [key]: 'x'.repeat(5_000) })));
     }
   }

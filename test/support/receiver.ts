@@ -31,7 +31,10 @@ export interface Receiver {
   requests: ReceivedRequest[];
   behave(behaviour: Behaviour): void;
   /** Waits until at least `count` requests (optionally only those matching) have arrived. */
-  waitForRequests(count: number, options?: { timeoutMs?: number; matching?: (r: ReceivedRequest) => boolean }): Promise<ReceivedRequest[]>;
+  waitForRequests(
+    count: number,
+    options?: { timeoutMs?: number; matching?: (r: ReceivedRequest) => boolean },
+  ): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
 

@@ -27,7 +27,10 @@ export function useStack(
   let receiver: Receiver | undefined;
   beforeAll(async () => {
     const env = typeof options.env === 'function' ? await options.env() : options.env;
-    [herald, receiver] = await Promise.all([startTestHerald({ env, roles: options.roles }), startReceiver(options.receiver ?? ok)]);
+    [herald, receiver] = await Promise.all([
+      startTestHerald({ env, roles: options.roles }),
+      startReceiver(options.receiver ?? ok),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([herald?.stop(), receiver?.close()]);

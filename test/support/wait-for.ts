@@ -18,7 +18,9 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`Timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${options.what ?? 'condition'}${reason}`);
+      throw new Error(
+        `Timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${options.what ?? 'condition'}${reason}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }

@@ -7,11 +7,17 @@ describe('audit diffs', () => {
   it('keeps only what changed, and never a secret', () => {
     const before = { name: 'a', url: 'https://x', secret: 'whsec_old', active: true };
     const after = { name: 'b', url: 'https://x', secret: 'whsec_new', active: true };
-    expect(auditDiff(before, after)).toEqual({ before: { name: 'a', secret: REDACTED }, after: { name: 'b', secret: REDACTED } });
+    expect(auditDiff(before, after)).toEqual({
+      before: { name: 'a', secret: REDACTED },
+      after: { name: 'b', secret: REDACTED },
+    });
   });
 
   it('keeps everything (redacted) on create and delete', () => {
-    expect(auditDiff(null, { name: 'a', key: 'hk_live_x' })).toEqual({ before: null, after: { name: 'a', key: REDACTED } });
+    expect(auditDiff(null, { name: 'a', key: 'hk_live_x' })).toEqual({
+      before: null,
+      after: { name: 'a', key: REDACTED },
+    });
     expect(auditDiff({ name: 'a' }, null)).toEqual({ before: { name: 'a' }, after: null });
   });
 });

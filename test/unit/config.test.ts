@@ -14,13 +14,24 @@ describe('configuration', () => {
   });
 
   it('names every bad variable and its value', () => {
-    const attempt = () => loadConfig({ PORT: 'eighty', HERALD_TEMPORAL_PORT: '70000', DATABASE_URL: 'mysql://x', HERALD_ALLOWED_NETWORKS: '10.0.0.0/99' });
+    const attempt = () =>
+      loadConfig({
+        PORT: 'eighty',
+        HERALD_TEMPORAL_PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        HERALD_ALLOWED_NETWORKS: '10.0.0.0/99',
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['PORT="eighty"', 'HERALD_TEMPORAL_PORT="70000"', 'DATABASE_URL="mysql://x"', 'HERALD_ALLOWED_NETWORKS="10.0.0.0/99"']) {
+      for (const name of [
+        'PORT="eighty"',
+        'HERALD_TEMPORAL_PORT="70000"',
+        'DATABASE_URL="mysql://x"',
+        'HERALD_ALLOWED_NETWORKS="10.0.0.0/99"',
+      ]) {
         expect(message).toContain(name);
       }
     }
@@ -32,7 +43,11 @@ describe('configuration', () => {
   });
 
   it('takes a workflow bundle only if the file exists, and says how to build one', () => {
-    expect(() => loadConfig({ HERALD_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).toThrow(/HERALD_WORKFLOW_BUNDLE=.*herald bundle-workflows/);
-    expect(loadConfig({ HERALD_WORKFLOW_BUNDLE: import.meta.filename }).temporal.workflowBundlePath).toBe(import.meta.filename);
+    expect(() => loadConfig({ HERALD_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).toThrow(
+      /HERALD_WORKFLOW_BUNDLE=.*herald bundle-workflows/,
+    );
+    expect(loadConfig({ HERALD_WORKFLOW_BUNDLE: import.meta.filename }).temporal.workflowBundlePath).toBe(
+      import.meta.filename,
+    );
   });
 });

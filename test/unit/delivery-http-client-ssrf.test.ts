@@ -2,7 +2,11 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDeliveryHttpClient, type DeliveryHttpClient, type DeliveryHttpClientOptions } from '../../server/delivery/delivery-http-client.js';
+import {
+  createDeliveryHttpClient,
+  type DeliveryHttpClient,
+  type DeliveryHttpClientOptions,
+} from '../../server/delivery/delivery-http-client.js';
 import { createTargetPolicy, type TargetPolicy } from '../../server/delivery/target-policy.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -45,8 +49,12 @@ function clientWith(policy: TargetPolicy, records: Record<string, string[]>) {
     asked.push(hostname);
     const addresses = records[hostname];
     setImmediate(() => {
-      if (!addresses) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-      callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+      if (!addresses)
+        return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+      callback(
+        null,
+        addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
     });
   };
   const client: DeliveryHttpClient = createDeliveryHttpClient({
@@ -64,7 +72,12 @@ function clientWith(policy: TargetPolicy, records: Record<string, string[]>) {
 }
 
 const post = (client: DeliveryHttpClient, url: string) =>
-  client.post({ url, body: '{"type":"order.created"}', headers: { 'content-type': 'application/json' }, timeoutMs: 5_000 });
+  client.post({
+    url,
+    body: '{"type":"order.created"}',
+    headers: { 'content-type': 'application/json' },
+    timeoutMs: 5_000,
+  });
 
 async function startServer() {
   const received: Array<{ host: string | undefined; body: string }> = [];
@@ -94,7 +107,16 @@ describe('delivery HTTP client under the public policy', () => {
     ['127.1 (non-standard)', [['127.1']], /127\.1 is not an IP address in standard notation/],
     [
       'a mix of internal addresses',
-      [['::127.0.0.1', '169.254.169.254', '::ffff:127.0.0.1', '10.0.0.1', 'fd00::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2']],
+      [
+        [
+          '::127.0.0.1',
+          '169.254.169.254',
+          '::ffff:127.0.0.1',
+          '10.0.0.1',
+          'fd00::1',
+          '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+        ],
+      ],
       /address ::127\.0\.0\.1 \(IPv4-compatible, embeds 127\.0\.0\.1, loopback\)/,
     ],
   ])('blocks evil.example resolving to %s without dialling', async (_, [addresses], reason) => {
@@ -136,7 +158,9 @@ describe('delivery HTTP client under an allow-list', () => {
     const { client, asked, dialled } = clientWith(loopback, { 'receiver.test': ['127.0.0.1'] });
     const outcome = await post(client, `http://receiver.test:${server.port}/hook`);
     expect(outcome).toMatchObject({ ok: true, statusCode: 200, error: null, responseExcerpt: 'thanks' });
-    const [request] = await waitFor(() => server.received.length === 1 && server.received, { what: 'the delivery to arrive' });
+    const [request] = await waitFor(() => server.received.length === 1 && server.received, {
+      what: 'the delivery to arrive',
+    });
     expect(request).toEqual({ host: `receiver.test:${server.port}`, body: '{"type":"order.created"}' });
     expect(asked).toEqual(['receiver.test']);
     expect(dialled).toEqual(['127.0.0.1']);
@@ -145,7 +169,9 @@ describe('delivery HTTP client under an allow-list', () => {
 
   it('dials only the allowed addresses among those a name resolves to', async () => {
     const server = await startServer();
-    const { client, dialled } = clientWith(loopback, { 'receiver.test': ['169.254.169.254', '::ffff:10.0.0.1', '::1', '127.0.0.1'] });
+    const { client, dialled } = clientWith(loopback, {
+      'receiver.test': ['169.254.169.254', '::ffff:10.0.0.1', '::1', '127.0.0.1'],
+    });
     const outcome = await post(client, `http://receiver.test:${server.port}/hook`);
     expect(outcome).toMatchObject({ ok: true, statusCode: 200 });
     expect(server.received).toHaveLength(1);
@@ -155,7 +181,9 @@ describe('delivery HTTP client under an allow-list', () => {
   it('blocks a name that resolves only outside the list', async () => {
     const { client, dialled } = clientWith(loopback, { 'receiver.test': ['10.0.0.1', '::1'] });
     const outcome = await post(client, 'http://receiver.test:9/hook');
-    expect(outcome.error).toMatch(/^blocked: receiver\.test: address 10\.0\.0\.1 \(private\) is outside HERALD_ALLOWED_NETWORKS=127\.0\.0\.0\/8$/);
+    expect(outcome.error).toMatch(
+      /^blocked: receiver\.test: address 10\.0\.0\.1 \(private\) is outside HERALD_ALLOWED_NETWORKS=127\.0\.0\.0\/8$/,
+    );
     expect(dialled).toEqual([]);
   });
 });

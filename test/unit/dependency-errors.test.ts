@@ -7,7 +7,9 @@ import { ConflictError } from '../../server/errors.js';
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 const adminShutdown = new pg.DatabaseError('terminating connection due to administrator command', 0, 'error');
 adminShutdown.code = '57P01';
-const unavailable = new ServiceError('Failed to start Workflow', { cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }) });
+const unavailable = new ServiceError('Failed to start Workflow', {
+  cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }),
+});
 
 describe('telling a dependency outage from a failure', () => {
   it.each<[string, unknown, string]>([
@@ -25,7 +27,10 @@ describe('telling a dependency outage from a failure', () => {
     ['a conflict', new ConflictError('already published')],
     ['a constraint violation', Object.assign(new pg.DatabaseError('duplicate key', 0, 'error'), { code: '23505' })],
     ['a bug', new TypeError('cannot read properties of undefined')],
-    ['a Temporal refusal that is not an outage', new ServiceError('namespace not found', { cause: Object.assign(new Error('5 NOT_FOUND'), { code: 5 }) })],
+    [
+      'a Temporal refusal that is not an outage',
+      new ServiceError('namespace not found', { cause: Object.assign(new Error('5 NOT_FOUND'), { code: 5 }) }),
+    ],
   ])('is not an outage: %s', (_name, error) => {
     expect(unavailableDependency(error)).toBeUndefined();
   });

@@ -7,7 +7,10 @@ describe('event envelope', () => {
   it.each([
     ['a flat object', { orderId: 'ord_abc123', status: 'SHIPPED' }],
     ['nested values and arrays', { items: [{ sku: 'a', qty: 2 }], meta: { tags: [], ok: true, n: null } }],
-    ['strings that need escaping', { quote: '"', backslash: '\\', newline: '\n', unicode: 'Grüße ✓ 🚀', separators: '\u2028\u2029', nul: '\u0000' }],
+    [
+      'strings that need escaping',
+      { quote: '"', backslash: '\\', newline: '\n', unicode: 'Grüße ✓ 🚀', separators: '\u2028\u2029', nul: '\u0000' },
+    ],
     ['numbers', { int: 42, neg: -1, float: 3.25, big: 1e21, small: 1e-7 }],
     ['key order as published', { z: 1, a: 2, m: 3 }],
   ])('is byte-for-byte JSON.stringify of { id, type, createdAt, data } for %s', (_, data) => {

@@ -10,7 +10,9 @@ describe('retry schedule', () => {
   });
 
   it('waits the scheduled time before each retry and stops after the fifth attempt', () => {
-    expect([1, 2, 3, 4].map((attempt) => nextRetryDelayMs(seed, attempt))).toEqual([30_000, 300_000, 1_800_000, 7_200_000]);
+    expect([1, 2, 3, 4].map((attempt) => nextRetryDelayMs(seed, attempt))).toEqual([
+      30_000, 300_000, 1_800_000, 7_200_000,
+    ]);
     expect(nextRetryDelayMs(seed, 5)).toBeUndefined();
     expect(nextRetryDelayMs(seed, 9)).toBeUndefined();
   });
@@ -24,7 +26,11 @@ describe('retry schedule', () => {
   });
 
   it('parses schedules with units and rejects bad entries by position', () => {
-    expect(loadConfig({ HERALD_RETRY_SCHEDULE: '0, 50ms, 1s,2m' }).delivery.retryScheduleMs).toEqual([0, 50, 1_000, 120_000]);
-    expect(() => loadConfig({ HERALD_RETRY_SCHEDULE: '0,30s,soon' })).toThrow(/HERALD_RETRY_SCHEDULE.*entry 3 \("soon"\)/);
+    expect(loadConfig({ HERALD_RETRY_SCHEDULE: '0, 50ms, 1s,2m' }).delivery.retryScheduleMs).toEqual([
+      0, 50, 1_000, 120_000,
+    ]);
+    expect(() => loadConfig({ HERALD_RETRY_SCHEDULE: '0,30s,soon' })).toThrow(
+      /HERALD_RETRY_SCHEDULE.*entry 3 \("soon"\)/,
+    );
   });
 });

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../client/signature.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const body = JSON.stringify({ id: 'evt_1', type: 'order.shipped', createdAt: '2024-01-20T15:30:00.000Z', data: { orderId: 'ord_1' } });
+const body = JSON.stringify({
+  id: 'evt_1',
+  type: 'order.shipped',
+  createdAt: '2024-01-20T15:30:00.000Z',
+  data: { orderId: 'ord_1' },
+});
 
 /** The receiver code from seed 000, verbatim in substance. */
 function seed000Verify(payload: string, signature: string, key: string): boolean {

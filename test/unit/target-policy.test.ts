@@ -10,7 +10,19 @@ describe('target policy', () => {
   it('lets production reach public addresses only', () => {
     expect(production.refuseAddress('93.184.216.34')).toBeUndefined();
     expect(production.refuseAddress('2606:2800:220:1:248:1893:25c8:1946')).toBeUndefined();
-    for (const internal of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fc00::1', 'fe80::1', '::ffff:10.0.0.1']) {
+    for (const internal of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fc00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+    ]) {
       expect(production.refuseAddress(internal), internal).toMatch(/outside HERALD_ALLOWED_NETWORKS/);
     }
   });
@@ -35,7 +47,13 @@ describe('target policy', () => {
   });
 
   it('refuses URLs that are not plain http(s) endpoints', () => {
-    for (const url of ['not a url', 'ftp://example.com', 'https://user:pass@example.com/', 'https://example.com/#frag', 'javascript:alert(1)']) {
+    for (const url of [
+      'not a url',
+      'ftp://example.com',
+      'https://user:pass@example.com/',
+      'https://example.com/#frag',
+      'javascript:alert(1)',
+    ]) {
       expect(anything.refuseUrl(url), url).toBeDefined();
     }
   });
@@ -100,7 +118,10 @@ describe('the public policy', () => {
     ['3fff::1', /\(documentation\)/],
     ['2620:4f:8000::1', /\(AS112 DNS sink\)/],
     // IPv6 forms that carry an internal IPv4 address
-    ['::127.0.0.1', /address ::127\.0\.0\.1 \(IPv4-compatible, embeds 127\.0\.0\.1, loopback\) is outside HERALD_ALLOWED_NETWORKS=public$/],
+    [
+      '::127.0.0.1',
+      /address ::127\.0\.0\.1 \(IPv4-compatible, embeds 127\.0\.0\.1, loopback\) is outside HERALD_ALLOWED_NETWORKS=public$/,
+    ],
     ['::7f00:1', /embeds 127\.0\.0\.1, loopback/],
     ['0:0:0:0:0:0:127.0.0.1', /embeds 127\.0\.0\.1, loopback/],
     ['::169.254.169.254', /IPv4-compatible, embeds 169\.254\.169\.254, link-local/],
@@ -186,7 +207,9 @@ describe('the public policy', () => {
 
   it.each(nonStandard)('refuses the non-standard address %j under any explicit policy', (address) => {
     expect(policy.refuseAddress(address)).toMatch(/is not an IP address in standard notation/);
-    expect(createTargetPolicy({ allowedNetworks: ['127.0.0.0/8', '::/0'], allowHttp: true }).refuseAddress(address)).toMatch(/not an IP address/);
+    expect(
+      createTargetPolicy({ allowedNetworks: ['127.0.0.0/8', '::/0'], allowHttp: true }).refuseAddress(address),
+    ).toMatch(/not an IP address/);
   });
 
   // The URL parser normalises odd IPv4 notations and IPv6 literals first; the policy judges what it produced.
@@ -220,7 +243,13 @@ describe('the public policy', () => {
   });
 
   it('accepts public literals and host names in webhook URLs (names are judged when dialled)', () => {
-    for (const url of ['https://8.8.8.8/x', 'https://[2606:4700:4700::1111]/x', 'https://[64:ff9b::808:808]/x', 'https://hooks.example.com/x', 'https://0x7f.1.example.com/x']) {
+    for (const url of [
+      'https://8.8.8.8/x',
+      'https://[2606:4700:4700::1111]/x',
+      'https://[64:ff9b::808:808]/x',
+      'https://hooks.example.com/x',
+      'https://0x7f.1.example.com/x',
+    ]) {
       expect(policy.refuseUrl(url), url).toBeUndefined();
     }
   });
@@ -232,8 +261,18 @@ describe('explicit allow-lists', () => {
     for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '::127.0.0.1', '64:ff9b::7f00:1']) {
       expect(loopback.refuseAddress(address), address).toBeUndefined();
     }
-    for (const address of ['10.0.0.1', '8.8.8.8', '::2', '::ffff:10.0.0.1', '169.254.169.254', 'fe80::1', '2606:4700:4700::1111']) {
-      expect(loopback.refuseAddress(address), address).toMatch(/outside HERALD_ALLOWED_NETWORKS=127\.0\.0\.0\/8,::1\/128/);
+    for (const address of [
+      '10.0.0.1',
+      '8.8.8.8',
+      '::2',
+      '::ffff:10.0.0.1',
+      '169.254.169.254',
+      'fe80::1',
+      '2606:4700:4700::1111',
+    ]) {
+      expect(loopback.refuseAddress(address), address).toMatch(
+        /outside HERALD_ALLOWED_NETWORKS=127\.0\.0\.0\/8,::1\/128/,
+      );
     }
     expect(loopback.refuseUrl('http://[::ffff:127.0.0.1]:4000/hook')).toBeUndefined();
     expect(loopback.refuseUrl('http://0x7f.1:4000/hook')).toBeUndefined();
@@ -241,7 +280,8 @@ describe('explicit allow-lists', () => {
 
   it('adds CIDR entries to public', () => {
     const policy = createTargetPolicy({ allowedNetworks: ['public', '10.20.0.0/16'], allowHttp: false });
-    for (const address of ['10.20.3.4', '::ffff:10.20.3.4', '8.8.8.8', '2001:4860:4860::8888']) expect(policy.refuseAddress(address), address).toBeUndefined();
+    for (const address of ['10.20.3.4', '::ffff:10.20.3.4', '8.8.8.8', '2001:4860:4860::8888'])
+      expect(policy.refuseAddress(address), address).toBeUndefined();
     for (const address of ['10.21.0.1', '127.0.0.1', '::127.0.0.1', '2002:7f00:1::1']) {
       expect(policy.refuseAddress(address), address).toMatch(/outside HERALD_ALLOWED_NETWORKS=public,10\.20\.0\.0\/16/);
     }
@@ -255,10 +295,29 @@ describe('explicit allow-lists', () => {
   });
 
   it('accepts only standard notation in HERALD_ALLOWED_NETWORKS', () => {
-    for (const entry of ['10.0.0.0/8', '192.168.1.1', '::1', '::1/128', '2001:db8::/32', '::ffff:10.0.0.0/104', 'public']) {
+    for (const entry of [
+      '10.0.0.0/8',
+      '192.168.1.1',
+      '::1',
+      '::1/128',
+      '2001:db8::/32',
+      '::ffff:10.0.0.0/104',
+      'public',
+    ]) {
       expect(() => validateNetworks([entry]), entry).not.toThrow();
     }
-    for (const entry of ['10.1/16', '127.1', '0x7f.0.0.1/8', '10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/8/8', 'fe80::/10%eth0', 'fe80::1%eth0', 'intranet']) {
+    for (const entry of [
+      '10.1/16',
+      '127.1',
+      '0x7f.0.0.1/8',
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+      'fe80::/10%eth0',
+      'fe80::1%eth0',
+      'intranet',
+    ]) {
       expect(() => validateNetworks([entry]), entry).toThrow(/is not a CIDR block/);
     }
   });

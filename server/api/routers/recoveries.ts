@@ -13,13 +13,29 @@ function toRecovery(status: RecoveryStatus) {
 
 export const recoveriesRouter = router({
   get: protectedProcedure('deliveries:read')
-    .meta({ openapi: { method: 'GET', path: '/recoveries/{id}', tags, summary: 'Progress of a webhook recovery', protect: true } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/recoveries/{id}',
+        tags,
+        summary: 'Progress of a webhook recovery',
+        protect: true,
+      },
+    })
     .input(idInput)
     .output(recoverySchema)
     .query(async ({ ctx, input }) => toRecovery(await recoveryStatus(ctx, ctx.actor, input.id))),
 
   cancel: protectedProcedure('deliveries:retry')
-    .meta({ openapi: { method: 'POST', path: '/recoveries/{id}/cancel', tags, summary: 'Stop a running recovery after the page in flight', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/recoveries/{id}/cancel',
+        tags,
+        summary: 'Stop a running recovery after the page in flight',
+        protect: true,
+      },
+    })
     .input(idInput)
     .output(recoverySchema)
     .mutation(async ({ ctx, input }) => toRecovery(await cancelRecovery(ctx, ctx.actor, input.id))),

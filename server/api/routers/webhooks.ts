@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { webhookDeliveryLog } from '../../services/deliveries.js';
 import { recoverWebhook } from '../../services/redelivery.js';
 import { testWebhook } from '../../services/test-send.js';
-import { changeWebhook, createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret } from '../../services/webhooks.js';
+import {
+  changeWebhook,
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  rotateWebhookSecret,
+} from '../../services/webhooks.js';
 import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
 import { deliverySchema, toDelivery, toDeliveryLogQuery, webhookDeliveriesInput } from '../schemas/delivery.js';
 import { recoverInput } from '../schemas/recovery.js';
@@ -22,7 +29,15 @@ const tags = ['webhooks'];
 
 export const webhooksRouter = router({
   create: protectedProcedure('webhooks:manage')
-    .meta({ openapi: { method: 'POST', path: '/webhooks', tags, summary: 'Create a webhook; the response carries its signing secret, shown only this once', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks',
+        tags,
+        summary: 'Create a webhook; the response carries its signing secret, shown only this once',
+        protect: true,
+      },
+    })
     .input(createWebhookInput)
     .output(webhookWithSecretSchema)
     .mutation(async ({ ctx, input }) => {
@@ -31,7 +46,9 @@ export const webhooksRouter = router({
     }),
 
   list: protectedProcedure('webhooks:read')
-    .meta({ openapi: { method: 'GET', path: '/webhooks', tags, summary: 'List webhooks, newest first', protect: true } })
+    .meta({
+      openapi: { method: 'GET', path: '/webhooks', tags, summary: 'List webhooks, newest first', protect: true },
+    })
     .input(z.object(pageInput).prefault({}))
     .output(pageOf(webhookSchema))
     .query(async ({ ctx, input }) => toPageOutput(await listWebhooks(ctx, ctx.actor, input), toWebhook)),
@@ -43,13 +60,29 @@ export const webhooksRouter = router({
     .query(async ({ ctx, input }) => toWebhook(await getWebhook(ctx, ctx.actor, input.id))),
 
   update: protectedProcedure('webhooks:manage')
-    .meta({ openapi: { method: 'PATCH', path: '/webhooks/{id}', tags, summary: 'Change a webhook; active: false stops new deliveries', protect: true } })
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/webhooks/{id}',
+        tags,
+        summary: 'Change a webhook; active: false stops new deliveries',
+        protect: true,
+      },
+    })
     .input(updateWebhookInput)
     .output(webhookSchema)
     .mutation(async ({ ctx, input }) => toWebhook(await changeWebhook(ctx, ctx.actor, input))),
 
   delete: protectedProcedure('webhooks:manage')
-    .meta({ openapi: { method: 'DELETE', path: '/webhooks/{id}', tags, summary: 'Delete a webhook (its delivery history stays readable)', protect: true } })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/webhooks/{id}',
+        tags,
+        summary: 'Delete a webhook (its delivery history stays readable)',
+        protect: true,
+      },
+    })
     .input(idInput)
     .output(z.object({ id: z.string(), deleted: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
@@ -58,7 +91,15 @@ export const webhooksRouter = router({
     }),
 
   rotateSecret: protectedProcedure('webhooks:manage')
-    .meta({ openapi: { method: 'POST', path: '/webhooks/{id}/rotate-secret', tags, summary: 'Replace the signing secret; the new one is shown only this once', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/rotate-secret',
+        tags,
+        summary: 'Replace the signing secret; the new one is shown only this once',
+        protect: true,
+      },
+    })
     .input(rotateSecretInput)
     .output(webhookWithSecretSchema)
     .mutation(async ({ ctx, input }) => {
@@ -67,13 +108,29 @@ export const webhooksRouter = router({
     }),
 
   test: protectedProcedure('webhooks:manage')
-    .meta({ openapi: { method: 'POST', path: '/webhooks/{id}/test', tags, summary: 'Send test events now, one attempt each, and report the results', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/test',
+        tags,
+        summary: 'Send test events now, one attempt each, and report the results',
+        protect: true,
+      },
+    })
     .input(testWebhookInput)
     .output(testReportSchema)
     .mutation(({ ctx, input }) => testWebhook(ctx, ctx.actor, input)),
 
   deliveries: protectedProcedure('deliveries:read')
-    .meta({ openapi: { method: 'GET', path: '/webhooks/{id}/deliveries', tags, summary: "A webhook's delivery log, newest first", protect: true } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/{id}/deliveries',
+        tags,
+        summary: "A webhook's delivery log, newest first",
+        protect: true,
+      },
+    })
     .input(webhookDeliveriesInput)
     .output(pageOf(deliverySchema))
     .query(async ({ ctx, input }) => {
@@ -82,8 +139,19 @@ export const webhooksRouter = router({
     }),
 
   recover: protectedProcedure('deliveries:retry')
-    .meta({ openapi: { method: 'POST', path: '/webhooks/{id}/recover', tags, summary: 'Redeliver every delivery that failed since a time, as a cancellable background job', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/recover',
+        tags,
+        summary: 'Redeliver every delivery that failed since a time, as a cancellable background job',
+        protect: true,
+      },
+    })
     .input(recoverInput)
     .output(z.object({ id: z.string(), webhookId: z.string(), since: z.string(), state: z.literal('running') }))
-    .mutation(async ({ ctx, input }) => ({ ...(await recoverWebhook(ctx, ctx.actor, { id: input.id, since: new Date(input.since) })), state: 'running' as const })),
+    .mutation(async ({ ctx, input }) => ({
+      ...(await recoverWebhook(ctx, ctx.actor, { id: input.id, since: new Date(input.since) })),
+      state: 'running' as const,
+    })),
 });

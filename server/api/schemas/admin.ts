@@ -4,7 +4,9 @@ import type { ApiKeyRow } from '../../db/tables/api-keys.table.js';
 import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
 import { isoTimestamp, pageInput, resourceId, text, toIso } from './common.js';
 
-export const workspaceSchema = z.object({ id: z.string(), name: z.string(), createdAt: isoTimestamp }).meta({ id: 'Workspace' });
+export const workspaceSchema = z
+  .object({ id: z.string(), name: z.string(), createdAt: isoTimestamp })
+  .meta({ id: 'Workspace' });
 
 export const createWorkspaceInput = z.object({ name: text(1, 200) });
 

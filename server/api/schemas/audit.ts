@@ -11,7 +11,10 @@ export const auditEntrySchema = z
     event: z.string().describe('the operation, such as webhooks.create'),
     entityType: z.string(),
     entityId: z.string(),
-    diff: z.object({ before: z.record(z.string(), z.unknown()).nullable(), after: z.record(z.string(), z.unknown()).nullable() }),
+    diff: z.object({
+      before: z.record(z.string(), z.unknown()).nullable(),
+      after: z.record(z.string(), z.unknown()).nullable(),
+    }),
     requestId: z.string().nullable(),
   })
   .meta({ id: 'AuditEntry' });

@@ -13,7 +13,10 @@ export const subscriptionPattern = z
   .string()
   .min(1)
   .max(130)
-  .regex(/^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/, 'must be an event type such as order.created, a wildcard such as order.*, or *');
+  .regex(
+    /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/,
+    'must be an event type such as order.created, a wildcard such as order.*, or *',
+  );
 
 /**
  * Free text Postgres can store: its text type has no room for NUL characters, which JSON can carry. Every free-text
@@ -32,7 +35,8 @@ export const resourceId = text(1, 128);
 export function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
   return false;
 }
 
@@ -58,7 +62,10 @@ export function pageOf<T extends z.ZodType>(item: T) {
 }
 
 /** A service's page in the API's shape: `{ data, nextCursor }`, each item mapped at the edge. */
-export function toPageOutput<Row, Item>(page: Page<Row>, map: (row: Row) => Item): { data: Item[]; nextCursor: string | null } {
+export function toPageOutput<Row, Item>(
+  page: Page<Row>,
+  map: (row: Row) => Item,
+): { data: Item[]; nextCursor: string | null } {
   return { data: page.items.map(map), nextCursor: page.nextCursor };
 }
 

@@ -38,7 +38,9 @@ export const attemptSchema = z
   })
   .meta({ id: 'DeliveryAttempt' });
 
-export const deliveryWithAttemptsSchema = deliverySchema.extend({ attemptLog: z.array(attemptSchema) }).meta({ id: 'DeliveryWithAttempts' });
+export const deliveryWithAttemptsSchema = deliverySchema
+  .extend({ attemptLog: z.array(attemptSchema) })
+  .meta({ id: 'DeliveryWithAttempts' });
 
 const logFilters = {
   status: deliveryStatus.optional(),
@@ -50,7 +52,11 @@ const logFilters = {
   ...pageInput,
 };
 
-export const listDeliveriesInput = z.object({ webhookId: resourceId.optional(), eventId: resourceId.optional(), ...logFilters });
+export const listDeliveriesInput = z.object({
+  webhookId: resourceId.optional(),
+  eventId: resourceId.optional(),
+  ...logFilters,
+});
 
 /** The same filters under `GET /v1/webhooks/{id}/deliveries`. */
 export const webhookDeliveriesInput = z.object({ id: resourceId, eventId: resourceId.optional(), ...logFilters });

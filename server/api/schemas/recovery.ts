@@ -10,7 +10,12 @@ export const recoverySchema = z
     since: isoTimestamp,
     state: z.enum(['running', 'completed', 'cancelled', 'failed']),
     progress: z
-      .object({ total: z.number().int(), processed: z.number().int(), succeeded: z.number().int(), failed: z.number().int() })
+      .object({
+        total: z.number().int(),
+        processed: z.number().int(),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+      })
       .nullable(),
   })
   .meta({ id: 'Recovery' });

@@ -26,7 +26,9 @@ const subscribedEvents = z
   .min(1, 'subscribe to at least one event type')
   .max(100)
   .transform((names) => [...new Set(names)]);
-const name = text(1, 200).transform((value) => value.trim()).refine((value) => value.length > 0, 'must not be blank');
+const name = text(1, 200)
+  .transform((value) => value.trim())
+  .refine((value) => value.length > 0, 'must not be blank');
 const description = text(0, 2000).nullable();
 const secret = z
   .string()

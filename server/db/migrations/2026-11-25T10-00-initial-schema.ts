@@ -17,7 +17,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', 'timestamptz')
     .execute();
   // Fan-out looks up live webhooks whose `events` contain the published type.
-  await sql`CREATE INDEX webhooks_live_events_idx ON webhooks USING gin (events) WHERE deleted_at IS NULL AND active`.execute(db);
+  await sql`CREATE INDEX webhooks_live_events_idx ON webhooks USING gin (events) WHERE deleted_at IS NULL AND active`.execute(
+    db,
+  );
   await sql`CREATE INDEX webhooks_live_id_idx ON webhooks (id) WHERE deleted_at IS NULL`.execute(db);
 
   await db.schema
@@ -33,7 +35,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'text', (col) => col.primaryKey())
     .addColumn('event_id', 'text', (col) => col.notNull().references('events.id'))
     .addColumn('webhook_id', 'text', (col) => col.notNull().references('webhooks.id'))
-    .addColumn('status', 'text', (col) => col.notNull().defaultTo('pending').check(sql`status IN ('pending', 'succeeded', 'failed')`))
+    .addColumn('status', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status IN ('pending', 'succeeded', 'failed')`),
+    )
     .addColumn('attempt_count', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('last_status_code', 'integer')
     .addColumn('last_error', 'text')
@@ -44,7 +51,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Delivery logs page newest first per webhook, optionally by status; ids sort by creation time.
   await db.schema.createIndex('deliveries_webhook_id_idx').on('deliveries').columns(['webhook_id', 'id']).execute();
-  await db.schema.createIndex('deliveries_webhook_status_id_idx').on('deliveries').columns(['webhook_id', 'status', 'id']).execute();
+  await db.schema
+    .createIndex('deliveries_webhook_status_id_idx')
+    .on('deliveries')
+    .columns(['webhook_id', 'status', 'id'])
+    .execute();
   await db.schema.createIndex('deliveries_status_id_idx').on('deliveries').columns(['status', 'id']).execute();
 
   await db.schema
@@ -52,9 +63,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'text', (col) => col.primaryKey())
     .addColumn('delivery_id', 'text', (col) => col.notNull().references('deliveries.id'))
     .addColumn('attempt_number', 'integer', (col) => col.notNull())
-    .addColumn('trigger', 'text', (col) => col.notNull().defaultTo('scheduled').check(sql`trigger IN ('scheduled', 'manual', 'test')`))
+    .addColumn('trigger', 'text', (col) =>
+      col
+        .notNull()
+        .defaultTo('scheduled')
+        .check(sql`trigger IN ('scheduled', 'manual', 'test')`),
+    )
     .addColumn('outcome', 'text', (col) =>
-      col.notNull().defaultTo('in_flight').check(sql`outcome IN ('in_flight', 'succeeded', 'failed', 'interrupted')`),
+      col
+        .notNull()
+        .defaultTo('in_flight')
+        .check(sql`outcome IN ('in_flight', 'succeeded', 'failed', 'interrupted')`),
     )
     .addColumn('requested_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('completed_at', 'timestamptz')

@@ -60,15 +60,29 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Newest first, alone or narrowed by entity, action or actor (seed 004's filters); ids sort by time.
   await db.schema.createIndex('audit_log_workspace_idx').on('audit_log').columns(['workspace_id', 'id']).execute();
-  await db.schema.createIndex('audit_log_entity_idx').on('audit_log').columns(['workspace_id', 'entity_type', 'entity_id', 'id']).execute();
-  await db.schema.createIndex('audit_log_action_idx').on('audit_log').columns(['workspace_id', 'action', 'id']).execute();
-  await db.schema.createIndex('audit_log_actor_idx').on('audit_log').columns(['workspace_id', 'actor_id', 'id']).execute();
+  await db.schema
+    .createIndex('audit_log_entity_idx')
+    .on('audit_log')
+    .columns(['workspace_id', 'entity_type', 'entity_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_action_idx')
+    .on('audit_log')
+    .columns(['workspace_id', 'action', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_actor_idx')
+    .on('audit_log')
+    .columns(['workspace_id', 'actor_id', 'id'])
+    .execute();
 
   for (const table of ['webhooks', 'events', 'deliveries']) {
     await sql`ALTER TABLE ${sql.table(table)}
       ADD COLUMN workspace_id text NOT NULL DEFAULT 'ws_default' REFERENCES workspaces (id),
       ADD COLUMN mode text NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'))`.execute(db);
-    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN workspace_id DROP DEFAULT, ALTER COLUMN mode DROP DEFAULT`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN workspace_id DROP DEFAULT, ALTER COLUMN mode DROP DEFAULT`.execute(
+      db,
+    );
   }
   await sql`ALTER TABLE events ADD COLUMN is_test boolean NOT NULL DEFAULT false`.execute(db);
   // Delivery logs filter by event type; it never changes, so deliveries carry it.
@@ -87,24 +101,69 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE events ADD PRIMARY KEY (workspace_id, mode, id)`.execute(db);
   await sql`ALTER TABLE deliveries ADD CONSTRAINT deliveries_event_fkey
     FOREIGN KEY (workspace_id, mode, event_id) REFERENCES events (workspace_id, mode, id)`.execute(db);
-  await sql`ALTER TABLE deliveries ADD CONSTRAINT deliveries_event_webhook_key UNIQUE (workspace_id, mode, event_id, webhook_id)`.execute(db);
+  await sql`ALTER TABLE deliveries ADD CONSTRAINT deliveries_event_webhook_key UNIQUE (workspace_id, mode, event_id, webhook_id)`.execute(
+    db,
+  );
 
-  for (const index of ['deliveries_webhook_id_idx', 'deliveries_webhook_status_id_idx', 'deliveries_status_id_idx', 'deliveries_event_id_idx', 'webhooks_live_events_idx', 'webhooks_live_id_idx']) {
+  for (const index of [
+    'deliveries_webhook_id_idx',
+    'deliveries_webhook_status_id_idx',
+    'deliveries_status_id_idx',
+    'deliveries_event_id_idx',
+    'webhooks_live_events_idx',
+    'webhooks_live_id_idx',
+  ]) {
     await db.schema.dropIndex(index).execute();
   }
   // Each delivery-log query filters by exactly these columns and pages by id, so each walks one index range in order.
-  await db.schema.createIndex('deliveries_webhook_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'id']).execute();
-  await db.schema.createIndex('deliveries_webhook_status_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'status', 'id']).execute();
-  await db.schema.createIndex('deliveries_webhook_class_idx').on('deliveries').columns(['workspace_id', 'mode', 'webhook_id', 'status_class', 'id']).execute();
-  await db.schema.createIndex('deliveries_scope_type_idx').on('deliveries').columns(['workspace_id', 'mode', 'event_type', 'id']).execute();
-  await db.schema.createIndex('deliveries_scope_idx').on('deliveries').columns(['workspace_id', 'mode', 'id']).execute();
-  await db.schema.createIndex('deliveries_scope_status_idx').on('deliveries').columns(['workspace_id', 'mode', 'status', 'id']).execute();
-  await db.schema.createIndex('deliveries_scope_event_idx').on('deliveries').columns(['workspace_id', 'mode', 'event_id', 'id']).execute();
+  await db.schema
+    .createIndex('deliveries_webhook_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'webhook_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_webhook_status_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'webhook_id', 'status', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_webhook_class_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'webhook_id', 'status_class', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_scope_type_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'event_type', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_scope_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_scope_status_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'status', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('deliveries_scope_event_idx')
+    .on('deliveries')
+    .columns(['workspace_id', 'mode', 'event_id', 'id'])
+    .execute();
   await sql`CREATE INDEX webhooks_scope_idx ON webhooks (workspace_id, mode, id) WHERE deleted_at IS NULL`.execute(db);
-  await sql`CREATE INDEX webhooks_live_events_idx ON webhooks USING gin (events) WHERE deleted_at IS NULL AND active`.execute(db);
-  await db.schema.createIndex('events_scope_created_idx').on('events').columns(['workspace_id', 'mode', 'created_at']).execute();
+  await sql`CREATE INDEX webhooks_live_events_idx ON webhooks USING gin (events) WHERE deleted_at IS NULL AND active`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('events_scope_created_idx')
+    .on('events')
+    .columns(['workspace_id', 'mode', 'created_at'])
+    .execute();
 }
 
 export async function down(): Promise<void> {
-  throw new Error('2026-11-25T16-00-workspaces-keys-catalog-audit cannot be reverted: event ids are no longer globally unique');
+  throw new Error(
+    '2026-11-25T16-00-workspaces-keys-catalog-audit cannot be reverted: event ids are no longer globally unique',
+  );
 }

@@ -21,7 +21,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     ADD COLUMN series_start integer NOT NULL DEFAULT 0`.execute(db);
   await sql`UPDATE deliveries SET next_attempt_at = updated_at WHERE status = 'pending'`.execute(db);
   // The reconciler's scan: pending deliveries by due time; small, because settled deliveries are not in it.
-  await sql`CREATE INDEX deliveries_pending_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending'`.execute(db);
+  await sql`CREATE INDEX deliveries_pending_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -47,14 +47,22 @@ export async function findUsableKey(db: Db, hash: string): Promise<ApiKeyRow | u
 }
 
 export async function findApiKey(db: Db, workspaceId: string, id: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findApiKeyByHash(db: Db, hash: string): Promise<ApiKeyRow | undefined> {
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
 }
 
-export async function listApiKeys(db: Db, args: { workspaceId: string; cursor?: string | undefined; limit: number }): Promise<ApiKeyRow[]> {
+export async function listApiKeys(
+  db: Db,
+  args: { workspaceId: string; cursor?: string | undefined; limit: number },
+): Promise<ApiKeyRow[]> {
   let query = db.selectFrom('api_keys').selectAll().where('workspace_id', '=', args.workspaceId);
   if (args.cursor) query = query.where('id', '<', args.cursor);
   return query.orderBy('id', 'desc').limit(args.limit).execute();
@@ -72,6 +80,9 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string): Pro
 }
 
 export async function countApiKeys(db: Db): Promise<number> {
-  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

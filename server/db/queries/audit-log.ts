@@ -58,5 +58,9 @@ export async function listAuditEntries(db: Db, filter: AuditFilter): Promise<Aud
   if (filter.entityId) query = query.where('entity_id', '=', filter.entityId);
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-  return query.where(inWindow('audit', 'occurred_at', filter)).orderBy('id', 'desc').limit(filter.limit).execute();
+  return query
+    .where(inWindow('audit', 'occurred_at', filter))
+    .orderBy('id', 'desc')
+    .limit(filter.limit)
+    .execute();
 }

@@ -21,11 +21,7 @@ export async function createDeliveriesForEvents(
   const byEvent = new Map<string, DeliveryRow[]>(events.map((event) => [event.id, []]));
   if (events.length === 0) return byEvent;
   const patterns = [...new Set(events.flatMap((event) => matchingPatterns(event.type)))];
-  let query = db
-    .selectFrom('webhooks')
-    .select(['id', 'events'])
-    .where(inScope(scope))
-    .where('deleted_at', 'is', null);
+  let query = db.selectFrom('webhooks').select(['id', 'events']).where(inScope(scope)).where('deleted_at', 'is', null);
   // A test send goes to its one webhook, enabled or not; real events only to enabled subscribers.
   query = options.onlyWebhookId
     ? query.where('id', '=', options.onlyWebhookId)
@@ -61,7 +57,6 @@ export async function listDeliveriesOfEvents(db: Db, scope: Scope, eventIds: str
     .execute();
 }
 
-
 export interface DeliveryFilter {
   webhookId?: string | undefined;
   eventId?: string | undefined;
@@ -91,20 +86,23 @@ export function deliveryLogQuery(db: Db, scope: Scope, filter: DeliveryFilter) {
   if (filter.eventType) query = query.where('event_type', '=', filter.eventType);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.statusClass) query = query.where('status_class', '=', filter.statusClass);
-  return query.where(inWindow('delivery', 'created_at', filter)).orderBy('id', 'desc').limit(filter.limit);
+  return query
+    .where(inWindow('delivery', 'created_at', filter))
+    .orderBy('id', 'desc')
+    .limit(filter.limit);
 }
 
 export async function findDelivery(db: Db, scope: Scope, id: string): Promise<DeliveryRow | undefined> {
-  return db
-    .selectFrom('deliveries')
-    .selectAll()
-    .where('id', '=', id)
-    .where(inScope(scope))
-    .executeTakeFirst();
+  return db.selectFrom('deliveries').selectAll().where('id', '=', id).where(inScope(scope)).executeTakeFirst();
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<DeliveryAttemptRow[]> {
-  return db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt_number').execute();
+  return db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt_number')
+    .execute();
 }
 
 /**
@@ -125,7 +123,9 @@ export async function reopenDeliveries(db: Db, scope: Scope, ids: string[], owne
     })
     .where(inScope(scope))
     .where('id', 'in', ids)
-    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('workflow_id', '=', owner)])]))
+    .where((eb) =>
+      eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('workflow_id', '=', owner)])]),
+    )
     .returningAll()
     .execute();
 }
@@ -148,7 +148,11 @@ export async function listFailedDeliveries(
   return rows.map((row) => ({ id: row.id, eventId: row.event_id }));
 }
 
-export async function countFailedDeliveries(db: Db, scope: Scope, args: { webhookId: string; since: Date }): Promise<number> {
+export async function countFailedDeliveries(
+  db: Db,
+  scope: Scope,
+  args: { webhookId: string; since: Date },
+): Promise<number> {
   const row = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -176,13 +180,28 @@ export interface OverdueDelivery {
  * workflow is late (a backlog, a worker restart) or nothing will ever attempt them. The reconciler asks Temporal
  * which. Oldest first, served by the partial index on pending deliveries.
  */
-export async function findOverdueDeliveries(db: Db, args: { graceMs: number; limit: number }): Promise<OverdueDelivery[]> {
+export async function findOverdueDeliveries(
+  db: Db,
+  args: { graceMs: number; limit: number },
+): Promise<OverdueDelivery[]> {
   const rows = await db
     .selectFrom('deliveries as d')
     .innerJoin('events as e', (join) =>
-      join.onRef('e.workspace_id', '=', 'd.workspace_id').onRef('e.mode', '=', 'd.mode').onRef('e.id', '=', 'd.event_id'),
+      join
+        .onRef('e.workspace_id', '=', 'd.workspace_id')
+        .onRef('e.mode', '=', 'd.mode')
+        .onRef('e.id', '=', 'd.event_id'),
     )
-    .select(['d.id', 'd.workspace_id', 'd.mode', 'd.event_id', 'd.workflow_id', 'd.attempt_count', 'd.series_start', 'e.is_test'])
+    .select([
+      'd.id',
+      'd.workspace_id',
+      'd.mode',
+      'd.event_id',
+      'd.workflow_id',
+      'd.attempt_count',
+      'd.series_start',
+      'e.is_test',
+    ])
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<', sql<Date>`now() - ${args.graceMs} * interval '1 ms'`)
     .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<', sql<Date>`now()`)]))
@@ -204,7 +223,10 @@ export async function findOverdueDeliveries(db: Db, args: { graceMs: number; lim
  * Gives a pending delivery to a new owner, if it still belongs to `from` and no attempt holds it. The old owner
  * can no longer attempt it, so a late run of it never doubles the new one. Returns false when the delivery moved on.
  */
-export async function handOverDelivery(db: Db, args: { id: string; from: string | null; to: string }): Promise<boolean> {
+export async function handOverDelivery(
+  db: Db,
+  args: { id: string; from: string | null; to: string },
+): Promise<boolean> {
   const result = await db
     .updateTable('deliveries')
     .set({ workflow_id: args.to, updated_at: sql<Date>`now()` })
@@ -217,7 +239,10 @@ export async function handOverDelivery(db: Db, args: { id: string; from: string 
 }
 
 /** Settles a pending delivery that nothing will attempt again (an interrupted test send). */
-export async function abandonDelivery(db: Db, args: { id: string; from: string | null; reason: string }): Promise<boolean> {
+export async function abandonDelivery(
+  db: Db,
+  args: { id: string; from: string | null; reason: string },
+): Promise<boolean> {
   const result = await db
     .updateTable('deliveries')
     .set({ status: 'failed', last_error: args.reason, next_attempt_at: null, updated_at: sql<Date>`now()` })

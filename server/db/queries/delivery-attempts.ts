@@ -241,7 +241,10 @@ export async function completeAttempts(db: Db, outcomes: AttemptOutcomeRecord[])
 }
 
 /** Settles a delivery as failed without a new attempt: its last attempt never finished. Only its owner may. */
-export async function failDelivery(db: Db, args: { deliveryId: string; owner: string | null; error: string }): Promise<void> {
+export async function failDelivery(
+  db: Db,
+  args: { deliveryId: string; owner: string | null; error: string },
+): Promise<void> {
   await sql`
     WITH settled AS (
       UPDATE deliveries

@@ -12,7 +12,12 @@ export interface EventTypeFields {
 
 const json = (value: unknown) => (value === undefined ? undefined : value === null ? null : JSON.stringify(value));
 
-export async function insertEventType(db: Db, workspaceId: string, name: string, fields: EventTypeFields): Promise<EventTypeRow | undefined> {
+export async function insertEventType(
+  db: Db,
+  workspaceId: string,
+  name: string,
+  fields: EventTypeFields,
+): Promise<EventTypeRow | undefined> {
   return db
     .insertInto('event_types')
     .values({
@@ -29,7 +34,12 @@ export async function insertEventType(db: Db, workspaceId: string, name: string,
     .executeTakeFirst();
 }
 
-export async function updateEventType(db: Db, workspaceId: string, name: string, fields: EventTypeFields): Promise<EventTypeRow | undefined> {
+export async function updateEventType(
+  db: Db,
+  workspaceId: string,
+  name: string,
+  fields: EventTypeFields,
+): Promise<EventTypeRow | undefined> {
   return db
     .updateTable('event_types')
     .set({
@@ -47,7 +57,12 @@ export async function updateEventType(db: Db, workspaceId: string, name: string,
 }
 
 export async function findEventType(db: Db, workspaceId: string, name: string): Promise<EventTypeRow | undefined> {
-  return db.selectFrom('event_types').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+  return db
+    .selectFrom('event_types')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name)
+    .executeTakeFirst();
 }
 
 /** The whole catalog of a workspace, by name; catalogs are small (tens to hundreds of types). */

@@ -28,7 +28,12 @@ export async function insertEventsIfNew(
     ON CONFLICT (workspace_id, mode, id) DO NOTHING
     RETURNING id, type, created_at`.execute(db);
   const payloads = new Map(events.map((e) => [e.id, e.payloadJson]));
-  return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: payloads.get(row.id)! }));
+  return rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    createdAt: row.created_at,
+    payloadJson: payloads.get(row.id)!,
+  }));
 }
 
 export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<StoredEvent[]> {

@@ -23,7 +23,11 @@ export interface TimeWindow {
  * A time range and a page cursor over a table whose ids begin with their creation time (ULIDs): `from` becomes an
  * id bound as well, so with `ORDER BY id DESC` every variant walks one index range.
  */
-export function inWindow(kind: IdKind, timeColumn: 'created_at' | 'occurred_at', window: TimeWindow): RawBuilder<boolean> {
+export function inWindow(
+  kind: IdKind,
+  timeColumn: 'created_at' | 'occurred_at',
+  window: TimeWindow,
+): RawBuilder<boolean> {
   const conditions: Array<RawBuilder<unknown>> = [];
   const column = sql.ref(timeColumn);
   if (window.from) conditions.push(sql`id >= ${idFloorAt(kind, window.from)}`, sql`${column} >= ${window.from}`);

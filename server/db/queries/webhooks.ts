@@ -21,17 +21,22 @@ export async function findWebhook(db: Db, scope: Scope, id: string): Promise<Web
 }
 
 /** Newest first; `cursor` is the id of the last webhook of the previous page. */
-export async function listWebhooks(db: Db, scope: Scope, args: { cursor?: string | undefined; limit: number }): Promise<WebhookRow[]> {
-  let query = db
-    .selectFrom('webhooks')
-    .selectAll()
-    .where(inScope(scope))
-    .where('deleted_at', 'is', null);
+export async function listWebhooks(
+  db: Db,
+  scope: Scope,
+  args: { cursor?: string | undefined; limit: number },
+): Promise<WebhookRow[]> {
+  let query = db.selectFrom('webhooks').selectAll().where(inScope(scope)).where('deleted_at', 'is', null);
   if (args.cursor) query = query.where('id', '<', args.cursor);
   return query.orderBy('id', 'desc').limit(args.limit).execute();
 }
 
-export async function updateWebhook(db: Db, scope: Scope, id: string, changes: WebhookUpdate): Promise<WebhookRow | undefined> {
+export async function updateWebhook(
+  db: Db,
+  scope: Scope,
+  id: string,
+  changes: WebhookUpdate,
+): Promise<WebhookRow | undefined> {
   return db
     .updateTable('webhooks')
     .set({ ...changes, updated_at: sql<Date>`now()` })

@@ -10,7 +10,10 @@ export async function findWorkspace(db: Db, id: string): Promise<WorkspaceRow | 
 }
 
 /** Oldest first, so the default workspace leads; `cursor` is the last id of the previous page. */
-export async function listWorkspaces(db: Db, args: { cursor?: string | undefined; limit: number }): Promise<WorkspaceRow[]> {
+export async function listWorkspaces(
+  db: Db,
+  args: { cursor?: string | undefined; limit: number },
+): Promise<WorkspaceRow[]> {
   let query = db.selectFrom('workspaces').selectAll();
   if (args.cursor) query = query.where('id', '>', args.cursor);
   return query.orderBy('id').limit(args.limit).execute();
