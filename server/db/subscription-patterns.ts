@@ -1,6 +1,6 @@
 /**
  * Webhooks subscribe to exact event type names or to wildcards: `*` (everything) and `order.*` (every type under
- * `order.`, at any depth), as Convoy and Outpost allow.
+ * `order.`, at any depth).
  */
 
 export function isWildcard(pattern: string): boolean {

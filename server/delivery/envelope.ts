@@ -1,4 +1,4 @@
-/** The event as a receiver gets it, in the seeds' shape: `{ id, type, createdAt, data }`, plus `test: true` on test sends. */
+/** The event as a receiver gets it: `{ id, type, createdAt, data }`, plus `test: true` on test sends. */
 export interface EventEnvelope {
   id: string;
   type: string;
@@ -9,7 +9,7 @@ export interface EventEnvelope {
 
 /**
  * The exact bytes sent and signed. They equal `JSON.stringify(envelope)` (so receivers that re-serialise the parsed
- * body, as the seeds' Express examples do, compute the same signature), but are assembled around the payload text
+ * body, as common Express handlers do, compute the same signature), but are assembled around the payload text
  * as stored, which is already `JSON.stringify` output, so large payloads are never parsed and re-serialised.
  */
 export function serializeEnvelope(event: {

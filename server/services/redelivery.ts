@@ -9,7 +9,7 @@ import { retryWorkflowId } from '../../workflows/shared.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 
-/** How far back `webhooks.recover` reaches, as Svix allows. */
+/** How far back `webhooks.recover` reaches: two weeks, longer than any retry schedule, short enough to stay cheap. */
 export const RECOVERY_WINDOW_DAYS = 14;
 
 interface Deps {

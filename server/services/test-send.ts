@@ -33,7 +33,7 @@ export interface TestReport {
 }
 
 /**
- * Seed 003's "Test a webhook": one synthetic event per type (the given one, or every type the webhook subscribes
+ * "Test a webhook": one synthetic event per type (the given one, or every type the webhook subscribes
  * to), flagged `"test": true`, signed like any delivery and sent once, now, without retries. The attempts are
  * recorded with trigger `test`, so they show in the delivery log; a disabled webhook can be tested too.
  */

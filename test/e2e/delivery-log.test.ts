@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 describe('delivery log', () => {
-  it('lists a webhook’s deliveries newest first in the seed 001 shape', async () => {
+  it('lists a webhook’s deliveries newest first in the documented shape', async () => {
     const page = await stack.herald.client.webhooks.deliveries.query({ id: hookId, limit: 100 });
     expect(page.data).toHaveLength(12);
     expect(page.data.map((d) => d.id)).toEqual([...page.data.map((d) => d.id)].sort().reverse());

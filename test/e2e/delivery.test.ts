@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ok, startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
 
-/** The receiver from seed 000: it verifies the re-serialised parsed body, as its Express handler does. */
-function seed000Verify(parsedBody: unknown, signature: string, secret: string): boolean {
+/** A typical Express receiver: it verifies `sha256=<hex>` over the re-serialised parsed body. */
+function expressReceiverVerify(parsedBody: unknown, signature: string, secret: string): boolean {
   const payload = JSON.stringify(parsedBody);
   const expected = crypto.createHmac('sha256', secret).update(payload, 'utf8').digest('hex');
   const trusted = Buffer.from(`sha256=${expected}`, 'utf8');
@@ -26,7 +26,7 @@ async function createWebhook(path: string, events = ['order.shipped'], extra: { 
 }
 
 describe('delivering an event', () => {
-  it('POSTs one signed envelope that the seed 000 receiver accepts, and records the delivery and its attempt', async () => {
+  it('POSTs one signed envelope that a typical receiver accepts, and records the delivery and its attempt', async () => {
     const webhook = await createWebhook('/signed');
     const data = {
       orderId: 'ord_abc123',
@@ -52,8 +52,8 @@ describe('delivering an event', () => {
     expect(body).toEqual({ id: published.id, type: 'order.shipped', createdAt: published.createdAt, data });
     expect(Object.keys(body)).toEqual(['id', 'type', 'createdAt', 'data']);
     expect(request!.rawBody).toBe(JSON.stringify(body));
-    expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), webhook.secret)).toBe(true);
-    expect(seed000Verify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(
+    expect(expressReceiverVerify(body, String(request!.headers['x-webhook-signature']), webhook.secret)).toBe(true);
+    expect(expressReceiverVerify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(
       false,
     );
 
@@ -195,7 +195,7 @@ describe('delivering an event', () => {
       const signed = stack.receiver.requests.filter((r) => r.path === new URL(hook.url).pathname);
       expect(signed).toHaveLength(1);
       expect(
-        seed000Verify(JSON.parse(signed[0]!.rawBody), String(signed[0]!.headers['x-webhook-signature']), hook.secret),
+        expressReceiverVerify(JSON.parse(signed[0]!.rawBody), String(signed[0]!.headers['x-webhook-signature']), hook.secret),
       ).toBe(true);
     }
   });

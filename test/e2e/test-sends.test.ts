@@ -8,7 +8,7 @@ const stack = useStack({
   receiver: (r) => (r.path === '/broken' ? { status: 503, body: 'maintenance' } : { status: 200, body: 'OK' }),
 });
 
-describe('test sends (seed 003 report)', () => {
+describe('test sends and their report', () => {
   it('sends one signed test event per subscribed type now, and reports each', async () => {
     const hook = await stack.herald.client.webhooks.create.mutate({
       url: `${stack.receiver.url}/good`,

@@ -19,7 +19,7 @@ describe('event envelope', () => {
     expect(serializeEnvelope(event)).toBe(expected);
   });
 
-  it('survives a receiver re-serialising the parsed body (the seeds Express examples)', () => {
+  it('survives a receiver re-serialising the parsed body (as common Express handlers do)', () => {
     const event = { id: 'evt_"x"', type: 'a.b', createdAt, payloadJson: JSON.stringify({ b: 1, a: [1, 2] }) };
     const body = serializeEnvelope(event);
     expect(JSON.stringify(JSON.parse(body))).toBe(body);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../server/config.js';
 const seed = [0, 30_000, 300_000, 1_800_000, 7_200_000];
 
 describe('retry schedule', () => {
-  it('defaults to the seed 001 table: immediate, 30 s, 5 min, 30 min, 2 h', () => {
+  it('defaults to five attempts: immediate, 30 s, 5 min, 30 min, 2 h', () => {
     expect(loadConfig({}).delivery.retryScheduleMs).toEqual(seed);
   });
 

@@ -10,7 +10,7 @@ const body = JSON.stringify({
   data: { orderId: 'ord_1' },
 });
 
-/** The receiver code from seed 000, verbatim in substance. */
+/** A typical receiver: HMAC of the re-serialised body, compared as `sha256=<hex>` in constant time. */
 function seed000Verify(payload: string, signature: string, key: string): boolean {
   const expectedSignature = crypto.createHmac('sha256', key).update(payload, 'utf8').digest('hex');
   const trusted = Buffer.from(`sha256=${expectedSignature}`, 'utf8');
@@ -19,7 +19,7 @@ function seed000Verify(payload: string, signature: string, key: string): boolean
 }
 
 describe('signatures', () => {
-  it('signs the way the seed 000 receiver verifies', () => {
+  it('signs the way a receiver checking sha256=<hex> of the body verifies', () => {
     expect(seed000Verify(body, signPayload(body, secret), secret)).toBe(true);
   });
 
@@ -32,7 +32,7 @@ describe('signatures', () => {
     expect(signPayload(body, secret)).not.toBe(signPayload(body, withoutPrefix));
   });
 
-  it('verifies its own signature and the bare hex form seed 001 receivers send', () => {
+  it('verifies its own signature and the bare hex form some receivers compare against', () => {
     const header = signPayload(body, secret);
     expect(verifySignature(body, header, secret)).toBe(true);
     expect(verifySignature(Buffer.from(body), header, secret)).toBe(true);

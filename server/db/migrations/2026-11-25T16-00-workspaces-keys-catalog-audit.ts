@@ -58,7 +58,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('diff', 'jsonb', (col) => col.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('request_id', 'text')
     .execute();
-  // Newest first, alone or narrowed by entity, action or actor (seed 004's filters); ids sort by time.
+  // Newest first, alone or narrowed by entity, action or actor; ids sort by time.
   await db.schema.createIndex('audit_log_workspace_idx').on('audit_log').columns(['workspace_id', 'id']).execute();
   await db.schema
     .createIndex('audit_log_entity_idx')
@@ -89,7 +89,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE deliveries ADD COLUMN event_type text`.execute(db);
   await sql`UPDATE deliveries d SET event_type = e.type FROM events e WHERE e.id = d.event_id`.execute(db);
   await sql`ALTER TABLE deliveries ALTER COLUMN event_type SET NOT NULL`.execute(db);
-  // The delivery log filters by the class of the last answer (seed 001's monitoring); derived, so never stale.
+  // The delivery log filters by the class of the last answer; derived, so never stale.
   await sql`ALTER TABLE deliveries ADD COLUMN status_class text GENERATED ALWAYS AS (
     CASE WHEN last_status_code IS NOT NULL THEN (last_status_code / 100)::text || 'xx'
          WHEN last_error IS NOT NULL THEN 'network' END) STORED`.execute(db);

@@ -1,6 +1,6 @@
 import type { ColumnType, Selectable } from 'kysely';
 
-/** One entry per state-changing operation, written in the same transaction as the change (seed 004). */
+/** One entry per state-changing operation, written in the same transaction as the change. */
 export interface AuditLogTable {
   id: string;
   workspace_id: string;

@@ -1,6 +1,6 @@
 import type { ColumnType, Selectable } from 'kysely';
 
-/** The catalog of event types a workspace publishes (Svix/Convoy style): optional, opt-in per workspace. */
+/** The catalog of event types a workspace publishes, with descriptions and schemas: optional, opt-in per workspace. */
 export interface EventTypesTable {
   workspace_id: string;
   name: string;

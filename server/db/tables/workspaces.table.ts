@@ -1,6 +1,6 @@
 import type { ColumnType, Selectable } from 'kysely';
 
-/** A tenant (seed 003's workspace): every webhook, event, delivery, key and audit entry belongs to one. */
+/** A tenant: every webhook, event, delivery, key and audit entry belongs to one. */
 export interface WorkspacesTable {
   id: string;
   name: string;
