@@ -53,9 +53,9 @@ describe('delivering an event', () => {
     expect(Object.keys(body)).toEqual(['id', 'type', 'createdAt', 'data']);
     expect(request!.rawBody).toBe(JSON.stringify(body));
     expect(expressReceiverVerify(body, String(request!.headers['x-webhook-signature']), webhook.secret)).toBe(true);
-    expect(expressReceiverVerify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret')).toBe(
-      false,
-    );
+    expect(
+      expressReceiverVerify(body, String(request!.headers['x-webhook-signature']), 'whsec_someone_elses_secret'),
+    ).toBe(false);
 
     const delivery = await stack.herald.settled(published.deliveries[0]!.id);
     expect(delivery).toMatchObject({
@@ -195,7 +195,11 @@ describe('delivering an event', () => {
       const signed = stack.receiver.requests.filter((r) => r.path === new URL(hook.url).pathname);
       expect(signed).toHaveLength(1);
       expect(
-        expressReceiverVerify(JSON.parse(signed[0]!.rawBody), String(signed[0]!.headers['x-webhook-signature']), hook.secret),
+        expressReceiverVerify(
+          JSON.parse(signed[0]!.rawBody),
+          String(signed[0]!.headers['x-webhook-signature']),
+          hook.secret,
+        ),
       ).toBe(true);
     }
   });
