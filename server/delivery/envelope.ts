@@ -1,4 +1,9 @@
-/** The event as a receiver gets it: `{ id, type, createdAt, data }`, plus `test: true` on test sends. */
+import type { TimestampField } from './signing.js';
+
+/**
+ * The event as a receiver gets it: `{ id, type, createdAt, data }`, plus `test: true` on test sends. The timestamp's
+ * name follows the webhook's signature profile (`createdAt`, `created_at` or `timestamp`).
+ */
 export interface EventEnvelope {
   id: string;
   type: string;
@@ -12,14 +17,11 @@ export interface EventEnvelope {
  * body, as common Express handlers do, compute the same signature), but are assembled around the payload text
  * as stored, which is already `JSON.stringify` output, so large payloads are never parsed and re-serialised.
  */
-export function serializeEnvelope(event: {
-  id: string;
-  type: string;
-  createdAt: Date;
-  payloadJson: string;
-  test?: boolean;
-}): string {
-  return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"createdAt":${JSON.stringify(
+export function serializeEnvelope(
+  event: { id: string; type: string; createdAt: Date; payloadJson: string; test?: boolean },
+  timestampField: TimestampField = 'createdAt',
+): string {
+  return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"${timestampField}":${JSON.stringify(
     event.createdAt.toISOString(),
   )},"data":${event.payloadJson}${event.test ? ',"test":true' : ''}}`;
 }
