@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { SignatureProfile } from '../db/signature-profile.js';
 
 /**
  * How a delivery is signed, so that whatever the receiver was written against can check it.
@@ -11,17 +12,8 @@ import { createHmac } from 'node:crypto';
  *   user sees it, optionally prefixed (`sha256=`), as hex or base64. It holds one value, so during a rotation it
  *   keeps the previous secret until the owner switches (or the grace period ends).
  */
-export type SignatureScheme =
-  { type: 'standard-webhooks' } | { type: 'hmac-sha256'; header: string; prefix: string; encoding: 'hex' | 'base64' };
-
-/** The name of the envelope's timestamp field: receivers parse the body they were written against. */
-export const timestampFields = ['createdAt', 'created_at', 'timestamp'] as const;
-export type TimestampField = (typeof timestampFields)[number];
-
-export interface SignatureProfile {
-  schemes: SignatureScheme[];
-  timestampField: TimestampField;
-}
+export type { SignatureProfile, SignatureScheme, TimestampField } from '../db/signature-profile.js';
+export { timestampFields } from '../db/signature-profile.js';
 
 /** What a new workspace sends: both kinds of signature, so either kind of receiver works out of the box. */
 export const DEFAULT_SIGNATURE_PROFILE: SignatureProfile = {

@@ -1,7 +1,11 @@
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { Mode } from '../scope.js';
 
-export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
+/**
+ * `parked`: its webhook is paused or disabled by Herald; it is sent when the webhook is resumed or enabled.
+ * `discarded`: parked past the bounds (too many, or too old); the reason is in `last_error`.
+ */
+export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'parked', 'discarded'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** Of a delivery's last attempt: its HTTP status class, or `network` when it got no HTTP answer at all. */

@@ -24,6 +24,9 @@ export interface DeliveryAttemptsTable {
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+  /** The wait applied before the next attempt, and why: the schedule, or the endpoint's Retry-After within bounds. */
+  wait_ms: number | null;
+  wait_reason: string | null;
 }
 
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;

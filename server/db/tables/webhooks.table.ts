@@ -1,5 +1,10 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { SignatureProfile } from '../signature-profile.js';
 import type { Mode } from '../scope.js';
+
+/** Why Herald disabled a webhook on its own: it answered `410 Gone`, or it failed for the whole window. */
+export const disabledReasons = ['gone', 'failing'] as const;
+export type DisabledReason = (typeof disabledReasons)[number];
 
 export interface WebhooksTable {
   id: string;
@@ -11,8 +16,32 @@ export interface WebhooksTable {
   events: string[];
   active: boolean;
   description: string | null;
-  /** The signing secret exactly as the user sees it (prefix included): receivers key their HMAC with it. */
+  /**
+   * The signing secret, sealed with the encryption key. Opened, it is exactly what the user sees (prefix included):
+   * body signatures are keyed by it, Standard Webhooks signatures by its base64 part.
+   */
   secret: string;
+  /** Which signatures deliveries carry and the envelope's timestamp name; null: the workspace's profile. */
+  signature_profile: ColumnType<SignatureProfile | null, string | null | undefined, string | null>;
+  /** Extra request headers the receiver wants (an auth token…), as a sealed JSON object; null: none. */
+  custom_headers: string | null;
+  /** The secret being rotated out, sealed, and when its grace period ends. */
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  /** Whether body-only signature headers already use the new secret (the owner said so). */
+  body_signature_switched: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Paused by its owner: deliveries are created and parked until it is resumed. */
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Why Herald disabled it: it answered 410 Gone, or it failed for the whole window. Null: not disabled by Herald. */
+  disabled_reason: DisabledReason | null;
+  disabled_at: Date | null;
+  last_success_at: Date | null;
+  last_failure_at: Date | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  /** Since when every delivery has failed (no success since); null while healthy. */
+  failing_since: Date | null;
+  /** When Herald warned that it is failing, once per failing spell. */
+  failing_warned_at: Date | null;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Deleted webhooks are kept (hidden) so their delivery history stays readable. */

@@ -1,9 +1,12 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { SignatureProfile } from '../signature-profile.js';
 
 /** A tenant: every webhook, event, delivery, key and audit entry belongs to one. */
 export interface WorkspacesTable {
   id: string;
   name: string;
+  /** The signature profile of the workspace's webhooks that have none of their own; null: Herald's default. */
+  signature_profile: ColumnType<SignatureProfile | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
