@@ -1,5 +1,5 @@
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '../server/api/routers/index.js';
+import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { AppRouter } from './app-router.js';
 
 export interface HeraldClientOptions {
   /** Herald's base URL, such as http://localhost:3000. */
@@ -10,7 +10,7 @@ export interface HeraldClientOptions {
 }
 
 /** A client whose every procedure, input and output is typed from Herald's router; nothing is generated. */
-export function createHeraldClient(options: HeraldClientOptions) {
+export function createHeraldClient(options: HeraldClientOptions): TRPCClient<AppRouter> {
   const base = options.url.replace(/\/+$/, '');
   return createTRPCClient<AppRouter>({
     links: [
