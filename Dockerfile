@@ -1,7 +1,7 @@
 # Herald's production image: compiled JavaScript, production dependencies only.
 # The same image runs `api`, `worker` and `migrate` (see docker-compose.yml).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -9,10 +9,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY workflows workflows
 COPY activities activities
 COPY server server
-COPY client client
 RUN npm run build && node dist/server/main.js bundle-workflows dist/workflow-bundle.js
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Workers load the workflow bundle built above instead of running webpack at every start.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 HERALD_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 WORKDIR /app
