@@ -6,7 +6,7 @@ const PREFIX = 'sha256=';
 
 /**
  * HMAC-SHA256 of the exact body bytes, keyed by the webhook secret string as shown at creation (prefix included,
- * UTF-8), rendered as `sha256=<hex>`: the algorithm the seed APIs' receiver code checks.
+ * UTF-8), rendered as `sha256=<hex>`: what `X-Webhook-Signature` carries by default.
  */
 export function signPayload(body: string | Uint8Array, secret: string): string {
   return PREFIX + createHmac('sha256', secret).update(body).digest('hex');
