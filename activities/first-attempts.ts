@@ -35,10 +35,18 @@ export function createFirstAttempts(deps: AttemptDeps) {
       if (run.kind === 'not-owned') return { rolledBack: true, succeeded: 0, failed: 0, retry: [] };
     }
     const retry = run.results.filter((r) => !r.ok && r.retryDelayMs !== undefined);
+    const parked = run.parked.length + run.results.filter((r) => r.parked).length;
     return {
       succeeded: run.results.filter((r) => r.ok).length,
-      failed: run.results.filter((r) => !r.ok && r.retryDelayMs === undefined).length + run.unavailable.length,
-      retry: retry.map((r) => ({ deliveryId: r.deliveryId, attempts: r.attemptNumber, retryDelayMs: r.retryDelayMs! })),
+      failed:
+        run.results.filter((r) => !r.ok && !r.parked && r.retryDelayMs === undefined).length + run.unavailable.length,
+      ...(parked > 0 ? { parked } : {}),
+      retry: retry.map((r) => ({
+        deliveryId: r.deliveryId,
+        attempts: r.attemptNumber,
+        retryDelayMs: r.retryDelayMs!,
+        ...(r.endpoint ? { endpoint: r.endpoint } : {}),
+      })),
     };
   };
 }

@@ -1,3 +1,5 @@
+import type { SweepResult } from '../workflows/shared.js';
+import { createDrainParkedPage } from './drain-parked.js';
 import { createFirstAttempts } from './first-attempts.js';
 import { createMarkDeliveryFailed } from './mark-delivery-failed.js';
 import { createReconcileDeliveries, type ReconcileDeps } from './reconcile-deliveries.js';
@@ -5,7 +7,11 @@ import { createRecoveryActivities } from './recovery.js';
 import type { AttemptDeps } from '../server/delivery/run-attempts.js';
 import { createSignAndPost } from './sign-and-post.js';
 
-export type ActivityDeps = AttemptDeps & ReconcileDeps;
+export type ActivityDeps = AttemptDeps &
+  ReconcileDeps & {
+    /** The endpoint sweep (a service: it audits and publishes notices), built where the worker is wired. */
+    sweepEndpoints: () => Promise<SweepResult>;
+  };
 
 /** Every activity the worker registers, built from the dependencies the worker wires once. */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     signAndPost: createSignAndPost(deps),
     markDeliveryFailed: createMarkDeliveryFailed(deps),
     reconcileDeliveries: createReconcileDeliveries(deps),
+    sweepEndpoints: () => deps.sweepEndpoints(),
+    drainParkedPage: createDrainParkedPage(deps),
     ...createRecoveryActivities(deps),
   };
 }

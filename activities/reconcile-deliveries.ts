@@ -96,6 +96,7 @@ async function restart(deps: ReconcileDeps, delivery: OverdueDelivery): Promise<
     scope: delivery.scope,
     eventId: delivery.eventId,
     deliveryId: delivery.id,
+    webhookId: delivery.webhookId,
     owner,
     seriesStart: delivery.seriesStart,
     attemptsBefore: delivery.attemptCount,

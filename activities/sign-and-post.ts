@@ -1,11 +1,12 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { failureTypes, type SignAndPostInput, type SignAndPostResult } from '../workflows/shared.js';
 import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
+import { failureTypes, type SignAndPostInput, type SignAndPostResult } from '../workflows/shared.js';
+import { routineFailure } from './routine-failure.js';
 
 /**
  * One attempt at one delivery, as a regular activity under Temporal's retry policy: used for every attempt after
- * the first. The activity names the wait before the next attempt (`nextRetryDelay`) from the schedule, so the
- * schedule is applied exactly; the last failure is non-retryable and leaves the delivery `failed`.
+ * the first. The activity names the wait before the next attempt (`nextRetryDelay`) from the schedule (or the
+ * endpoint's Retry-After within bounds), so the schedule is applied exactly; the last failure is non-retryable and
+ * leaves the delivery `failed`.
  *
  * How many attempts a delivery gets is decided by Postgres, which counts every attempt ever made, not by
  * Temporal's retry counter: a run that failed before sending (Postgres unreachable) or whose result was lost is
@@ -21,25 +22,32 @@ export function createSignAndPost(deps: AttemptDeps) {
       trigger: input.trigger,
       seriesStart: input.seriesStart,
     });
-    const result = run.kind === 'done' ? run.results[0] : undefined;
+    const final = { nonRetryable: true };
+    if (run.kind === 'not-owned') {
+      throw routineFailure(
+        failureTypes.deliveryHandedOver,
+        `delivery ${deliveryId} no longer belongs to this workflow`,
+        final,
+      );
+    }
+    const result = run.results[0];
+    if (run.parked.length > 0 || result?.parked) {
+      throw routineFailure(
+        failureTypes.deliveryParked,
+        `delivery ${deliveryId} is parked: its webhook is paused or disabled`,
+        final,
+      );
+    }
     if (!result) {
-      if (run.kind === 'done' && run.unavailable.length > 0) {
-        throw ApplicationFailure.create({
-          type: failureTypes.deliveryFailed,
-          nonRetryable: true,
-          message: `delivery ${deliveryId}: the webhook was deleted or disabled`,
-        });
-      }
-      throw ApplicationFailure.create({
-        type: failureTypes.deliveryHandedOver,
-        nonRetryable: true,
-        message: `delivery ${deliveryId} no longer belongs to this workflow`,
-      });
+      throw routineFailure(
+        failureTypes.deliveryFailed,
+        `delivery ${deliveryId}: the webhook was deleted or disabled`,
+        final,
+      );
     }
     if (result.ok) return { attemptNumber: result.attemptNumber, statusCode: result.statusCode ?? 200 };
     const message = `attempt ${result.attemptNumber} failed: ${result.error ?? 'unknown error'}`;
-    if (result.retryDelayMs === undefined)
-      throw ApplicationFailure.create({ type: failureTypes.deliveryFailed, nonRetryable: true, message });
-    throw ApplicationFailure.create({ type: failureTypes.attemptFailed, message, nextRetryDelay: result.retryDelayMs });
+    if (result.retryDelayMs === undefined) throw routineFailure(failureTypes.deliveryFailed, message, final);
+    throw routineFailure(failureTypes.attemptFailed, message, { nextRetryDelay: result.retryDelayMs });
   };
 }

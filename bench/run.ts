@@ -102,6 +102,7 @@ const heraldEnv = {
   // lasts, so that no parked retry fires during a later measurement (W5 itself, F in the grown state, wide).
   HERALD_RETRY_SCHEDULE: '0,10ms,6h,6h,6h',
   HERALD_ALLOWED_NETWORKS: '127.0.0.1/32',
+  HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   ...Object.fromEntries(
     values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   ),

@@ -48,6 +48,19 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  HERALD_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'expected the http(s) URL clients reach Herald at, such as https://herald.example.com',
+    })
+    .refine((value) => {
+      // Not a URL at all is the check above's to report.
+      if (!URL.canParse(value)) return true;
+      const url = new URL(value);
+      return !url.search && !url.hash && !url.username && !url.password;
+    }, 'expected a URL without a query, a #fragment or credentials, such as https://herald.example.com')
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_STATE_DIR: z.string().min(1).default('.herald'),
   HERALD_CACHE_DIR: z.string().min(1).optional(),
@@ -77,6 +90,27 @@ const envSchema = z.object({
     .optional(),
   HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
   HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
+  HERALD_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      for (const key of splitList(value ?? '')) {
+        if (Buffer.from(key, 'base64').length !== 32) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'expected base64 of 32 random bytes (openssl rand -base64 32), several separated by commas, the current one first',
+          });
+          return;
+        }
+      }
+    }),
+  HERALD_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.1),
+  HERALD_DISABLE_AFTER: duration.pipe(z.number().min(1_000, 'at least 1s')).default(5 * 86_400_000),
+  HERALD_WARN_AFTER_SHARE: z.coerce.number().gt(0).lt(1).default(0.5),
+  HERALD_PARKED_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  HERALD_PARKED_MAX_AGE: duration.pipe(z.number().min(60_000, 'at least 1m')).default(14 * 86_400_000),
+  HERALD_DRAIN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
   HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
   HERALD_RECONCILE_AFTER: duration.default(120_000),
   HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
@@ -112,7 +146,18 @@ export interface Config {
   /** A JSON list of event types applied to the default workspace's catalog on start. */
   eventTypesFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /**
+     * The URL clients reach the API at (HERALD_PUBLIC_URL), without a trailing slash: what the OpenAPI document
+     * names as its server (under `/v1`) and what REST creations put in `Location`. Behind a proxy or in a container
+     * the listen address would name no reachable server; without this setting, each request's `X-Forwarded-Proto`
+     * and `X-Forwarded-Host` (first values) or `Host` say it.
+     */
+    publicUrl: string | undefined;
+  };
   stateDir: string;
   cacheDir: string;
   postgres: { url: string | undefined; embeddedPort: number; poolSize: number };
@@ -140,12 +185,31 @@ export interface Config {
     attemptTimeoutMs: number;
     /** Delay before attempt n+1 is `retryScheduleMs[n]`; attempt 1 is always immediate. */
     retryScheduleMs: number[];
+    /** Each retry's wait moves by up to ± this share, so deliveries that failed together do not return together. */
+    retryJitter: number;
     responseExcerptBytes: number;
     /** Concurrent connections to one endpoint origin; more requests queue, so a wide fan-out never floods a receiver. */
     maxConnectionsPerOrigin: number;
     /** CIDR blocks webhooks may point at; `undefined` means any address. */
     allowedNetworks: string[] | undefined;
     allowHttp: boolean;
+  };
+  /**
+   * Keys that seal webhook secrets and custom headers at rest (AES-256-GCM), the current one first; older ones only
+   * open. Undefined when not configured: `npm start` then generates one into its state folder.
+   */
+  encryptionKeys: string[] | undefined;
+  /** How Herald treats endpoints that keep failing, and deliveries waiting for a paused or disabled webhook. */
+  endpoints: {
+    /** Every delivery failing for this long disables the webhook (default 5 days). */
+    disableAfterMs: number;
+    /** Failing for this long earns one `webhook.failing` warning first. */
+    warnAfterMs: number;
+    /** Parked deliveries beyond this many per webhook, or older than this, are discarded. */
+    parkedMaxCount: number;
+    parkedMaxAgeMs: number;
+    /** Parked deliveries sent per second when their webhook is resumed or enabled. */
+    drainPerSecond: number;
   };
   /** The safety net that restarts pending deliveries no workflow is working on. */
   reconciler: {
@@ -180,7 +244,7 @@ export function loadConfig(env: Environment = process.env): Config {
     adminKey: e.HERALD_ADMIN_KEY,
     eventTypesFile: e.HERALD_EVENT_TYPES_FILE ? path.resolve(e.HERALD_EVENT_TYPES_FILE) : undefined,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES },
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES, publicUrl: e.HERALD_PUBLIC_URL },
     stateDir: path.resolve(e.HERALD_STATE_DIR),
     cacheDir: path.resolve(
       e.HERALD_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'herald'),
@@ -200,12 +264,21 @@ export function loadConfig(env: Environment = process.env): Config {
     delivery: {
       attemptTimeoutMs: e.HERALD_ATTEMPT_TIMEOUT,
       retryScheduleMs: e.HERALD_RETRY_SCHEDULE,
+      retryJitter: e.HERALD_RETRY_JITTER,
       responseExcerptBytes: e.HERALD_RESPONSE_EXCERPT_BYTES,
       maxConnectionsPerOrigin: e.HERALD_MAX_CONNECTIONS_PER_ORIGIN,
       allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },
     reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },
+    endpoints: {
+      disableAfterMs: e.HERALD_DISABLE_AFTER,
+      warnAfterMs: Math.round(e.HERALD_DISABLE_AFTER * e.HERALD_WARN_AFTER_SHARE),
+      parkedMaxCount: e.HERALD_PARKED_MAX,
+      parkedMaxAgeMs: e.HERALD_PARKED_MAX_AGE,
+      drainPerSecond: e.HERALD_DRAIN_RATE,
+    },
+    encryptionKeys: e.HERALD_ENCRYPTION_KEY ? splitList(e.HERALD_ENCRYPTION_KEY) : undefined,
   };
 }
 

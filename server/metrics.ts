@@ -10,6 +10,10 @@ export interface Metrics {
   reconciledDeliveries: Counter<'action'>;
   /** Overdue pending deliveries whose workflow is still running, at the last sweep: late, not lost. */
   lateDeliveries: Gauge;
+  /** Webhooks Herald disabled on its own, by reason (`gone`: 410; `failing`: failed for the whole window). */
+  webhooksDisabled: Counter<'reason'>;
+  /** Parked deliveries discarded past the bounds (too many or too old). */
+  discardedDeliveries: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -20,6 +24,17 @@ export function createMetrics(): Metrics {
       name: 'herald_reconciled_deliveries_total',
       help: 'Pending deliveries that no workflow was working on, found by the reconciler: restarted (given to a new workflow) or abandoned (interrupted test sends, settled as failed).',
       labelNames: ['action'],
+      registers: [registry],
+    }),
+    webhooksDisabled: new Counter({
+      name: 'herald_webhooks_disabled_total',
+      help: 'Webhooks Herald disabled on its own: gone (the endpoint answered 410) or failing (every delivery failed for the whole window).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    discardedDeliveries: new Counter({
+      name: 'herald_discarded_deliveries_total',
+      help: 'Parked deliveries discarded because their webhook stayed paused or disabled past the bounds (count or age).',
       registers: [registry],
     }),
     lateDeliveries: new Gauge({

@@ -1,7 +1,7 @@
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
-const { reconcileDeliveries } = proxyActivities<Activities>({
+const { reconcileDeliveries, sweepEndpoints } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '5s', maximumInterval: '1m' },
 });
@@ -11,12 +11,15 @@ const SWEEPS_PER_RUN = 100;
 
 /**
  * The safety net under the delivery promise: every so often, find pending deliveries that are overdue and that no
- * running workflow owns, and give each to a new workflow. One per task queue; each worker starts it if it is not
- * running. The activity says when to look again, so a configuration change applies at the next sweep.
+ * running workflow owns, and give each to a new workflow; and look after the endpoints (warn about failing ones,
+ * disable and announce, discard parked deliveries past the bounds, end rotations). One per task queue; each worker
+ * starts it if it is not running. The activity says when to look again, so a configuration change applies at the
+ * next sweep.
  */
 export async function deliveryReconciler(): Promise<void> {
   for (let sweep = 0; sweep < SWEEPS_PER_RUN; sweep++) {
     const result = await reconcileDeliveries();
+    if (patched('endpoint-health-sweep')) await sweepEndpoints();
     await sleep(result.nextRunInMs);
   }
   await continueAsNew<typeof deliveryReconciler>();

@@ -1,19 +1,37 @@
-import { executeChild, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  executeChild,
+  patched,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { deliverWithRetries } from './deliver-with-retries.js';
 import { attemptActivityLimitMs } from '../server/delivery/policy.js';
-import { BATCHES_PER_WORKFLOW, type DeliveryBatch, type FanOutEventInput, type FanOutEventResult } from './shared.js';
+import { deliverWithRetries } from './deliver-with-retries.js';
+import {
+  BATCHES_PER_WORKFLOW,
+  type DeliveryBatch,
+  type FanOutEventInput,
+  type FanOutEventResult,
+  outcomeOf,
+  searchAttributes,
+} from './shared.js';
 
 /**
  * One workflow per published event. The first attempt at every delivery runs in local activities, one per batch
  * of deliveries, inside the workflow's first task: on the happy path an event costs one workflow task and no
  * activity task. Each delivery that fails then waits on a durable timer and goes on alone through `signAndPost`,
- * a regular activity whose Temporal retry policy runs the rest of the five-attempt schedule.
+ * a regular activity whose Temporal retry policy runs the rest of the five-attempt schedule. As it ends, the
+ * workflow says how its deliveries ended (`HeraldOutcome`), so failed deliveries can be found in the Temporal UI.
  */
 export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventResult> {
-  if (input.batches.length > BATCHES_PER_WORKFLOW) return fanOutInParts(input);
-  const results = await Promise.all(input.batches.map((batch) => deliverBatch(input, batch)));
-  return results.reduce(sum, { deliveries: 0, succeeded: 0, failed: 0 });
+  const result =
+    input.batches.length > BATCHES_PER_WORKFLOW
+      ? await fanOutInParts(input)
+      : (await Promise.all(input.batches.map((batch) => deliverBatch(input, batch)))).reduce(sum, none());
+  if (patched('outcome-search-attribute'))
+    upsertSearchAttributes([{ key: searchAttributes.outcome, value: outcomeOf(result) }]);
+  return result;
 }
 
 /** Wide fan-outs run as child workflows of BATCHES_PER_WORKFLOW batches, keeping every history small. */
@@ -31,7 +49,7 @@ async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult
       }),
     ),
   );
-  return results.reduce(sum, { deliveries: 0, succeeded: 0, failed: 0 });
+  return results.reduce(sum, none());
 }
 
 async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Promise<FanOutEventResult> {
@@ -43,13 +61,14 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
   const owner = input.owner ?? null;
   const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy, owner });
   // A workflow whose publication rolled back owns no delivery: it ends here, having sent nothing.
-  if (first.rolledBack) return { deliveries: 0, succeeded: 0, failed: 0, rolledBack: true };
+  if (first.rolledBack) return { ...none(), rolledBack: true };
   const retried = await Promise.all(
     first.retry.map((delivery) =>
       deliverWithRetries({
         scope: input.scope,
         eventId: input.eventId,
         deliveryId: delivery.deliveryId,
+        endpoint: delivery.endpoint,
         owner,
         policy: input.policy,
         seriesStart: 0,
@@ -59,19 +78,27 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
       }),
     ),
   );
-  const recovered = retried.filter(Boolean).length;
+  const count = (outcome: string) => retried.filter((r) => r === outcome).length;
+  const parked = (first.parked ?? 0) + count('parked');
   return {
     deliveries: batch.count,
-    succeeded: first.succeeded + recovered,
-    failed: first.failed + retried.length - recovered,
+    succeeded: first.succeeded + count('succeeded'),
+    failed: first.failed + count('failed'),
+    ...(parked > 0 ? { parked } : {}),
   };
 }
 
+function none(): FanOutEventResult {
+  return { deliveries: 0, succeeded: 0, failed: 0 };
+}
+
 function sum(a: FanOutEventResult, b: FanOutEventResult): FanOutEventResult {
-  const total = {
+  const parked = (a.parked ?? 0) + (b.parked ?? 0);
+  return {
     deliveries: a.deliveries + b.deliveries,
     succeeded: a.succeeded + b.succeeded,
     failed: a.failed + b.failed,
+    ...(parked > 0 ? { parked } : {}),
+    ...(a.rolledBack || b.rolledBack ? { rolledBack: true as const } : {}),
   };
-  return a.rolledBack || b.rolledBack ? { ...total, rolledBack: true } : total;
 }

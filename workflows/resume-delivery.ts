@@ -6,7 +6,7 @@ import type { ResumeDeliveryInput } from './shared.js';
  * schedule goes on from the attempts already made, starting now (it is overdue).
  */
 export async function resumeDelivery(input: ResumeDeliveryInput): Promise<{ succeeded: boolean }> {
-  const succeeded = await deliverWithRetries({
+  const ended = await deliverWithRetries({
     scope: input.scope,
     eventId: input.eventId,
     deliveryId: input.deliveryId,
@@ -14,8 +14,8 @@ export async function resumeDelivery(input: ResumeDeliveryInput): Promise<{ succ
     policy: input.policy,
     seriesStart: input.seriesStart,
     attemptsBefore: input.attemptsBefore,
-    waitMs: 0,
+    waitMs: input.waitMs ?? 0,
     trigger: input.seriesStart > 0 ? 'manual' : 'scheduled',
   });
-  return { succeeded };
+  return { succeeded: ended === 'succeeded' };
 }

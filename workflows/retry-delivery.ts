@@ -3,12 +3,12 @@ import type { RetryDeliveryInput } from './shared.js';
 
 /** `deliveries.retry`: a new, manual series of attempts for one failed delivery, on the usual schedule. */
 export async function retryDelivery(input: RetryDeliveryInput): Promise<{ succeeded: boolean }> {
-  const succeeded = await deliverWithRetries({
+  const ended = await deliverWithRetries({
     ...input,
     owner: input.owner ?? null,
     seriesStart: input.attemptsBefore,
     waitMs: 0,
     trigger: 'manual',
   });
-  return { succeeded };
+  return { succeeded: ended === 'succeeded' };
 }

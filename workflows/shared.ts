@@ -14,7 +14,21 @@ export const searchAttributes = {
   workspaceId: defineSearchAttributeKey('HeraldWorkspaceId', 'KEYWORD'),
   eventType: defineSearchAttributeKey('HeraldEventType', 'KEYWORD'),
   eventId: defineSearchAttributeKey('HeraldEventId', 'KEYWORD'),
+  /** The webhooks a workflow delivers to (up to MAX_LISTED_WEBHOOKS; wider fan-outs leave it out). */
+  webhookIds: defineSearchAttributeKey('HeraldWebhookIds', 'KEYWORD_LIST'),
+  /** How the workflow's deliveries ended, set as it ends: see `Outcome`. */
+  outcome: defineSearchAttributeKey('HeraldOutcome', 'KEYWORD'),
 } as const;
+
+/**
+ * `delivered`: every delivery succeeded; `partly-failed`: some failed for good; `failed`: all that were attempted
+ * failed for good; `parked`: some wait for a paused or disabled webhook; `rolled-back`: nothing to deliver.
+ * A delivery that failed for good does not fail the workflow (it did its job), so this is how to find them.
+ */
+export type Outcome = 'delivered' | 'partly-failed' | 'failed' | 'parked' | 'rolled-back';
+
+/** A search attribute value is limited in size (2 KB by default): longer webhook lists are left out. */
+export const MAX_LISTED_WEBHOOKS = 50;
 
 export const allSearchAttributes = Object.values(searchAttributes);
 
@@ -76,6 +90,8 @@ export interface FanOutEventResult {
   failed: number;
   /** The publication that started this workflow rolled back: there was nothing to deliver. */
   rolledBack?: true;
+  /** Deliveries parked because their webhook is paused or disabled; sent when it is resumed or enabled. */
+  parked?: number;
 }
 
 export interface FirstAttemptsInput {
@@ -92,8 +108,10 @@ export interface FirstAttemptsResult {
   succeeded: number;
   /** Settled as failed: the last attempt failed (a one-attempt schedule) or the webhook is gone. */
   failed: number;
+  /** Parked: the webhook is paused or disabled by Herald. */
+  parked?: number;
   /** Failed first attempts that get retried, with the attempts made so far and the wait before the next. */
-  retry: Array<{ deliveryId: string; attempts: number; retryDelayMs: number }>;
+  retry: Array<{ deliveryId: string; attempts: number; retryDelayMs: number; endpoint?: string }>;
 }
 
 export interface SignAndPostInput {
@@ -194,6 +212,8 @@ export const failureTypes = {
   deliveryFailed: 'DeliveryFailed',
   /** The delivery no longer belongs to this workflow (the reconciler gave it to another); nothing to do here. */
   deliveryHandedOver: 'DeliveryHandedOver',
+  /** The webhook is paused or disabled by Herald: the delivery waits, parked, for it to be resumed or enabled. */
+  deliveryParked: 'DeliveryParked',
   /** The event was never stored: its publishing transaction rolled back after starting the workflow. */
   eventNotFound: 'EventNotFound',
 } as const;
@@ -208,6 +228,36 @@ export function toBatches(sortedIds: string[], size = DELIVERIES_PER_BATCH): Del
   return batches;
 }
 
+/** A webhook is back (resumed or enabled): its parked deliveries go out in publish order, at a bounded rate. */
+export interface DrainWebhookInput {
+  scope: Scope;
+  webhookId: string;
+  policy: DeliveryPolicy;
+  /** Deliveries per page; one page a second. */
+  perSecond: number;
+  /** Sent so far, carried across continue-as-new. */
+  sent?: number;
+}
+
+export interface DrainPageInput {
+  scope: Scope;
+  webhookId: string;
+  policy: DeliveryPolicy;
+  limit: number;
+  /** The drain workflow, which owns the deliveries it reopens. */
+  owner: string;
+}
+
+/** One drained page: attempted now; failures go on in `resumeDelivery` workflows on their schedule. */
+export interface DrainPageResult {
+  attempted: number;
+  succeeded: number;
+}
+
+export function drainWorkflowId(webhookId: string, requestId: string): string {
+  return `drain:${webhookId}:${requestId}`;
+}
+
 export interface ResumeDeliveryInput {
   scope: Scope;
   eventId: string;
@@ -217,6 +267,8 @@ export interface ResumeDeliveryInput {
   owner: string;
   seriesStart: number;
   attemptsBefore: number;
+  /** Wait before the next attempt; absent: at once (the delivery is overdue). */
+  waitMs?: number;
 }
 
 export interface ReconcileResult {
@@ -230,4 +282,20 @@ export interface ReconcileResult {
   late: number;
   /** When to look again. */
   nextRunInMs: number;
+}
+
+/** The outcome of a workflow's deliveries, from its counts. */
+export function outcomeOf(result: { succeeded: number; failed: number; parked?: number; rolledBack?: true }): Outcome {
+  if (result.rolledBack) return 'rolled-back';
+  if (result.failed > 0) return result.succeeded > 0 || (result.parked ?? 0) > 0 ? 'partly-failed' : 'failed';
+  return (result.parked ?? 0) > 0 ? 'parked' : 'delivered';
+}
+
+/** What the endpoint sweep did: warnings, disablings (and their announcements), discarded parked deliveries. */
+export interface SweepResult {
+  warned: number;
+  disabled: number;
+  announced: number;
+  discarded: number;
+  rotationsEnded: number;
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryHttpClient } from '../delivery/delivery-http-client.js';
+import type { SecretBox } from '../delivery/secret-box.js';
 import type { TargetPolicy } from '../delivery/target-policy.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Db } from '../db/database.js';
@@ -14,6 +15,8 @@ export interface ApiServices {
   targetPolicy: TargetPolicy;
   /** For test sends, which the API makes itself, synchronously. */
   http: DeliveryHttpClient;
+  /** Seals and opens webhook secrets and custom headers. */
+  secrets: SecretBox;
   userAgent: string;
   deliveryPolicy: DeliveryPolicy;
 }

@@ -8,6 +8,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { findUsableKey } from '../db/queries/api-keys.js';
 import type { Context } from './context.js';
 import { formatError } from './error-format.js';
+import { type FieldChecks, schemaIssues, withFieldIssues } from './field-checks.js';
 
 const t = initTRPC
   .context<Context>()
@@ -60,8 +61,12 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
 /**
  * The base of every procedure: authenticated, and allowed only with `permission`. A key without it gets a 403
  * that names what it lacks.
+ *
+ * `checks` are the procedure's checks that need the server (the endpoint policy, the workspace's catalog). Its
+ * service runs them once the input passes its schema; when the schema refuses the input, they run here as well, on
+ * the fields the schema accepted, so that one answer names every invalid field rather than the first few.
  */
-export function protectedProcedure(permission: Permission) {
+export function protectedProcedure(permission: Permission, checks?: FieldChecks) {
   return t.procedure
     .use(mapDomainErrors)
     .use(authenticate)
@@ -70,6 +75,15 @@ export function protectedProcedure(permission: Permission) {
         throw new TRPCError({ code: 'FORBIDDEN', message: `This API key lacks the ${permission} permission.` });
       }
       return next();
+    })
+    .use(async ({ ctx, next, getRawInput }) => {
+      const result = await next();
+      if (result.ok || !checks || result.error.code !== 'BAD_REQUEST') return result;
+      const refused = schemaIssues(result.error.cause);
+      if (!refused) return result;
+      const combined = await withFieldIssues(checks, ctx, await getRawInput(), refused);
+      if (!combined) return result;
+      throw new TRPCError({ code: 'BAD_REQUEST', message: combined.message, cause: combined });
     });
 }
 

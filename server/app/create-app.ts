@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { createDeliveryHttpClient } from '../delivery/delivery-http-client.js';
 import { createTargetPolicy } from '../delivery/target-policy.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
+import { createSecretBox } from '../delivery/secret-box.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DEFAULT_WORKSPACE_ID } from '../db/tables/workspaces.table.js';
@@ -13,6 +14,8 @@ import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
+import { sweepEndpointHealth } from '../services/endpoint-health.js';
+import { resealSecrets } from '../services/webhook-secrets.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
@@ -71,6 +74,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       );
     });
     if (options.migrate) await migrateToLatest(db, (message) => logger.info(message));
+    if (!config.encryptionKeys) {
+      throw new ConfigError(
+        'HERALD_ENCRYPTION_KEY is not set: webhook secrets are stored sealed under it. Generate one with `openssl rand -base64 32` and keep it safe (`npm start` makes one in its state folder).',
+      );
+    }
+    const secrets = createSecretBox(config.encryptionKeys);
+    const resealed = await resealSecrets(db, secrets);
+    if (resealed > 0) logger.info({ webhooks: resealed }, 'sealed webhook secrets with the current encryption key');
 
     // API and worker in one process share the worker's connection, which lets workflows start eagerly: the first
     // workflow task comes back in the start response instead of through a poll.
@@ -87,12 +98,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const deliveryPolicy: DeliveryPolicy = {
       retryScheduleMs: config.delivery.retryScheduleMs,
       attemptTimeoutMs: config.delivery.attemptTimeoutMs,
+      jitter: config.delivery.retryJitter,
     };
     const workflows = createWorkflowGateway({
       client,
       taskQueue: config.temporal.taskQueue,
       policy: deliveryPolicy,
       eagerStart,
+      drainPerSecond: config.endpoints.drainPerSecond,
     });
 
     const targetPolicy = createTargetPolicy(config.delivery);
@@ -112,11 +125,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           db,
           http,
           userAgent,
+          secrets,
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,
           logger,
           metrics,
+          sweepEndpoints: () =>
+            sweepEndpointHealth(
+              { db, workflows, logger, metrics },
+              {
+                disableAfterMs: config.endpoints.disableAfterMs,
+                warnAfterMs: config.endpoints.warnAfterMs,
+                parkedMaxAgeMs: config.endpoints.parkedMaxAgeMs,
+                parkedMaxCount: config.endpoints.parkedMaxCount,
+              },
+            ),
         },
         maxCachedWorkflows: config.temporal.maxCachedWorkflows,
         workflowBundlePath: options.workflowBundlePath ?? config.temporal.workflowBundlePath,
@@ -142,12 +166,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         host: config.http.host,
         port: config.http.port,
         bodyLimitBytes: config.http.bodyLimitBytes,
+        publicUrl: config.http.publicUrl,
         logger,
         services: {
           db,
           targetPolicy,
           http,
           userAgent,
+          secrets,
           deliveryPolicy,
           workflows,
         },

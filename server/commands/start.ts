@@ -8,6 +8,7 @@ import { isAlive, readPid } from '../dev-stack/server-process.js';
 import { findTemporalCli } from '../dev-stack/temporal-cli.js';
 import { startTemporalDevServer, stopLeftoverDevServer } from '../dev-stack/temporal-dev-server.js';
 import { createLogger } from '../logger.js';
+import { generateEncryptionKey } from '../delivery/secret-box.js';
 import { heraldVersion } from '../version.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
 import { bootstrapNotice } from './bootstrap-notice.js';
@@ -79,9 +80,13 @@ export async function startCommand(config: Config): Promise<void> {
       );
     }
 
+    const encryptionKeys = config.encryptionKeys ?? [await stateEncryptionKey(config.stateDir)];
+    if (!config.encryptionKeys)
+      lines.push(`  Secrets      sealed with the key in ${path.join(config.stateDir, 'encryption.key')}`);
+
     say('Migrating the database and starting the worker and the API…');
     const app = await startApp({
-      config,
+      config: { ...config, encryptionKeys },
       databaseUrl,
       temporalAddress,
       roles: ['worker', 'api'],
@@ -122,4 +127,22 @@ async function claimStateDir(stateDir: string): Promise<void> {
     }
   }
   await fs.writeFile(pidFile, `${process.pid}\n`);
+}
+
+/**
+ * The key that seals webhook secrets in this state folder: made on first start (mode 0600) and kept beside the data
+ * it protects. Production sets HERALD_ENCRYPTION_KEY instead, and keeps it apart from the database's backups.
+ */
+async function stateEncryptionKey(stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'encryption.key');
+  const existing = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const key = generateEncryptionKey();
+  await fs.writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  say(
+    `Generated a key for sealing webhook secrets: ${file} (keep it with the data; production sets HERALD_ENCRYPTION_KEY).`,
+  );
+  return (await fs.readFile(file, 'utf8')).trim();
 }

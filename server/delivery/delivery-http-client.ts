@@ -11,6 +11,8 @@ export interface PostOutcome {
   error: string | null;
   durationMs: number;
   responseExcerpt: string | null;
+  /** The endpoint's `Retry-After`, when it sent one. */
+  retryAfter?: string | null;
 }
 
 export interface PostRequest {
@@ -131,7 +133,11 @@ export function createDeliveryHttpClient(options: DeliveryHttpClientOptions): De
         if (status >= 200 && status < 300)
           return { ok: true, statusCode: status, error: null, durationMs: elapsed(), responseExcerpt: excerpt };
         const why = status >= 300 && status < 400 ? `redirect ${status} not followed` : `HTTP ${status}`;
-        return failure(status, why, elapsed(), excerpt);
+        const retryAfter = response.headers['retry-after'];
+        return {
+          ...failure(status, why, elapsed(), excerpt),
+          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        };
       } catch (error) {
         if (timeout.aborted)
           return failure(null, `timeout: no complete response within ${timeoutMs} ms`, elapsed(true), null);

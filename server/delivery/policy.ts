@@ -6,6 +6,8 @@ export interface DeliveryPolicy {
   /** Delay before attempt n+1 is `retryScheduleMs[n]`; the length is the number of attempts. */
   retryScheduleMs: number[];
   attemptTimeoutMs: number;
+  /** Spreads each retry's wait by up to ± this share of it (0: exactly as scheduled). Absent in older workflows. */
+  jitter?: number;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Db } from '../db/database.js';
-import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
 import {
   beginAttempts,
   completeAttempts,
@@ -7,16 +6,22 @@ import {
   type StartedAttempt,
   type UntouchedDelivery,
 } from '../db/queries/delivery-attempts.js';
-import { attemptLeaseMs, type DeliveryPolicy } from './policy.js';
+import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
 import { deliveryHeaders } from './delivery-headers.js';
+import type { DeliveryHttpClient, PostOutcome } from './delivery-http-client.js';
 import { serializeEnvelope } from './envelope.js';
-import type { DeliveryHttpClient } from './delivery-http-client.js';
+import { attemptLeaseMs, type DeliveryPolicy } from './policy.js';
+import { waitAfterFailure, withJitter } from './retry-after.js';
 import { nextRetryDelayMs } from './retry-schedule.js';
+import type { SecretBox } from './secret-box.js';
+import { DEFAULT_SIGNATURE_PROFILE, type TimestampField } from './signing.js';
 
 export interface AttemptDeps {
   db: Db;
   http: DeliveryHttpClient;
   userAgent: string;
+  /** Opens the sealed secrets and custom headers of the webhooks being attempted. */
+  secrets: SecretBox;
 }
 
 export interface AttemptResult {
@@ -30,10 +35,16 @@ export interface AttemptResult {
   responseExcerpt: string | null;
   /** The wait before the next attempt, or undefined when the delivery is settled (it succeeded, or that was the last). */
   retryDelayMs: number | undefined;
+  /** The endpoint answered 410 Gone: no further attempts, and the webhook is disabled. */
+  gone?: boolean;
+  /** The webhook is paused or disabled by Herald: the delivery waits, parked, until it is resumed or enabled. */
+  parked?: boolean;
+  /** Where it went, host and path, short enough for a summary in the Temporal UI. */
+  endpoint?: string;
 }
 
 export type RunAttemptsResult =
-  { kind: 'not-owned' } | { kind: 'done'; results: AttemptResult[]; unavailable: string[] };
+  { kind: 'not-owned' } | { kind: 'done'; results: AttemptResult[]; unavailable: string[]; parked: string[] };
 
 /** A run waited this long for another run's attempt to finish, and it had not. */
 export class AttemptsStillHeldError extends Error {
@@ -69,31 +80,54 @@ export async function runAttempts(
   let giveUpAt: number | undefined;
   const results = new Map<string, AttemptResult>();
   const unavailable: string[] = [];
+  const parked: string[] = [];
   let held: string[] | undefined;
   for (;;) {
     const begun = await beginAttempts(deps.db, { ...args.range, onlyIds: held }, args.trigger, args.maxCount, leaseMs);
     if (!begun) {
       // Nothing of the range is ours: never was (or rolled back), or the ones we waited for were handed over.
-      return held ? { kind: 'done', results: [...results.values()], unavailable } : { kind: 'not-owned' };
+      return held ? { kind: 'done', results: [...results.values()], unavailable, parked } : { kind: 'not-owned' };
     }
     unavailable.push(...begun.unavailable);
-    const body = serializeEnvelope(begun.event);
-    const outcomes = await Promise.all(begun.attempts.map((attempt) => send(deps, args, begun.event, body, attempt)));
+    parked.push(...begun.parked);
+    // The body is the same bytes for every webhook that names the timestamp the same way.
+    const bodies = new Map<TimestampField, string>();
+    const bodyFor = (field: TimestampField) => {
+      if (!bodies.has(field)) bodies.set(field, serializeEnvelope(begun.event, field));
+      return bodies.get(field)!;
+    };
+    const outcomes = await Promise.all(
+      begun.attempts.map((attempt) => send(deps, args, begun.event, bodyFor, attempt)),
+    );
     await completeAttempts(
       deps.db,
-      outcomes.map(({ attempt, outcome, retryDelayMs }) => ({
+      outcomes.map(({ attempt, outcome, retryDelayMs, waitReason, gone }) => ({
         attemptId: attempt.attemptId,
         deliveryId: attempt.deliveryId,
+        webhookId: attempt.webhookId,
         retryDelayMs,
-        ...outcome,
+        waitReason,
+        gone,
+        countsForHealth: args.trigger !== 'test',
+        ok: outcome.ok,
+        statusCode: outcome.statusCode,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        responseExcerpt: outcome.responseExcerpt,
       })),
     );
-    for (const { attempt, outcome, retryDelayMs } of outcomes) {
+    for (const { attempt, outcome, retryDelayMs, gone } of outcomes) {
       results.set(attempt.deliveryId, {
         deliveryId: attempt.deliveryId,
         attemptNumber: attempt.attemptNumber,
-        ...outcome,
+        ok: outcome.ok,
+        statusCode: outcome.statusCode,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        responseExcerpt: outcome.responseExcerpt,
         retryDelayMs,
+        endpoint: displayEndpoint(attempt.url),
+        ...(gone ? { gone } : {}),
       });
     }
     held = [];
@@ -102,7 +136,7 @@ export async function runAttempts(
       if (delivery.busy) held.push(delivery.deliveryId);
       else results.set(delivery.deliveryId, asFound(delivery));
     }
-    if (held.length === 0) return { kind: 'done', results: [...results.values()], unavailable };
+    if (held.length === 0) return { kind: 'done', results: [...results.values()], unavailable, parked };
     // A lease lasts at most leaseMs; twice that, and the holder has had every chance to finish or expire.
     giveUpAt ??= Date.now() + 2 * leaseMs;
     if (Date.now() > giveUpAt) {
@@ -118,19 +152,31 @@ async function send(
   deps: AttemptDeps,
   args: { policy: DeliveryPolicy; seriesStart: number },
   event: { id: string; type: string },
-  body: string,
+  bodyFor: (field: TimestampField) => string,
   attempt: StartedAttempt,
 ): Promise<{
   attempt: StartedAttempt;
-  outcome: Awaited<ReturnType<DeliveryHttpClient['post']>>;
+  outcome: PostOutcome;
   retryDelayMs: number | undefined;
+  waitReason: string | null;
+  gone: boolean;
 }> {
+  const profile = attempt.signatureProfile ?? DEFAULT_SIGNATURE_PROFILE;
+  const body = bodyFor(profile.timestampField);
   const outcome = await deps.http.post({
     url: attempt.url,
     body,
     headers: deliveryHeaders({
       body,
-      secret: attempt.secret,
+      profile,
+      secrets: {
+        current: deps.secrets.open(attempt.secret),
+        previous: attempt.previousSecret ? deps.secrets.open(attempt.previousSecret) : undefined,
+        bodyHeadersUsePrevious: !attempt.bodySignatureSwitched,
+      },
+      customHeaders: attempt.customHeaders
+        ? (JSON.parse(deps.secrets.open(attempt.customHeaders)) as Record<string, string>)
+        : {},
       eventId: event.id,
       eventType: event.type,
       attemptNumber: attempt.attemptNumber,
@@ -140,13 +186,23 @@ async function send(
     // Over a second before the lease ends (time to record it), so no later attempt can overlap this request.
     deadline: Date.now() + attempt.leaseMs - 1_000,
   });
-  const retryDelayMs = outcome.ok
-    ? undefined
-    : nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
-  return { attempt, outcome, retryDelayMs };
+  if (outcome.ok) return { attempt, outcome, retryDelayMs: undefined, waitReason: null, gone: false };
+  // 410 Gone: the endpoint says it will never take this again. No further attempts; the webhook is disabled.
+  if (outcome.statusCode === 410)
+    return { attempt, outcome, retryDelayMs: undefined, waitReason: 'the endpoint answered 410 Gone', gone: true };
+  const scheduledMs = nextRetryDelayMs(args.policy.retryScheduleMs, attempt.attemptNumber - args.seriesStart);
+  if (scheduledMs === undefined) return { attempt, outcome, retryDelayMs: undefined, waitReason: null, gone: false };
+  const wait = waitAfterFailure({
+    scheduledMs: withJitter(scheduledMs, args.policy.jitter ?? 0),
+    longestMs: Math.max(...args.policy.retryScheduleMs),
+    statusCode: outcome.statusCode,
+    retryAfter: outcome.retryAfter,
+    now: Date.now(),
+  });
+  return { attempt, outcome, retryDelayMs: wait.delayMs, waitReason: wait.reason, gone: false };
 }
 
-/** The result of a delivery this run did not attempt: it was settled, or waits for its next attempt. */
+/** The result of a delivery this run did not attempt: it was settled, parked, or waits for its next attempt. */
 function asFound(delivery: UntouchedDelivery): AttemptResult {
   const waiting = delivery.status === 'pending';
   return {
@@ -158,5 +214,18 @@ function asFound(delivery: UntouchedDelivery): AttemptResult {
     durationMs: 0,
     responseExcerpt: null,
     retryDelayMs: waiting ? Math.max(1, delivery.dueInMs ?? 0) : undefined,
+    ...(delivery.status === 'parked' ? { parked: true } : {}),
   };
+}
+
+/** `https://hooks.example.com/orders/webhook?x=1` → `hooks.example.com/orders/webhook`, at most 60 characters. */
+export function displayEndpoint(url: string): string {
+  let shown = url;
+  try {
+    const parsed = new URL(url);
+    shown = `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    // shown as stored
+  }
+  return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -12,12 +13,19 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoute, type HealthChecks } from './health.js';
-import { buildOpenApiDocument } from './openapi-document.js';
+import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
+import { publicBaseUrl } from './public-url.js';
+import { created, locationOf, noContent } from './rest-responses.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  /**
+   * The URL clients reach Herald at (HERALD_PUBLIC_URL), for the OpenAPI document's server and the `Location` of
+   * REST creations; without it, both come from each request's Host or X-Forwarded-* headers.
+   */
+  publicUrl?: string | undefined;
   services: ApiServices;
   health: HealthChecks;
   logger: Logger;
@@ -29,9 +37,6 @@ export interface HeraldServer {
   start(): Promise<string>;
   stop(): Promise<void>;
 }
-
-/** REST deletions answer 204 with no body, as the seeds' APIs do. */
-const NO_CONTENT = new Set(['webhooks.delete', 'apiKeys.revoke']);
 
 /**
  * The HTTP API: tRPC under /trpc, the same procedures as REST under /v1 with their OpenAPI document and a
@@ -105,7 +110,7 @@ export function createServer(options: ServerOptions): HeraldServer {
   });
 
   void server.register(async (rest) => {
-    // `curl -X POST …/webhooks/{id}/test` with no body is how the seeds call actions; it means "no input".
+    // `curl -X POST …/webhooks/{id}/test` with no body is a common way to call an action; it means "no input".
     rest.addHook('preHandler', async (request) => {
       if (request.body === undefined) {
         request.headers['content-type'] = 'application/json';
@@ -119,20 +124,39 @@ export function createServer(options: ServerOptions): HeraldServer {
       basePath: '/v1',
       router: appRouter,
       createContext: createContext as never,
-      responseMeta: ({ paths, errors }: { paths?: readonly string[] | undefined; errors: readonly unknown[] }) =>
-        errors.length === 0 && paths?.length === 1 && NO_CONTENT.has(paths[0]!) ? { status: 204 } : {},
+      responseMeta: ({
+        paths,
+        errors,
+        data,
+      }: {
+        paths?: readonly string[] | undefined;
+        errors: readonly unknown[];
+        data: readonly unknown[];
+      }) => {
+        if (errors.length > 0 || paths?.length !== 1) return {};
+        if (noContent.has(paths[0]!)) return { status: 204 };
+        const creation = created[paths[0]!];
+        if (!creation) return {};
+        // Relative unless a public URL is configured: the client already knows where it sent the request.
+        const base = options.publicUrl?.replace(/\/+$/, '') ?? '';
+        const location = `${base}${REST_BASE_PATH}${locationOf(creation.path, data[0] as Record<string, unknown>)}`;
+        return { status: 201, headers: { location } };
+      },
     });
   });
 
-  const document = () => buildOpenApiDocument(baseUrl);
-  server.get('/openapi.json', async () => document());
-  void server.register(fastifySwagger, {
-    mode: 'static',
-    specification: { document: buildOpenApiDocument('') as never },
-  });
+  // Built once; each request gets it with the server URL it reached Herald at.
+  const document = buildOpenApiDocument('');
+  const documentFor = (headers: IncomingHttpHeaders) =>
+    withServerUrl(document, publicBaseUrl(options.publicUrl, headers, baseUrl));
+  server.get('/openapi.json', async (request) => documentFor(request.headers));
+  void server.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
   void server.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
+    // The reference page reads the same document as /openapi.json, with the same server URL.
+    transformSpecification: (_specification, request) => documentFor(request.headers),
+    transformSpecificationClone: false,
   });
   registerHealthRoute(server, options.health);
   server.get('/metrics', async (_request, reply) =>

@@ -41,6 +41,10 @@ export async function publishEvents(
   deps: { db: Db; workflows: WorkflowGateway },
   scope: Scope,
   inputs: PublishEventInput[],
+  options: {
+    /** Herald's own notices (`webhook.failing`, `webhook.disabled`): outside any catalog, never to `about`. */
+    notice?: { about: string };
+  } = {},
 ): Promise<Publication[]> {
   const events = inputs.map((input) => ({
     id: input.id ?? newId('event'),
@@ -48,8 +52,10 @@ export async function publishEvents(
     payloadJson: JSON.stringify(input.data),
   }));
   return deps.db.transaction().execute(async (trx) => {
-    const catalog = await loadCatalog(trx, scope.workspaceId);
-    inputs.forEach((input, i) => checkPublishable(catalog, input, inputs.length > 1 ? ['events', String(i)] : []));
+    if (!options.notice) {
+      const catalog = await loadCatalog(trx, scope.workspaceId);
+      inputs.forEach((input, i) => checkPublishable(catalog, input, inputs.length > 1 ? ['events', String(i)] : []));
+    }
     const inserted = await insertEventsIfNew(trx, scope, events);
     const fresh = new Set(inserted.map((event) => event.id));
     await holdPublicationLocks(trx, scope, [...fresh]);
@@ -64,17 +70,19 @@ export async function publishEvents(
       ...event,
       owner: deps.workflows.fanOutWorkflowId(scope, event.id, publicationId),
     }));
-    const deliveries = await createDeliveriesForEvents(trx, scope, owned);
+    const deliveries = await createDeliveriesForEvents(trx, scope, owned, { exceptWebhookId: options.notice?.about });
     // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
     await Promise.all(
       owned.map((event) => {
-        const ids = deliveries.get(event.id)!.map((d) => d.id);
-        if (ids.length === 0) return undefined;
+        // Deliveries to a paused or disabled webhook are parked at once; only the others need a workflow.
+        const pending = deliveries.get(event.id)!.filter((d) => d.status === 'pending');
+        if (pending.length === 0) return undefined;
         return deps.workflows.startFanOut(scope, {
           id: event.id,
           type: event.type,
-          batches: toBatches(ids),
+          batches: toBatches(pending.map((d) => d.id)),
           workflowId: event.owner,
+          webhookIds: pending.map((d) => d.webhook_id),
         });
       }),
     );

@@ -48,6 +48,7 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
       deliveryId: id,
       attemptsBefore: delivery.attempt_count,
       owner,
+      webhookId: delivery.webhook_id,
     });
     return reopened!;
   });

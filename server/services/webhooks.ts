@@ -6,7 +6,7 @@ import { newId } from '../db/ids.js';
 import { findWebhook, insertWebhook, listWebhooks as queryWebhooks, updateWebhook } from '../db/queries/webhooks.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
-import { checkSubscriptions, loadCatalog } from './catalog.js';
+import { type Catalog, checkSubscriptions, loadCatalog } from './catalog.js';
 import { fetchPage, type Page, type PageRequest } from './page.js';
 import { generateWebhookSecret } from './webhook-secrets.js';
 
@@ -29,11 +29,52 @@ function snapshot(row: WebhookRow): Record<string, unknown> {
   return { name: row.name, url: row.url, events: row.events, active: row.active, description: row.description };
 }
 
+type Issue = InvalidInputError['issues'][number];
+
+/** Why the endpoint policy refuses the URL, as an issue of the `url` field. */
+function urlIssues(policy: TargetPolicy, url: string | undefined): Issue[] {
+  const refused = url === undefined ? undefined : policy.refuseUrl(url);
+  return refused ? [{ path: ['url'], message: refused }] : [];
+}
+
+/** Subscriptions the workspace's catalog does not allow, one issue per entry (`events.<index>`). */
+function subscriptionIssues(catalog: Catalog, events: string[] | undefined): Issue[] {
+  if (events === undefined) return [];
+  try {
+    checkSubscriptions(catalog, events);
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.issues;
+    throw error;
+  }
+}
+
+/** All the issues found at once, so the caller learns of every invalid field in one answer. */
+function throwIfAny(issues: Issue[]): void {
+  if (issues.length > 0) throw new InvalidInputError(issues);
+}
+
+/**
+ * What only the server can judge about a webhook's fields, all of it at once: the URL under the endpoint policy,
+ * the subscriptions under the workspace's catalog. Either field may be absent. Creating and changing a webhook run
+ * it; the API also runs it when the input's schema refuses some other field, so that every invalid field is
+ * reported together.
+ */
+export async function webhookFieldIssues(
+  deps: WebhookDeps,
+  actor: Actor,
+  fields: { url?: string | undefined; events?: string[] | undefined },
+): Promise<Issue[]> {
+  const issues = urlIssues(deps.targetPolicy, fields.url);
+  if (fields.events !== undefined)
+    issues.push(...subscriptionIssues(await loadCatalog(deps.db, actor.principal.workspaceId), fields.events));
+  return issues;
+}
+
 export async function createWebhook(deps: WebhookDeps, actor: Actor, input: CreateWebhookInput): Promise<WebhookRow> {
-  checkUrl(deps.targetPolicy, input.url);
   const { workspaceId, mode } = actor.principal;
   return deps.db.transaction().execute(async (trx) => {
-    checkSubscriptions(await loadCatalog(trx, workspaceId), input.events);
+    throwIfAny(await webhookFieldIssues({ ...deps, db: trx }, actor, input));
     const row = await insertWebhook(trx, {
       id: newId('webhook'),
       workspace_id: workspaceId,
@@ -73,11 +114,10 @@ export interface UpdateWebhookInput {
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
   const { id, ...changes } = input;
-  if (changes.url !== undefined) checkUrl(deps.targetPolicy, changes.url);
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWebhook(trx, actor.principal, id);
     if (!before) throw new NotFoundError('Webhook', id);
-    if (changes.events) checkSubscriptions(await loadCatalog(trx, actor.principal.workspaceId), changes.events);
+    throwIfAny(await webhookFieldIssues({ ...deps, db: trx }, actor, changes));
     const after = (await updateWebhook(trx, actor.principal, id, changes))!;
     const onlyActive = Object.keys(changes).every((key) => key === 'active') && before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
@@ -129,11 +169,6 @@ export async function rotateWebhookSecret(
     });
     return after;
   });
-}
-
-function checkUrl(policy: TargetPolicy, url: string) {
-  const refused = policy.refuseUrl(url);
-  if (refused) throw InvalidInputError.at(['url'], refused);
 }
 
 /** The scope's webhooks, newest first. */

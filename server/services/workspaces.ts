@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.js';
+import { NotFoundError } from '../errors.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
 import { newId } from '../db/ids.js';
-import { insertWorkspace, listWorkspaces as queryWorkspaces } from '../db/queries/workspaces.js';
+import { findWorkspace, insertWorkspace, listWorkspaces as queryWorkspaces } from '../db/queries/workspaces.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import { fetchPage, type Page, type PageRequest } from './page.js';
@@ -25,4 +26,10 @@ export async function createWorkspace(deps: { db: Db }, actor: Actor, input: { n
 /** Every workspace, oldest first, so the default one leads. */
 export async function listWorkspaces(deps: { db: Db }, request: PageRequest): Promise<Page<WorkspaceRow>> {
   return fetchPage(request, (limit) => queryWorkspaces(deps.db, { cursor: request.cursor, limit }));
+}
+
+export async function getWorkspace(deps: { db: Db }, id: string): Promise<WorkspaceRow> {
+  const row = await findWorkspace(deps.db, id);
+  if (!row) throw new NotFoundError('Workspace', id);
+  return row;
 }

@@ -1,5 +1,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { deliveryReconciler } from '../../workflows/delivery-reconciler.js';
+import type { drainWebhook } from '../../workflows/drain-webhook.js';
+import { newUlid } from '../db/ids.js';
 import type { fanOutEvent } from '../../workflows/fan-out-event.js';
 import { progressQuery } from '../../workflows/shared.js';
 import type { recoverWebhook } from '../../workflows/recover-webhook.js';
@@ -8,7 +10,9 @@ import type { retryDelivery } from '../../workflows/retry-delivery.js';
 import type { RetryDeliveryInput } from '../../workflows/shared.js';
 import {
   type DeliveryBatch,
+  drainWorkflowId,
   fanOutWorkflowId,
+  MAX_LISTED_WEBHOOKS,
   reconcilerWorkflowId,
   type RecoveryProgress,
   type RecoverWebhookInput,
@@ -37,16 +41,20 @@ export interface WorkflowGateway {
   /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
   startFanOut(
     scope: Scope,
-    event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string },
+    event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string; webhookIds: string[] },
   ): Promise<void>;
   /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
-  startRetry(input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string }): Promise<string>;
+  startRetry(
+    input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string; webhookId: string },
+  ): Promise<string>;
   /** A delivery handed over by the reconciler, continued by a workflow whose id is `input.owner`. */
-  startResume(input: Omit<ResumeDeliveryInput, 'policy'>): Promise<void>;
+  startResume(input: Omit<ResumeDeliveryInput, 'policy'> & { webhookId: string }): Promise<void>;
   /** Whether a workflow is running, has closed, or is unknown (never started, or closed longer ago than retention). */
   workflowState(workflowId: string): Promise<'running' | 'closed' | 'missing'>;
   /** The task queue's reconciler, unless it already runs. */
   ensureReconciler(): Promise<void>;
+  /** Sends a webhook's parked deliveries, oldest first, at a bounded rate (it was resumed or enabled). */
+  startDrain(scope: Scope, webhookId: string): Promise<string>;
   startRecovery(recoveryId: string, input: Omit<RecoverWebhookInput, 'policy' | 'progress'>): Promise<void>;
   /** Undefined when no recovery with this id exists in the scope. */
   recoveryStatus(scope: Scope, recoveryId: string): Promise<RecoveryStatus | undefined>;
@@ -58,11 +66,17 @@ export function createWorkflowGateway(args: {
   taskQueue: string;
   policy: DeliveryPolicy;
   eagerStart: boolean;
+  /** Parked deliveries sent per second when a webhook comes back. */
+  drainPerSecond?: number;
 }): WorkflowGateway {
   const { client, taskQueue, policy } = args;
   // While Temporal is down the SDK keeps retrying; a caller gets a 503 within this instead of waiting it out.
   const bounded = <T>(call: () => Promise<T>) => client.withDeadline(Date.now() + CALL_DEADLINE_MS, call);
   const scopeAttributes = (scope: Scope) => [{ key: searchAttributes.workspaceId, value: scope.workspaceId }];
+  // "All failed deliveries of webhook X" is one query on these and HeraldOutcome. A value is limited in size, so a
+  // wide fan-out does not list its webhooks (the delivery log does).
+  const webhookAttribute = (ids: string[]) =>
+    ids.length > 0 && ids.length <= MAX_LISTED_WEBHOOKS ? [{ key: searchAttributes.webhookIds, value: ids }] : [];
   return {
     fanOutWorkflowId,
 
@@ -82,6 +96,7 @@ export function createWorkflowGateway(args: {
             ...scopeAttributes(scope),
             { key: searchAttributes.eventType, value: event.type },
             { key: searchAttributes.eventId, value: event.id },
+            ...webhookAttribute(event.webhookIds),
           ],
           staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}`,
         }),
@@ -93,11 +108,12 @@ export function createWorkflowGateway(args: {
         client.workflow.start<typeof retryDelivery>('retryDelivery', {
           taskQueue,
           workflowId: input.owner,
-          args: [{ ...input, policy }],
+          args: [retryInput(input, policy)],
           workflowIdConflictPolicy: 'USE_EXISTING',
           typedSearchAttributes: [
             ...scopeAttributes(input.scope),
             { key: searchAttributes.eventId, value: input.eventId },
+            ...webhookAttribute([input.webhookId]),
           ],
           staticSummary: `manual retry of ${input.deliveryId}`,
         }),
@@ -110,16 +126,32 @@ export function createWorkflowGateway(args: {
         client.workflow.start<typeof resumeDelivery>('resumeDelivery', {
           taskQueue,
           workflowId: input.owner,
-          args: [{ ...input, policy }],
+          args: [resumeInput(input, policy)],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           typedSearchAttributes: [
             ...scopeAttributes(input.scope),
             { key: searchAttributes.eventId, value: input.eventId },
+            ...webhookAttribute([input.webhookId]),
           ],
           staticSummary: `resume ${input.deliveryId} after attempt ${input.attemptsBefore} (no workflow was working on it)`,
         }),
       );
+    },
+
+    async startDrain(scope, webhookId) {
+      const workflowId = drainWorkflowId(webhookId, newUlid());
+      const perSecond = args.drainPerSecond ?? 50;
+      await bounded(() =>
+        client.workflow.start<typeof drainWebhook>('drainWebhook', {
+          taskQueue,
+          workflowId,
+          args: [{ scope, webhookId, policy, perSecond }],
+          typedSearchAttributes: [...scopeAttributes(scope), ...webhookAttribute([webhookId])],
+          staticSummary: `send ${webhookId}'s parked deliveries, at most ${perSecond} a second`,
+        }),
+      );
+      return workflowId;
     },
 
     async workflowState(workflowId) {
@@ -196,4 +228,20 @@ export function createWorkflowGateway(args: {
       await client.workflow.getHandle(recoveryId).cancel();
     },
   };
+}
+
+function retryInput(
+  input: Omit<RetryDeliveryInput, 'policy'> & { webhookId?: string },
+  policy: DeliveryPolicy,
+): RetryDeliveryInput {
+  const { webhookId: _webhookId, ...rest } = input;
+  return { ...rest, policy };
+}
+
+function resumeInput(
+  input: Omit<ResumeDeliveryInput, 'policy'> & { webhookId?: string },
+  policy: DeliveryPolicy,
+): ResumeDeliveryInput {
+  const { webhookId: _webhookId, ...rest } = input;
+  return { ...rest, policy };
 }

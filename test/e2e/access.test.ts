@@ -1,8 +1,9 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createHeraldClient, type HeraldClient } from '../../client/index.js';
 import { appRouter } from '../../server/api/routers/index.js';
 import { permissions, type Permission } from '../../server/db/scope.js';
-import { codeOf } from '../support/errors.js';
+import { codeOf, failure } from '../support/errors.js';
 import { keyClient, workspaceWithKey } from '../support/keys.js';
 import { waitFor } from '../support/wait-for.js';
 import { useStack } from '../support/stack.js';
@@ -58,8 +59,10 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['audit.forEntity', 'audit:read', (c) => c.audit.forEntity.query({ entityType: 'webhook', entityId: 'wh_missing' })],
   ['workspaces.create', 'admin', (c) => c.workspaces.create.mutate({ name: '' })],
   ['workspaces.list', 'admin', (c) => c.workspaces.list.query({})],
+  ['workspaces.get', 'admin', (c) => c.workspaces.get.query({ id: 'ws_missing' })],
   ['apiKeys.create', 'admin', (c) => c.apiKeys.create.mutate({ name: 'x', permissions: [], mode: 'live' })],
   ['apiKeys.list', 'admin', (c) => c.apiKeys.list.query({})],
+  ['apiKeys.get', 'admin', (c) => c.apiKeys.get.query({ id: 'key_missing' })],
   ['apiKeys.revoke', 'admin', (c) => c.apiKeys.revoke.mutate({ id: 'key_missing' })],
 ];
 
@@ -262,5 +265,100 @@ describe('workspace isolation', () => {
         }),
       ),
     ).toBe('NOT_FOUND');
+  });
+});
+
+/** Every active key with the admin permission, in any workspace. */
+async function activeAdminKeys(): Promise<string[]> {
+  const rows = await stack.herald.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('revoked_at', 'is', null)
+    .where(sql<boolean>`'admin' = ANY(permissions)`)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** The id of the stack's own admin key (HERALD_ADMIN_KEY), which the other tests of this file go on using. */
+async function stackAdminKeyId(): Promise<string> {
+  const row = await stack.herald.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('name', '=', 'Admin key (HERALD_ADMIN_KEY)')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+describe('key revocation', () => {
+  it("lets an admin revoke another workspace's key by its id alone, audited in that workspace", async () => {
+    const tenant = await workspaceWithKey(stack.herald, 'revoked from outside');
+    const auditor = await keyClient(stack.herald, { permissions: ['audit:read'], workspaceId: tenant.workspaceId });
+    const victim = await keyClient(stack.herald, { permissions: ['webhooks:read'], workspaceId: tenant.workspaceId });
+    expect(await codeOf(victim.client.webhooks.list.query({}))).toBe('OK');
+
+    // Naming a workspace the key is not in finds nothing; naming none finds it.
+    expect(await codeOf(stack.herald.client.apiKeys.revoke.mutate({ id: victim.id, workspaceId: 'ws_missing' }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await stack.herald.client.apiKeys.revoke.mutate({ id: victim.id })).toEqual({
+      id: victim.id,
+      revoked: true,
+    });
+    expect(await codeOf(victim.client.webhooks.list.query({}))).toBe('UNAUTHORIZED');
+    expect((await stack.herald.client.apiKeys.get.query({ id: victim.id })).revokedAt).not.toBeNull();
+    expect(await codeOf(stack.herald.client.apiKeys.revoke.mutate({ id: victim.id }))).toBe('NOT_FOUND');
+
+    const history = await auditor.client.audit.forEntity.query({ entityType: 'api_key', entityId: victim.id });
+    expect(history.data.map((entry) => entry.event)).toEqual(['apiKeys.revoke', 'apiKeys.create']);
+    expect(history.data[0]!.diff.after).toMatchObject({ revokedAt: expect.any(String) });
+    // The admin's own workspace does not hold it.
+    expect(
+      (await stack.herald.client.audit.forEntity.query({ entityType: 'api_key', entityId: victim.id })).data,
+    ).toEqual([]);
+  });
+
+  it('lets a key revoke itself', async () => {
+    const admin = await keyClient(stack.herald, { permissions: ['admin'] });
+    expect(await admin.client.apiKeys.revoke.mutate({ id: admin.id })).toEqual({ id: admin.id, revoked: true });
+    expect(await codeOf(admin.client.apiKeys.list.query({}))).toBe('UNAUTHORIZED');
+  });
+
+  // Revokes every admin key but the stack's own, so it runs last in this file.
+  it('refuses to revoke the last active admin key, and says what to do instead', async () => {
+    const own = await stackAdminKeyId();
+    for (const id of await activeAdminKeys()) if (id !== own) await stack.herald.client.apiKeys.revoke.mutate({ id });
+    expect(await activeAdminKeys()).toEqual([own]);
+
+    const refused = await failure(stack.herald.client.apiKeys.revoke.mutate({ id: own }));
+    expect(refused.data).toMatchObject({ code: 'CONFLICT', httpStatus: 409 });
+    expect(refused.message).toMatch(/last active key with the admin permission/);
+    expect(refused.message).toMatch(/Create another key with the admin permission first/);
+    const rest = await fetch(`${stack.herald.url}/v1/api-keys/${own}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
+    expect(rest.status).toBe(409);
+    expect(((await rest.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');
+    expect(await codeOf(stack.herald.client.webhooks.list.query({}))).toBe('OK');
+
+    // With a second admin key, either may go, itself included; then the other is the last again.
+    const second = await keyClient(stack.herald, { permissions: ['admin'] });
+    expect(await second.client.apiKeys.revoke.mutate({ id: second.id })).toEqual({ id: second.id, revoked: true });
+    expect(await codeOf(stack.herald.client.apiKeys.revoke.mutate({ id: own }))).toBe('CONFLICT');
+
+    // Two admin keys revoking each other at the same moment: one revocation wins, the other is refused, and one
+    // admin key is left. The stack's key is restored afterwards if it lost, for the files' later tests.
+    const rival = await keyClient(stack.herald, { permissions: ['admin'] });
+    const outcomes = await Promise.all([
+      codeOf(stack.herald.client.apiKeys.revoke.mutate({ id: rival.id })),
+      codeOf(rival.client.apiKeys.revoke.mutate({ id: own })),
+    ]);
+    expect(outcomes.filter((code) => code === 'OK')).toHaveLength(1);
+    expect(outcomes.filter((code) => code !== 'OK')).toEqual([expect.stringMatching(/^(CONFLICT|UNAUTHORIZED)$/)]);
+    const left = await activeAdminKeys();
+    expect(left).toHaveLength(1);
+    if (left[0] !== own)
+      await stack.herald.db.updateTable('api_keys').set({ revoked_at: null }).where('id', '=', own).execute();
   });
 });

@@ -3,7 +3,7 @@ import { keyClient } from '../support/keys.js';
 import { useStack } from '../support/stack.js';
 
 const stack = useStack();
-describe('audit log (seed 004)', () => {
+describe('audit log', () => {
   it('records every change with actor, action, entity, a redacted diff and the request id', async () => {
     const manager = await keyClient(stack.herald, { permissions: ['webhooks:manage', 'webhooks:read'] });
     const hook = await manager.client.webhooks.create.mutate({

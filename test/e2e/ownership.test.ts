@@ -139,6 +139,7 @@ describe('delivery ownership', () => {
       type: 'own.owned',
       batches: [{ fromId: deliveryId, toId: deliveryId, count: 1 }],
       workflowId: `fan-out:stray:${published.id}`,
+      webhookIds: [],
     });
     const stray = await stack.herald.temporalClient().workflow.getHandle(`fan-out:stray:${published.id}`).result();
     expect(stray).toEqual({ deliveries: 0, succeeded: 0, failed: 0, rolledBack: true });

@@ -28,9 +28,9 @@ async function rest(method: string, path: string, body?: unknown, headers: Recor
   });
   const text = await response.text();
   const route = routeFor(method, path);
-  const problem = check(route, response.status, text);
+  const problem = check(route, response.status, text, response.headers);
   expect(problem, problem).toBeUndefined();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
 function routeFor(method: string, path: string): Route {
@@ -71,7 +71,7 @@ describe('REST API', () => {
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
     for (const route of routesOf(document)) {
       expect(route.operation.security, `${route.method} ${route.path}`).toEqual([{ apiKey: [] }, { bearer: [] }]);
-      for (const status of ['400', '401', '403', '404', '409', '413', '415', '500'])
+      for (const status of ['400', '401', '403', '404', '409', '413', '415', '500', '503'])
         expect(route.operation.responses[status]).toBeDefined();
     }
     const docs = await fetch(`${stack.herald.url}/docs`, { redirect: 'follow' });
@@ -79,16 +79,19 @@ describe('REST API', () => {
     expect(await docs.text()).toMatch(/swagger/i);
   });
 
-  it('does everything the seeds do over plain HTTP', async () => {
+  it('manages, tests and deletes a webhook and reads its delivery log over plain HTTP', async () => {
     const created = await rest('POST', '/webhooks', {
       name: 'Order Notifications',
       url: `${stack.receiver.url}/rest`,
       events: ['order.created', 'order.shipped'],
       active: true,
     });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
     const id = created.body.id;
+    expect(created.headers.get('location')).toBe(`/v1/webhooks/${id}`);
+    const located = await rest('GET', created.headers.get('location')!.slice('/v1'.length));
+    expect(located.body).toMatchObject({ id, name: 'Order Notifications' });
 
     expect((await rest('GET', '/webhooks')).body.data.map((w: { id: string }) => w.id)).toContain(id);
     expect((await rest('GET', `/webhooks/${id}`)).body).not.toHaveProperty('secret');
@@ -96,7 +99,7 @@ describe('REST API', () => {
 
     const report = await rest('POST', `/webhooks/${id}/test`, { eventType: 'order.created' });
     expect(report.body).toMatchObject({ testsRun: 1, testsSucceeded: 1, testsFailed: 0 });
-    // As seed 001 calls it: a bare POST, no body, no content type.
+    // A bare POST, no body and no content type, as `curl -X POST` sends it.
     const bare = await fetch(`${stack.herald.url}/v1/webhooks/${id}/test`, {
       method: 'POST',
       headers: { 'x-api-key': stack.herald.adminKey },
@@ -142,28 +145,37 @@ describe('REST API', () => {
       status: 'pending',
     });
 
-    expect((await rest('POST', '/event-types', { name: 'retry.rest', description: 'REST-made' })).status).toBe(200);
+    const type = await rest('POST', '/event-types', { name: 'retry.rest', description: 'REST-made' });
+    expect(type.status).toBe(201);
+    expect(type.headers.get('location')).toBe('/v1/event-types/retry.rest');
     expect((await rest('GET', '/event-types')).body.data.map((t: { name: string }) => t.name)).toEqual(['retry.rest']);
 
-    const workspace = (await rest('POST', '/workspaces', { name: 'REST tenant' })).body;
+    const createdWorkspace = await rest('POST', '/workspaces', { name: 'REST tenant' });
+    const workspace = createdWorkspace.body;
+    expect(createdWorkspace.status).toBe(201);
+    expect(createdWorkspace.headers.get('location')).toBe(`/v1/workspaces/${workspace.id}`);
     expect((await rest('GET', '/workspaces')).body.data.map((w: { id: string }) => w.id)).toContain(workspace.id);
-    const key = (
-      await rest('POST', '/api-keys', {
-        workspaceId: workspace.id,
-        name: 'REST key',
-        permissions: ['webhooks:read'],
-        mode: 'test',
-      })
-    ).body;
+    const createdKey = await rest('POST', '/api-keys', {
+      workspaceId: workspace.id,
+      name: 'REST key',
+      permissions: ['webhooks:read'],
+      mode: 'test',
+    });
+    const key = createdKey.body;
+    expect(createdKey.status).toBe(201);
+    expect(createdKey.headers.get('location')).toBe(`/v1/api-keys/${key.id}`);
     expect(key.key).toMatch(/^hk_test_/);
     expect(
       (await rest('GET', `/api-keys?workspaceId=${workspace.id}`)).body.data.map((k: { id: string }) => k.id),
     ).toEqual([key.id]);
-    const revoked = await fetch(`${stack.herald.url}/v1/api-keys/${key.id}?workspaceId=${workspace.id}`, {
+    expect((await rest('GET', `/api-keys/${key.id}`)).body).toMatchObject({ id: key.id, revokedAt: null });
+    // Another workspace's key, revoked by its id alone.
+    const revoked = await fetch(`${stack.herald.url}/v1/api-keys/${key.id}`, {
       method: 'DELETE',
       headers: { 'x-api-key': stack.herald.adminKey },
     });
     expect(revoked.status).toBe(204);
+    expect((await rest('GET', `/api-keys/${key.id}`)).body.revokedAt).not.toBeNull();
 
     const audit = await rest('GET', `/audit?entityType=webhook&entityId=${hook.id}&limit=10`);
     expect(audit.body.data.map((e: { event: string }) => e.event)).toEqual(['webhooks.create']);
@@ -199,13 +211,23 @@ describe('REST API', () => {
       message: expect.stringMatching(/262144 bytes/),
     });
 
-    const invalid = await rest('POST', '/webhooks', { url: 'nope', events: [] });
+    // Every invalid field at once: the URL (judged by the endpoint policy) as well as the schema's refusals.
+    const invalid = await rest('POST', '/webhooks', { url: 'not a url', events: [] });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['events']);
-    const policy = await rest('POST', '/webhooks', { url: 'ftp://127.0.0.1/x', events: ['a.b'] });
+    expect(invalid.body.error.issues).toEqual([
+      { path: 'url', message: expect.stringMatching(/absolute URL/) },
+      { path: 'events', message: expect.stringMatching(/at least one/) },
+    ]);
+    expect(invalid.body.error.message).toMatch(/url: .*events: /);
+    // Past the schema, the endpoint policy and the catalog judge their fields together, and both are reported.
+    await rest('POST', '/event-types', { name: 'shape.checked' });
+    const policy = await rest('POST', '/webhooks', { url: 'ftp://127.0.0.1/x', events: ['shape.checked', 'a.b'] });
     expect(policy.body.error).toMatchObject({
       code: 'BAD_REQUEST',
-      issues: [{ path: 'url', message: expect.stringMatching(/https/) }],
+      issues: [
+        { path: 'url', message: expect.stringMatching(/https/) },
+        { path: 'events.1', message: expect.stringMatching(/unknown event type a\.b/) },
+      ],
     });
 
     const unknownRoute = await fetch(`${stack.herald.url}/v1/nothing-here`, {
@@ -218,8 +240,10 @@ describe('REST API', () => {
       error: { code: 'NOT_FOUND', message: expect.stringMatching(/openapi\.json/) },
     });
 
+    // Publishing is not a creation with a route of its own: 200, no Location.
     const conflict = await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 1 } });
     expect(conflict.status).toBe(200);
+    expect(conflict.headers.get('location')).toBeNull();
     expect(
       (await rest('POST', '/events', { id: 'evt_rest_conflict', type: 'retry.rest', data: { v: 2 } })).status,
     ).toBe(409);
@@ -231,7 +255,7 @@ describe('REST API', () => {
       url: `${stack.receiver.url}/empty-body`,
       events: ['empty.body'],
     });
-    expect(status).toBe(200);
+    expect(status).toBe(201);
     // DELETE with `Content-Type: application/json` and nothing after it.
     const deleted = await fetch(`${stack.herald.url}/v1/webhooks/${hook.id}`, {
       method: 'DELETE',

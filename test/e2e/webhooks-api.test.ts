@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failure } from '../support/errors.js';
+import { workspaceWithKey } from '../support/keys.js';
 import { useStack } from '../support/stack.js';
 
 const hook = {
@@ -10,7 +11,7 @@ const hook = {
 
 const stack = useStack();
 describe('webhooks API', () => {
-  it('creates a webhook in the seed 000 shape and shows a generated whsec_ secret only then', async () => {
+  it('creates a webhook and shows its generated whsec_ secret only then', async () => {
     const created = await stack.herald.client.webhooks.create.mutate({ ...hook, description: 'ops channel' });
     expect(created).toEqual({
       id: expect.stringMatching(/^wh_[0-9A-Z]{26}$/),
@@ -36,7 +37,7 @@ describe('webhooks API', () => {
     }
   });
 
-  it('keeps a secret the caller supplies (seed 003 shape) and names the webhook after its host by default', async () => {
+  it('keeps a secret the caller supplies and names the webhook after its host by default', async () => {
     const created = await stack.herald.client.webhooks.create.mutate({
       url: 'http://127.0.0.1:9/x',
       events: ['order.status'],
@@ -159,6 +160,76 @@ describe('webhooks API', () => {
     );
     expect(error.data.code).toBe('BAD_REQUEST');
     expect(error.data.issues.map((i: { path: string }) => i.path).sort()).toEqual(['data', 'id', 'type']);
+  });
+
+  it('reports every invalid field of a create at once, the URL policy among them', async () => {
+    const error = await failure(
+      stack.herald.client.webhooks.create.mutate({ url: 'not a url', events: [], secret: 'short' }),
+    );
+    expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    expect(error.data.issues).toEqual([
+      { path: 'url', message: expect.stringMatching(/absolute URL/) },
+      { path: 'events', message: expect.stringMatching(/at least one/) },
+      { path: 'secret', message: expect.stringMatching(/16/) },
+    ]);
+    expect(error.message).toMatch(/url: .*events: .*secret: /);
+  });
+
+  it("reports the checks of the server (endpoint policy, catalog, schemas) with the schema's refusals", async () => {
+    // A workspace of its own, whose catalog the other tests never see.
+    const tenant = await workspaceWithKey(stack.herald, 'every field');
+    await tenant.client.eventTypes.create.mutate({
+      name: 'order.shipped',
+      schema: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } },
+    });
+    const paths = (error: Awaited<ReturnType<typeof failure>>) =>
+      error.data.issues.map((issue: { path: string }) => issue.path);
+
+    const create = await failure(
+      tenant.client.webhooks.create.mutate({
+        url: 'http://10.0.0.8/x',
+        events: ['order.shipped', 'order.unknown'],
+        secret: 'short',
+      }),
+    );
+    expect(create.data.issues).toEqual([
+      { path: 'url', message: expect.stringMatching(/outside HERALD_ALLOWED_NETWORKS/) },
+      { path: 'events.1', message: expect.stringMatching(/unknown event type order\.unknown/) },
+      { path: 'secret', message: expect.stringMatching(/16/) },
+    ]);
+
+    const hook = await tenant.client.webhooks.create.mutate({ url: 'http://127.0.0.1:9/x', events: ['order.shipped'] });
+    const update = await failure(
+      tenant.client.webhooks.update.mutate({ id: hook.id, url: 'ftp://127.0.0.1/x', events: ['not valid!'] }),
+    );
+    expect(paths(update)).toEqual(['url', 'events.0']);
+
+    const publish = await failure(
+      tenant.client.events.publish.mutate({ id: 'bad id!', type: 'order.unknown', data: {} }),
+    );
+    expect(paths(publish)).toEqual(['id', 'type']);
+    const publishData = await failure(
+      tenant.client.events.publish.mutate({ id: 'bad id!', type: 'order.shipped', data: {} }),
+    );
+    expect(paths(publishData)).toEqual(['id', 'data.orderId']);
+
+    const batch = await failure(
+      tenant.client.events.publishBatch.mutate({
+        events: [
+          { type: 'order.unknown', data: {} },
+          { type: 'order.shipped', data: [] as never },
+        ],
+      }),
+    );
+    expect(paths(batch)).toEqual(['events.0.type', 'events.1.data']);
+
+    const eventType = await failure(
+      tenant.client.eventTypes.create.mutate({ name: 'not a name', schema: { type: 'no-such-type' } }),
+    );
+    expect(paths(eventType)).toEqual(['name', 'schema']);
+    // Nothing of it was stored.
+    expect((await tenant.client.webhooks.list.query({})).data.map((w) => w.id)).toEqual([hook.id]);
+    expect((await tenant.client.webhooks.get.query({ id: hook.id })).url).toBe('http://127.0.0.1:9/x');
   });
 
   it('answers plain HTTP callers with JSON errors, never a stack trace', async () => {

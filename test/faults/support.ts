@@ -82,6 +82,8 @@ export function faultEnvironment(overrides: Environment): Environment {
     HERALD_ATTEMPT_TIMEOUT: '2s',
     HERALD_RECONCILE_INTERVAL: '2s',
     HERALD_RECONCILE_AFTER: '10s',
+    HERALD_RETRY_JITTER: '0',
+    HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     ...overrides,
   };
 }

@@ -32,10 +32,10 @@ function replaceOnce(source: string, anchor: string, replacement: string): strin
 /** A timer before each batch's first attempts: new code that issues StartTimer where old histories have a marker. */
 function sleepBeforeFirstAttempts(guard: string | undefined) {
   return (source: string) =>
-    `import { patched, sleep } from '@temporalio/workflow';\n${replaceOnce(
+    `import { patched as changePatched, sleep as changeSleep } from '@temporalio/workflow';\n${replaceOnce(
       source,
       'const first = await firstAttempts(',
-      `${guard ? `if (patched('${guard}')) ` : ''}await sleep(1);\n  const first = await firstAttempts(`,
+      `${guard ? `if (changePatched('${guard}')) ` : ''}await changeSleep(1);\n  const first = await firstAttempts(`,
     )}`;
 }
 

@@ -37,6 +37,9 @@ export interface TestHerald {
   stop(): Promise<void>;
 }
 
+/** One key for every test stack of the run, so processes sharing a database open each other's secrets. */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** A workflow handle resolved on first use: a fan-out's id names its publication, read from Postgres. */
 export interface FanOutHandle {
   workflowId(): Promise<string>;
@@ -59,6 +62,9 @@ export function testEnvironment(overrides: Environment = {}): Environment {
     HERALD_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     HERALD_ALLOW_HTTP: 'true',
     HERALD_RETRY_SCHEDULE: '0,20ms,20ms,20ms,20ms',
+    // Exact schedules: tests check the waits.
+    HERALD_RETRY_JITTER: '0',
+    HERALD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     HERALD_ATTEMPT_TIMEOUT: '2s',
     DATABASE_POOL_SIZE: '10',
     ...overrides,

@@ -5,16 +5,49 @@ import fc from 'fast-check';
 /** The parts of an OpenAPI 3.1 document the tests read. */
 export interface OpenApiDocument {
   openapi: string;
+  info: { title: string; version: string; license?: { name: string; identifier?: string } };
+  servers: Array<{ url: string }>;
+  tags?: Array<{ name: string; description?: string }>;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema>; securitySchemes: Record<string, unknown> };
+  webhooks?: Record<string, Record<string, Operation>>;
+  components: {
+    schemas: Record<string, Schema>;
+    responses?: Record<string, Response>;
+    securitySchemes: Record<string, unknown>;
+  };
+}
+
+export interface Parameter {
+  in: 'path' | 'query' | 'header';
+  name: string;
+  required?: boolean;
+  description?: string;
+  schema: Schema;
+}
+
+export interface Response {
+  description: string;
+  headers?: Record<string, { required?: boolean; schema?: Schema }>;
+  content?: Record<string, { schema: Schema }>;
 }
 
 export interface Operation {
   operationId: string;
-  parameters?: Array<{ in: 'path' | 'query' | 'header'; name: string; required?: boolean; schema: Schema }>;
-  requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+  /** A response, or a `$ref` to one of `components.responses`: read them through `responseOf`. */
+  responses: Record<string, Response | { $ref: string }>;
   security?: unknown[];
+}
+
+/** An operation's response to `status`, its `$ref` resolved; undefined when the operation does not list it. */
+export function responseOf(document: OpenApiDocument, operation: Operation, status: string): Response | undefined {
+  const response = operation.responses[status];
+  if (!response || !('$ref' in response)) return response;
+  return document.components.responses?.[response.$ref.split('/').pop()!];
 }
 
 export type Schema = Record<string, any>;
@@ -48,10 +81,13 @@ export function responseChecker(document: OpenApiDocument) {
     }
     return validate;
   };
-  return (route: Route, status: number, body: string): string | undefined => {
-    const response = route.operation.responses[String(status)];
+  return (route: Route, status: number, body: string, headers?: Headers): string | undefined => {
+    const response = responseOf(document, route.operation, String(status));
     if (!response)
       return `${route.method} ${route.path} answered ${status}, which the document does not list (${Object.keys(route.operation.responses).join(', ')})`;
+    for (const [name, header] of Object.entries(response.headers ?? {}))
+      if (headers && header.required && !headers.has(name))
+        return `${route.method} ${route.path} ${status} lacks the ${name} header the document requires`;
     const schema = response.content?.['application/json']?.schema;
     if (!schema)
       return body.length === 0
@@ -121,7 +157,8 @@ export function valuesOf(
         const record = Object.fromEntries(
           Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1)]),
         );
-        return fc.record(record, { requiredKeys: s.required ?? [] });
+        const values = fc.record(record, { requiredKeys: s.required ?? [] });
+        return s.minProperties ? values.filter((v) => Object.keys(v).length >= s.minProperties) : values;
       }
       default:
         return fc.jsonValue({ maxDepth: 2 });
@@ -141,6 +178,12 @@ function stringOf(s: Schema): fc.Arbitrary<string> {
         noInvalidDate: true,
       })
       .map((d) => d.toISOString());
+  if (s.format === 'uri') {
+    const pattern = s.pattern ? new RegExp(s.pattern) : undefined;
+    return fc
+      .webUrl({ validSchemes: ['https', 'http'], withQueryParameters: true })
+      .filter((url) => url.length >= minLength && url.length <= maxLength && (!pattern || pattern.test(url)));
+  }
   if (s.pattern) {
     const pattern = new RegExp(s.pattern);
     // Structured patterns (event type names) come from the pattern itself; character-class patterns with a

@@ -50,4 +50,17 @@ describe('configuration', () => {
       import.meta.filename,
     );
   });
+
+  it('takes the public URL clients reach Herald at, without a trailing slash, and refuses anything else', () => {
+    expect(loadConfig({}).http.publicUrl).toBeUndefined();
+    expect(loadConfig({ HERALD_PUBLIC_URL: 'https://herald.example.com/' }).http.publicUrl).toBe(
+      'https://herald.example.com',
+    );
+    expect(loadConfig({ HERALD_PUBLIC_URL: 'http://10.0.0.5:8080/herald' }).http.publicUrl).toBe(
+      'http://10.0.0.5:8080/herald',
+    );
+    for (const bad of ['herald.example.com', 'ftp://herald.example.com', 'https://herald.example.com/?x=1']) {
+      expect(() => loadConfig({ HERALD_PUBLIC_URL: bad }), bad).toThrow(/HERALD_PUBLIC_URL=.*expected/);
+    }
+  });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { createApiKey, listApiKeys, revokeKey } from '../../services/api-keys.js';
-import { createWorkspace, listWorkspaces } from '../../services/workspaces.js';
+import { createApiKey, getApiKey, listApiKeys, revokeKey } from '../../services/api-keys.js';
+import { createWorkspace, getWorkspace, listWorkspaces } from '../../services/workspaces.js';
 import {
+  apiKeyIdInput,
   apiKeySchema,
   createApiKeyInput,
   createdApiKeySchema,
@@ -12,8 +13,10 @@ import {
   toWorkspace,
   workspaceSchema,
 } from '../schemas/admin.js';
-import { pageInput, pageOf, toPageOutput } from '../schemas/common.js';
+import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
 import { protectedProcedure, router } from '../trpc.js';
+
+const tags = ['admin'];
 
 export const workspacesRouter = router({
   create: protectedProcedure('admin')
@@ -21,8 +24,10 @@ export const workspacesRouter = router({
       openapi: {
         method: 'POST',
         path: '/workspaces',
-        tags: ['admin'],
-        summary: 'Create a workspace (tenant)',
+        tags,
+        summary: 'Create a workspace',
+        description:
+          'Adds a tenant, with no webhooks, catalog or keys yet: create a key for it with `POST /api-keys` and its `workspaceId`. Needs `admin`.',
         protect: true,
       },
     })
@@ -32,11 +37,33 @@ export const workspacesRouter = router({
 
   list: protectedProcedure('admin')
     .meta({
-      openapi: { method: 'GET', path: '/workspaces', tags: ['admin'], summary: 'List workspaces', protect: true },
+      openapi: {
+        method: 'GET',
+        path: '/workspaces',
+        tags,
+        summary: 'List workspaces',
+        description: 'Every workspace, oldest first (the default workspace leads), a page at a time. Needs `admin`.',
+        protect: true,
+      },
     })
     .input(z.object(pageInput).prefault({}))
     .output(pageOf(workspaceSchema))
     .query(async ({ ctx, input }) => toPageOutput(await listWorkspaces(ctx, input), toWorkspace)),
+
+  get: protectedProcedure('admin')
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/workspaces/{id}',
+        tags,
+        summary: 'Get a workspace',
+        description: 'One workspace, by its id. Needs `admin`.',
+        protect: true,
+      },
+    })
+    .input(idInput('workspace', 'ws_01JD8Q3ZK5W7E9R1T4Y6U8I0OP'))
+    .output(workspaceSchema)
+    .query(async ({ ctx, input }) => toWorkspace(await getWorkspace(ctx, input.id))),
 });
 
 export const apiKeysRouter = router({
@@ -45,8 +72,10 @@ export const apiKeysRouter = router({
       openapi: {
         method: 'POST',
         path: '/api-keys',
-        tags: ['admin'],
-        summary: 'Create an API key; the key is shown only this once',
+        tags,
+        summary: 'Create an API key',
+        description:
+          "Creates a key for the caller's workspace, or for another one with `workspaceId`, with the permissions it needs. The answer carries the key itself, shown only this once: store it. Herald keeps only its hash. Needs `admin`.",
         protect: true,
       },
     })
@@ -62,8 +91,10 @@ export const apiKeysRouter = router({
       openapi: {
         method: 'GET',
         path: '/api-keys',
-        tags: ['admin'],
-        summary: "List a workspace's API keys (never the keys themselves)",
+        tags,
+        summary: "List a workspace's API keys",
+        description:
+          "The keys of the caller's workspace, or of another one with `workspaceId`, newest first, revoked ones included; never the keys themselves, only their hints. Needs `admin`.",
         protect: true,
       },
     })
@@ -73,13 +104,31 @@ export const apiKeysRouter = router({
       toPageOutput(await listApiKeys(ctx, input.workspaceId ?? ctx.principal.workspaceId, input), toApiKey),
     ),
 
+  get: protectedProcedure('admin')
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api-keys/{id}',
+        tags,
+        summary: 'Get an API key',
+        description:
+          'One key of any workspace, revoked or not, without the key itself. Key ids are unique across workspaces. Needs `admin`.',
+        protect: true,
+      },
+    })
+    .input(apiKeyIdInput)
+    .output(apiKeySchema)
+    .query(async ({ ctx, input }) => toApiKey(await getApiKey(ctx, input.id))),
+
   revoke: protectedProcedure('admin')
     .meta({
       openapi: {
         method: 'DELETE',
         path: '/api-keys/{id}',
-        tags: ['admin'],
-        summary: 'Revoke an API key; it stops working at once',
+        tags,
+        summary: 'Revoke an API key',
+        description:
+          "Revokes a key of any workspace, found by its id alone; it stops working at once, and the revocation is in that workspace's audit log. A key may revoke itself. The last active key with the `admin` permission cannot be revoked (409): create another admin key first, so that someone can still manage workspaces and keys. Answers 204 with no body. Needs `admin`.",
         protect: true,
       },
     })

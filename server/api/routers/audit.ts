@@ -12,7 +12,9 @@ export const auditRouter = router({
         method: 'GET',
         path: '/audit',
         tags,
-        summary: 'Audit entries, newest first, filtered by entity, event, actor and time',
+        summary: 'Read the audit log',
+        description:
+          "Every change made in the key's workspace, newest first (the other mode's webhooks, events and deliveries excepted): who made it (the API key), what it was, on which entity, the fields before and after, and the request. Filter by entity, operation, actor and time; 50 entries a page by default, 100 at most. Secrets never appear. Needs `audit:read`.",
         protect: true,
       },
     })
@@ -28,7 +30,9 @@ export const auditRouter = router({
         method: 'GET',
         path: '/audit/{entityType}/{entityId}',
         tags,
-        summary: "One entity's history, newest first",
+        summary: "One entity's history",
+        description:
+          'The audit entries of one entity (a webhook, an API key, an event type, a delivery…), newest first. Needs `audit:read`.',
         protect: true,
       },
     })

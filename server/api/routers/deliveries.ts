@@ -9,9 +9,11 @@ import {
   toDelivery,
   toDeliveryLogQuery,
 } from '../schemas/delivery.js';
+import { sample } from '../schemas/examples.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 const tags = ['deliveries'];
+const deliveryId = idInput('delivery', sample.deliveryId);
 
 export const deliveriesRouter = router({
   list: protectedProcedure('deliveries:read')
@@ -20,7 +22,9 @@ export const deliveriesRouter = router({
         method: 'GET',
         path: '/deliveries',
         tags,
-        summary: 'The delivery log, newest first, filtered by webhook, event, status, status class, type and time',
+        summary: 'The delivery log',
+        description:
+          "The deliveries of the key's workspace and mode, newest first, a page at a time, filtered by webhook, event, status, status class of the last attempt, event type and creation time. Needs `deliveries:read`.",
         protect: true,
       },
     })
@@ -36,11 +40,13 @@ export const deliveriesRouter = router({
         method: 'GET',
         path: '/deliveries/{id}',
         tags,
-        summary: 'A delivery with every attempt',
+        summary: 'Get a delivery and its attempts',
+        description:
+          "One delivery with every attempt made for it, oldest first: when each request went out, how long it took, the endpoint's status and the start of its answer, or why no answer came. Needs `deliveries:read`.",
         protect: true,
       },
     })
-    .input(idInput)
+    .input(deliveryId)
     .output(deliveryWithAttemptsSchema)
     .query(async ({ ctx, input }) => {
       const { delivery, attempts } = await getDelivery(ctx, ctx.principal, input.id);
@@ -53,11 +59,13 @@ export const deliveriesRouter = router({
         method: 'POST',
         path: '/deliveries/{id}/retry',
         tags,
-        summary: 'Start a new manual series of attempts for a failed delivery',
+        summary: 'Retry a failed delivery',
+        description:
+          'Starts a new series of attempts for a delivery that failed, on the same schedule as the first series; the delivery is `pending` again until it settles. Only a failed delivery to an active webhook can be retried (409 otherwise). The body may be empty. Needs `deliveries:retry`.',
         protect: true,
       },
     })
-    .input(idInput)
+    .input(deliveryId)
     .output(deliverySchema)
     .mutation(async ({ ctx, input }) => toDelivery(await retryDelivery(ctx, ctx.actor, input.id))),
 });

@@ -1,10 +1,12 @@
 import { cancelRecovery, recoveryStatus } from '../../services/redelivery.js';
 import type { RecoveryStatus } from '../../temporal/workflow-gateway.js';
 import { idInput } from '../schemas/common.js';
+import { sample } from '../schemas/examples.js';
 import { recoverySchema } from '../schemas/recovery.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 const tags = ['deliveries'];
+const recoveryId = idInput('recovery', sample.recoveryId);
 
 function toRecovery(status: RecoveryStatus) {
   const { afterId: _afterId, ...progress } = status.progress;
@@ -18,11 +20,13 @@ export const recoveriesRouter = router({
         method: 'GET',
         path: '/recoveries/{id}',
         tags,
-        summary: 'Progress of a webhook recovery',
+        summary: 'Follow a recovery',
+        description:
+          'The state and progress of a recovery started by `POST /webhooks/{id}/recover`. Needs `deliveries:read`.',
         protect: true,
       },
     })
-    .input(idInput)
+    .input(recoveryId)
     .output(recoverySchema)
     .query(async ({ ctx, input }) => toRecovery(await recoveryStatus(ctx, ctx.actor, input.id))),
 
@@ -32,11 +36,13 @@ export const recoveriesRouter = router({
         method: 'POST',
         path: '/recoveries/{id}/cancel',
         tags,
-        summary: 'Stop a running recovery after the page in flight',
+        summary: 'Stop a recovery',
+        description:
+          'Stops a running recovery once the page of deliveries it is redelivering is done; what it redelivered stays redelivered. The body may be empty. Needs `deliveries:retry`.',
         protect: true,
       },
     })
-    .input(idInput)
+    .input(recoveryId)
     .output(recoverySchema)
     .mutation(async ({ ctx, input }) => toRecovery(await cancelRecovery(ctx, ctx.actor, input.id))),
 });

@@ -10,9 +10,11 @@ import {
   listWebhooks,
   rotateWebhookSecret,
 } from '../../services/webhooks.js';
+import { createWebhookChecks, updateWebhookChecks } from '../field-checks.js';
 import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
 import { deliverySchema, toDelivery, toDeliveryLogQuery, webhookDeliveriesInput } from '../schemas/delivery.js';
-import { recoverInput } from '../schemas/recovery.js';
+import { sample } from '../schemas/examples.js';
+import { recoverInput, recoveryStartedSchema } from '../schemas/recovery.js';
 import {
   createWebhookInput,
   rotateSecretInput,
@@ -26,15 +28,18 @@ import {
 import { protectedProcedure, router } from '../trpc.js';
 
 const tags = ['webhooks'];
+const webhookId = idInput('webhook', sample.webhookId);
 
 export const webhooksRouter = router({
-  create: protectedProcedure('webhooks:manage')
+  create: protectedProcedure('webhooks:manage', createWebhookChecks)
     .meta({
       openapi: {
         method: 'POST',
         path: '/webhooks',
         tags,
-        summary: 'Create a webhook; the response carries its signing secret, shown only this once',
+        summary: 'Create a webhook',
+        description:
+          'Registers an endpoint and the event types it receives. The answer carries the signing secret, generated unless you pass your own: it is shown only this once, so store it. From now on, every event published of a subscribed type is delivered to the endpoint. Every invalid field is reported at once, under `error.issues`. Needs `webhooks:manage`.',
         protect: true,
       },
     })
@@ -47,25 +52,44 @@ export const webhooksRouter = router({
 
   list: protectedProcedure('webhooks:read')
     .meta({
-      openapi: { method: 'GET', path: '/webhooks', tags, summary: 'List webhooks, newest first', protect: true },
+      openapi: {
+        method: 'GET',
+        path: '/webhooks',
+        tags,
+        summary: 'List webhooks',
+        description:
+          "The webhooks of the key's workspace and mode, newest first, a page at a time; never their secrets. Needs `webhooks:read`.",
+        protect: true,
+      },
     })
     .input(z.object(pageInput).prefault({}))
     .output(pageOf(webhookSchema))
     .query(async ({ ctx, input }) => toPageOutput(await listWebhooks(ctx, ctx.actor, input), toWebhook)),
 
   get: protectedProcedure('webhooks:read')
-    .meta({ openapi: { method: 'GET', path: '/webhooks/{id}', tags, summary: 'Get a webhook', protect: true } })
-    .input(idInput)
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/{id}',
+        tags,
+        summary: 'Get a webhook',
+        description: 'One webhook, without its secret. A deleted webhook is not found. Needs `webhooks:read`.',
+        protect: true,
+      },
+    })
+    .input(webhookId)
     .output(webhookSchema)
     .query(async ({ ctx, input }) => toWebhook(await getWebhook(ctx, ctx.actor, input.id))),
 
-  update: protectedProcedure('webhooks:manage')
+  update: protectedProcedure('webhooks:manage', updateWebhookChecks)
     .meta({
       openapi: {
         method: 'PATCH',
         path: '/webhooks/{id}',
         tags,
-        summary: 'Change a webhook; active: false stops new deliveries',
+        summary: 'Change a webhook',
+        description:
+          'Changes the fields you pass, at least one, and keeps the others. `active: false` stops deliveries until it is set back to true: events published meanwhile are not delivered to it, and deliveries waiting for a retry fail when their turn comes. The URL and the subscriptions are checked as on creation. Needs `webhooks:manage`.',
         protect: true,
       },
     })
@@ -79,11 +103,13 @@ export const webhooksRouter = router({
         method: 'DELETE',
         path: '/webhooks/{id}',
         tags,
-        summary: 'Delete a webhook (its delivery history stays readable)',
+        summary: 'Delete a webhook',
+        description:
+          'Stops all deliveries to the webhook: retries still waiting end at their next attempt. Its delivery history stays readable in the delivery log. Answers 204 with no body. Needs `webhooks:manage`.',
         protect: true,
       },
     })
-    .input(idInput)
+    .input(webhookId)
     .output(z.object({ id: z.string(), deleted: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await deleteWebhook(ctx, ctx.actor, input.id);
@@ -96,7 +122,9 @@ export const webhooksRouter = router({
         method: 'POST',
         path: '/webhooks/{id}/rotate-secret',
         tags,
-        summary: 'Replace the signing secret; the new one is shown only this once',
+        summary: 'Replace the signing secret',
+        description:
+          'Sets a new signing secret, generated unless you pass your own, and shows it only this once. Every delivery from now on is signed with the new secret, retries of earlier events included. Needs `webhooks:manage`.',
         protect: true,
       },
     })
@@ -113,7 +141,9 @@ export const webhooksRouter = router({
         method: 'POST',
         path: '/webhooks/{id}/test',
         tags,
-        summary: 'Send test events now, one attempt each, and report the results',
+        summary: 'Send test events',
+        description:
+          'Sends one synthetic event per event type (the one you name, or every type the webhook subscribes to, up to 25) now, once each, without retries, and reports how the endpoint answered. Test events are signed like any delivery and carry `"test": true`; their data is the type\'s example from the catalog, or a short message. They appear in the delivery log with trigger `test`. A disabled webhook can be tested too. The body may be empty. Needs `webhooks:manage`.',
         protect: true,
       },
     })
@@ -127,7 +157,9 @@ export const webhooksRouter = router({
         method: 'GET',
         path: '/webhooks/{id}/deliveries',
         tags,
-        summary: "A webhook's delivery log, newest first",
+        summary: "A webhook's delivery log",
+        description:
+          'The deliveries to one webhook, newest first, filtered as `GET /deliveries` filters them. A webhook that does not exist is a 404, not an empty page. Needs `deliveries:read`.',
         protect: true,
       },
     })
@@ -144,12 +176,14 @@ export const webhooksRouter = router({
         method: 'POST',
         path: '/webhooks/{id}/recover',
         tags,
-        summary: 'Redeliver every delivery that failed since a time, as a cancellable background job',
+        summary: 'Redeliver what failed since a time',
+        description:
+          'Starts a background job that redelivers, once each, every delivery to this webhook that failed since `since` (at most 14 days back), oldest first. Follow it and stop it under `/recoveries/{id}`. The webhook must be active. Needs `deliveries:retry`.',
         protect: true,
       },
     })
     .input(recoverInput)
-    .output(z.object({ id: z.string(), webhookId: z.string(), since: z.string(), state: z.literal('running') }))
+    .output(recoveryStartedSchema)
     .mutation(async ({ ctx, input }) => ({
       ...(await recoverWebhook(ctx, ctx.actor, { id: input.id, since: new Date(input.since) })),
       state: 'running' as const,

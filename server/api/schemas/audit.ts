@@ -1,44 +1,81 @@
 import { z } from 'zod';
 import type { AuditLogRow } from '../../db/tables/audit-log.table.js';
 import type { AuditFilter } from '../../db/queries/audit-log.js';
-import { isoTimestamp, limitInput, text, toDate } from './common.js';
+import { cursorInput, isoTimestamp, limitInput, text, toDate } from './common.js';
+import { sample } from './examples.js';
 
 export const auditEntrySchema = z
   .object({
     id: z.string(),
     occurredAt: isoTimestamp,
-    actorId: z.string().nullable(),
-    event: z.string().describe('the operation, such as webhooks.create'),
-    entityType: z.string(),
+    actorId: z
+      .string()
+      .nullable()
+      .meta({ description: "The API key that made the change; null for Herald's own changes at start-up." }),
+    event: z.string().meta({ description: 'The operation, such as `webhooks.create`.' }),
+    entityType: z.string().meta({ description: 'What changed: `webhook`, `api_key`, `event_type`, `delivery`…' }),
     entityId: z.string(),
-    diff: z.object({
-      before: z.record(z.string(), z.unknown()).nullable(),
-      after: z.record(z.string(), z.unknown()).nullable(),
-    }),
-    requestId: z.string().nullable(),
+    diff: z
+      .object({
+        before: z.record(z.string(), z.unknown()).nullable(),
+        after: z.record(z.string(), z.unknown()).nullable(),
+      })
+      .meta({
+        description:
+          'The fields that changed, before and after; null before a creation and after a deletion. Secrets show as `[redacted]`.',
+      }),
+    requestId: z.string().nullable().meta({ description: 'The request that made the change, as in the server log.' }),
   })
-  .meta({ id: 'AuditEntry' });
+  .meta({
+    id: 'AuditEntry',
+    description: 'One change, who made it and what it changed.',
+    examples: [
+      {
+        id: sample.auditId,
+        occurredAt: sample.createdAt,
+        actorId: sample.apiKeyId,
+        event: 'webhooks.update',
+        entityType: 'webhook',
+        entityId: sample.webhookId,
+        diff: { before: { active: true }, after: { active: false } },
+        requestId: 'req_01M892BP80YQYY5NTN5J08W6YN',
+      },
+    ],
+  });
 
-/** Seed 004's limit: 50 by default, at most 100; larger values are capped at 100. */
-const auditLimit = limitInput(Number.MAX_SAFE_INTEGER, 50).transform((limit) => Math.min(limit, 100));
+/** 50 entries by default, at most 100: a larger limit is read as 100 rather than refused. */
+const auditLimit = limitInput(Number.MAX_SAFE_INTEGER, 50)
+  .meta({ description: 'How many entries to return: 50 by default; any value above 100 returns 100.' })
+  .transform((limit) => Math.min(limit, 100));
 
 const range = {
-  from: isoTimestamp.optional(),
-  to: isoTimestamp.optional(),
+  from: isoTimestamp.meta({ description: 'Only entries at or after this time.' }).optional(),
+  to: isoTimestamp.meta({ description: 'Only entries at or before this time.' }).optional(),
   limit: auditLimit,
-  cursor: text(1, 128).optional(),
+  cursor: cursorInput,
 };
 
-/** Seed 004's filters: entityType, entityId, event, actorId, from, to, limit, plus a cursor. */
+const entityType = text(1, 64).meta({
+  description: 'The kind of entity: `webhook`, `api_key`, `event_type`, `delivery`, `workspace`…',
+  examples: ['webhook'],
+});
+const entityId = text(1, 128).meta({
+  description: "The entity's id (an event type's name).",
+  examples: [sample.webhookId],
+});
+
+/** The filters: entity type and id, event, actor and time, plus a cursor. */
 export const listAuditInput = z.object({
-  entityType: text(1, 64).optional(),
-  entityId: text(1, 128).optional(),
-  event: text(1, 128).optional(),
-  actorId: text(1, 128).optional(),
+  entityType: entityType.optional(),
+  entityId: entityId.optional(),
+  event: text(1, 128)
+    .meta({ description: 'Only this operation, such as `webhooks.update`.', examples: ['webhooks.update'] })
+    .optional(),
+  actorId: text(1, 128).meta({ description: 'Only changes made with this API key (its id).' }).optional(),
   ...range,
 });
 
-export const entityAuditInput = z.object({ entityType: text(1, 64), entityId: text(1, 128), ...range });
+export const entityAuditInput = z.object({ entityType, entityId, ...range });
 
 export function toAuditEntry(row: AuditLogRow): z.infer<typeof auditEntrySchema> {
   return {

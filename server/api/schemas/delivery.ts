@@ -2,64 +2,139 @@ import { z } from 'zod';
 import { attemptOutcomes, attemptTriggers, type DeliveryAttemptRow } from '../../db/tables/delivery-attempts.table.js';
 import { deliveryStatuses, type DeliveryRow, statusClasses } from '../../db/tables/deliveries.table.js';
 import type { DeliveryLogQuery } from '../../services/deliveries.js';
-import { eventTypeName, isoTimestamp, pageInput, resourceId, toDate, toIso } from './common.js';
+import { eventTypeName, idOf, isoTimestamp, pageInput, resourceId, toDate, toIso } from './common.js';
+import { sample } from './examples.js';
 
-export const deliveryStatus = z.enum(deliveryStatuses);
+export const deliveryStatus = z.enum(deliveryStatuses).meta({
+  description:
+    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed.',
+});
 
-/** A delivery log entry, as seed 001's `GET /v1/webhooks/:id/deliveries` lists them. */
+const statusClass = z.enum(statusClasses).meta({
+  description: 'Of the last attempt: the class of its HTTP status, or `network` when no HTTP answer came.',
+});
+
+const deliveryExample = {
+  id: sample.deliveryId,
+  eventId: sample.eventId,
+  eventType: 'order.shipped',
+  webhookId: sample.webhookId,
+  status: 'succeeded' as const,
+  statusCode: 200,
+  attempts: 2,
+  deliveredAt: sample.deliveredAt,
+  error: null,
+  createdAt: sample.publishedAt,
+  updatedAt: sample.deliveredAt,
+};
+
+/** A delivery log entry: one event on its way to one webhook. */
 export const deliverySchema = z
   .object({
-    id: z.string(),
+    id: z.string().meta({ description: 'Starts with `del_`.' }),
     eventId: z.string(),
     eventType: z.string(),
     webhookId: z.string(),
     status: deliveryStatus,
-    statusCode: z.number().int().nullable(),
-    attempts: z.number().int(),
+    statusCode: z.number().int().nullable().meta({ description: "The last attempt's HTTP status; null before any." }),
+    attempts: z.number().int().meta({ description: 'Attempts made so far, manual retries included.' }),
     deliveredAt: isoTimestamp.nullable(),
-    error: z.string().nullable(),
+    error: z.string().nullable().meta({ description: 'Why the last attempt failed; null once delivered.' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
-  .meta({ id: 'Delivery' });
+  .meta({
+    id: 'Delivery',
+    description: 'One event on its way to one webhook, and where it stands.',
+    examples: [deliveryExample],
+  });
+
+const attemptExamples = [
+  {
+    id: 'att_01M892BS5R03P6C6HBWEA2DB6M',
+    attemptNumber: 1,
+    trigger: 'scheduled' as const,
+    outcome: 'failed' as const,
+    requestedAt: sample.publishedAt,
+    completedAt: '2026-11-25T10:05:00.311Z',
+    durationMs: 311,
+    statusCode: 503,
+    error: 'HTTP 503',
+    responseExcerpt: 'Service Unavailable',
+  },
+  {
+    id: sample.attemptId,
+    attemptNumber: 2,
+    trigger: 'scheduled' as const,
+    outcome: 'succeeded' as const,
+    requestedAt: '2026-11-25T10:05:30.328Z',
+    completedAt: sample.deliveredAt,
+    durationMs: 84,
+    statusCode: 200,
+    error: null,
+    responseExcerpt: 'OK',
+  },
+];
 
 export const attemptSchema = z
   .object({
     id: z.string(),
-    attemptNumber: z.number().int(),
-    trigger: z.enum(attemptTriggers),
-    outcome: z.enum(attemptOutcomes),
+    attemptNumber: z.number().int().meta({ description: "Counts from 1 over the delivery's whole life." }),
+    trigger: z.enum(attemptTriggers).meta({
+      description: '`scheduled` (the first attempt and its retries), `manual` (a retry you asked for) or `test`.',
+    }),
+    outcome: z.enum(attemptOutcomes).meta({
+      description:
+        '`in_flight` while the request is out; `interrupted` when the process making it stopped before it could record the outcome.',
+    }),
     requestedAt: isoTimestamp,
     completedAt: isoTimestamp.nullable(),
     durationMs: z.number().int().nullable(),
-    statusCode: z.number().int().nullable(),
+    statusCode: z.number().int().nullable().meta({ description: "The endpoint's HTTP status; null when none came." }),
     error: z.string().nullable(),
-    responseExcerpt: z.string().nullable(),
+    responseExcerpt: z.string().nullable().meta({ description: "The start of the endpoint's response body." }),
   })
-  .meta({ id: 'DeliveryAttempt' });
+  .meta({
+    id: 'DeliveryAttempt',
+    description: 'One HTTP request Herald made for a delivery.',
+    examples: [attemptExamples[1]!],
+  });
 
 export const deliveryWithAttemptsSchema = deliverySchema
-  .extend({ attemptLog: z.array(attemptSchema) })
-  .meta({ id: 'DeliveryWithAttempts' });
+  .extend({ attemptLog: z.array(attemptSchema).meta({ description: 'Every attempt, oldest first.' }) })
+  .meta({
+    id: 'DeliveryWithAttempts',
+    description: 'A delivery with every attempt made for it.',
+    examples: [{ ...deliveryExample, attemptLog: attemptExamples }],
+  });
 
 const logFilters = {
   status: deliveryStatus.optional(),
-  /** Of the last attempt: its HTTP status class, or `network` when it got no HTTP answer. */
-  statusClass: z.enum(statusClasses).optional(),
-  eventType: eventTypeName.optional(),
-  from: isoTimestamp.optional(),
-  to: isoTimestamp.optional(),
+  statusClass: statusClass.optional(),
+  eventType: eventTypeName.meta({ description: 'Only deliveries of this event type.' }).optional(),
+  from: isoTimestamp.meta({ description: 'Only deliveries created at or after this time.' }).optional(),
+  to: isoTimestamp.meta({ description: 'Only deliveries created at or before this time.' }).optional(),
   ...pageInput,
 };
 
+const eventFilter = resourceId
+  .meta({ description: 'Only the deliveries of this event (its id).', examples: [sample.eventId] })
+  .optional();
+
 export const listDeliveriesInput = z.object({
-  webhookId: resourceId.optional(),
-  eventId: resourceId.optional(),
+  webhookId: resourceId
+    .meta({ description: 'Only the deliveries to this webhook (its id).', examples: [sample.webhookId] })
+    .optional(),
+  eventId: eventFilter,
   ...logFilters,
 });
 
 /** The same filters under `GET /v1/webhooks/{id}/deliveries`. */
-export const webhookDeliveriesInput = z.object({ id: resourceId, eventId: resourceId.optional(), ...logFilters });
+export const webhookDeliveriesInput = z.object({
+  id: idOf('webhook', sample.webhookId),
+  eventId: eventFilter,
+  ...logFilters,
+});
 
 export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
   return {

@@ -1,66 +1,168 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../../db/tables/webhooks.table.js';
-import { eventTypeName, isoTimestamp, resourceId, subscriptionPattern, text } from './common.js';
+import { eventTypeName, idOf, isoTimestamp, subscriptionPattern, text } from './common.js';
+import { sample } from './examples.js';
+
+const webhookExample = {
+  id: sample.webhookId,
+  name: 'Order Notifications',
+  url: sample.url,
+  events: ['order.created', 'order.shipped'],
+  active: true,
+  description: 'Order updates for the fulfilment service',
+  mode: 'live' as const,
+  createdAt: sample.createdAt,
+  updatedAt: sample.createdAt,
+};
 
 export const webhookSchema = z
   .object({
-    id: z.string(),
+    id: z.string().meta({ description: 'Starts with `wh_`.' }),
     name: z.string(),
-    url: z.string(),
-    events: z.array(z.string()),
-    active: z.boolean(),
+    url: z.string().meta({ description: 'The endpoint every delivery is POSTed to.' }),
+    events: z
+      .array(z.string())
+      .meta({ description: 'The event types it receives: names, `prefix.*` wildcards or `*`.' }),
+    active: z.boolean().meta({ description: 'False: nothing is delivered to it.' }),
     description: z.string().nullable(),
-    mode: z.enum(['live', 'test']),
+    mode: z
+      .enum(['live', 'test'])
+      .meta({ description: 'The mode of the key that created it; only that mode sees it.' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
-  .meta({ id: 'Webhook' });
+  .meta({ id: 'Webhook', description: 'An endpoint and the event types it receives.', examples: [webhookExample] });
 export type Webhook = z.infer<typeof webhookSchema>;
 
 /** Only `create` and `rotateSecret` return the secret: store it, it is never shown again. */
-export const webhookWithSecretSchema = webhookSchema.extend({ secret: z.string() }).meta({ id: 'WebhookWithSecret' });
+export const webhookWithSecretSchema = webhookSchema
+  .extend({
+    secret: z.string().meta({
+      description:
+        'The signing secret, shown only in this response: store it. Each delivery carries `X-Webhook-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body keyed by this string.',
+    }),
+  })
+  .meta({
+    id: 'WebhookWithSecret',
+    description: 'A webhook with its signing secret, which only its creation and a secret rotation return.',
+    examples: [{ ...webhookExample, secret: sample.secret }],
+  });
 
-const webhookUrl = text(1, 2048).transform((url) => url.trim());
+/**
+ * The shape of a webhook URL, for the API reference: an absolute http(s) URL without credentials or a fragment, whose
+ * host is a name (ASCII labels, the last one starting with a letter; no `xn--` labels, which only a punycode decoder
+ * can judge), a dotted IPv4 address or a bracketed IPv6 address, with an optional port up to 65535. What Herald
+ * enforces is the endpoint policy (`TargetPolicy.refuseUrl`, on the WHATWG URL parser), which also depends on the
+ * server's settings; this pattern is a part of what it accepts everywhere, so that a URL the document allows is never
+ * refused for its form. `test/unit/openapi-schemas.test.ts` checks that.
+ */
+const IPV4_PART = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const H16 = '[0-9A-Fa-f]{1,4}';
+const IPV6 = [
+  `(?:${H16}:){7}${H16}`,
+  `(?:${H16}:){1,7}:`,
+  `(?:${H16}:){1,6}:${H16}`,
+  `(?:${H16}:){1,5}(?::${H16}){1,2}`,
+  `(?:${H16}:){1,4}(?::${H16}){1,3}`,
+  `(?:${H16}:){1,3}(?::${H16}){1,4}`,
+  `(?:${H16}:){1,2}(?::${H16}){1,5}`,
+  `${H16}:(?::${H16}){1,6}`,
+  `:(?:(?::${H16}){1,7}|:)`,
+].join('|');
+const HOST_NAME = '(?:(?![Xx][Nn]--)[A-Za-z0-9-]+\\.)*(?![Xx][Nn]--)[A-Za-z][A-Za-z0-9-]*\\.?';
+const PORT = '(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+export const WEBHOOK_URL_PATTERN = `^https?://(?:${HOST_NAME}|(?:${IPV4_PART}\\.){3}${IPV4_PART}|\\[(?:${IPV6})\\])(?::${PORT})?(?:[/?][^\\s#\\u0000]*)?$`;
+
+const webhookUrl = text(1, 2048)
+  .meta({
+    format: 'uri',
+    pattern: WEBHOOK_URL_PATTERN,
+    description:
+      'The endpoint Herald POSTs events to: an absolute https URL of up to 2,048 characters, without credentials or a #fragment. Plain http is accepted only where the server allows it (`HERALD_ALLOW_HTTP`, on by default outside production). The server also refuses endpoints outside the networks it may reach (`HERALD_ALLOWED_NETWORKS`; in production, public addresses only): an IP address in the URL is checked when the webhook is saved, and the address a host name resolves to is checked on every connection.',
+    examples: [sample.url],
+  })
+  .transform((url) => url.trim());
 const subscribedEvents = z
   .array(subscriptionPattern)
   .min(1, 'subscribe to at least one event type')
   .max(100)
+  .meta({
+    description:
+      'The event types to receive, 1 to 100 entries: an exact name (`order.created`), every type under a prefix (`order.*`) or every type (`*`). Duplicates are dropped. Once the workspace has an event type catalog, each entry must name a type of the catalog that is not archived, or be a wildcard that matches one.',
+    examples: [['order.created', 'order.shipped']],
+  })
   .transform((names) => [...new Set(names)]);
-const name = text(1, 200)
-  .transform((value) => value.trim())
-  .refine((value) => value.length > 0, 'must not be blank');
-const description = text(0, 2000).nullable();
+/** Some character that is neither white space nor NUL: the name is trimmed, and must not be left empty. */
+// eslint-disable-next-line no-control-regex -- the NUL character is what it is there to refuse
+const NAME_PATTERN = /^\s*[^\s\u0000][^\u0000]*$/;
+const name = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(NAME_PATTERN, 'must not be blank nor contain NUL characters')
+  .meta({
+    description: "A name for people to recognise it by; surrounding white space is trimmed. The URL's host by default.",
+    examples: ['Order Notifications'],
+  })
+  .transform((value) => value.trim());
+const description = text(0, 2000)
+  .nullable()
+  .meta({ description: 'Free text for people, up to 2,000 characters; null removes it.' });
 const secret = z
   .string()
   .min(16)
   .max(128)
-  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII characters');
-
-export const createWebhookInput = z.object({
-  name: name.optional(),
-  url: webhookUrl,
-  events: subscribedEvents,
-  active: z.boolean().default(true),
-  description: description.optional(),
-  secret: secret.optional(),
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII characters')
+  .meta({
+    description:
+      'Your own signing secret, 16 to 128 printable ASCII characters. When omitted, Herald generates one (`whsec_` and 32 random bytes in base64).',
+  });
+const active = z.boolean().meta({
+  description:
+    'False stops deliveries: events published meanwhile are not delivered to it, and deliveries waiting for a retry fail when their turn comes.',
 });
+
+export const createWebhookInput = z
+  .object({
+    name: name.optional(),
+    url: webhookUrl,
+    events: subscribedEvents,
+    active: active.default(true),
+    description: description.optional(),
+    secret: secret.optional(),
+  })
+  .meta({
+    examples: [{ name: 'Order Notifications', url: sample.url, events: ['order.created', 'order.shipped'] }],
+  });
 
 export const updateWebhookInput = z
   .object({
-    id: resourceId,
+    id: idOf('webhook', sample.webhookId),
     name: name.optional(),
     url: webhookUrl.optional(),
     events: subscribedEvents.optional(),
-    active: z.boolean().optional(),
+    active: active.optional(),
     description: description.optional(),
   })
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
     message: 'nothing to update: pass at least one field',
-  });
+  })
+  // The refinement above, as the API reference can state it: the body needs at least one field.
+  .meta({ minProperties: 1, examples: [{ events: ['order.created', 'order.shipped', 'order.cancelled'] }] });
 
-export const rotateSecretInput = z.object({ id: resourceId, secret: secret.optional() });
+export const rotateSecretInput = z
+  .object({ id: idOf('webhook', sample.webhookId), secret: secret.optional() })
+  .meta({ examples: [{}] });
 
-export const testWebhookInput = z.object({ id: resourceId, eventType: eventTypeName.optional() });
+export const testWebhookInput = z
+  .object({
+    id: idOf('webhook', sample.webhookId),
+    eventType: eventTypeName.optional().meta({
+      description:
+        'Test this type only; it must be one the webhook subscribes to. By default, every type it subscribes to is tested (for a wildcard, the matching types of the catalog), up to 25.',
+    }),
+  })
+  .meta({ examples: [{ eventType: 'order.shipped' }] });
 
 export const testReportSchema = z
   .object({
@@ -71,16 +173,41 @@ export const testReportSchema = z
     tests: z.array(
       z.object({
         eventType: z.string(),
-        deliveryId: z.string(),
+        deliveryId: z.string().meta({ description: 'The test delivery, in the delivery log with trigger `test`.' }),
         status: z.enum(['succeeded', 'failed']),
-        statusCode: z.number().int().nullable(),
+        statusCode: z
+          .number()
+          .int()
+          .nullable()
+          .meta({ description: "The endpoint's HTTP status; null when none came." }),
         durationMs: z.number().int(),
-        error: z.string().optional(),
-        responseExcerpt: z.string().nullable(),
+        error: z.string().optional().meta({ description: 'Why the test failed.' }),
+        responseExcerpt: z.string().nullable().meta({ description: "The start of the endpoint's response body." }),
       }),
     ),
   })
-  .meta({ id: 'TestReport' });
+  .meta({
+    id: 'TestReport',
+    description: 'The outcome of a test send: one synthetic event per type, each sent once, now, without retries.',
+    examples: [
+      {
+        startedAt: sample.publishedAt,
+        testsRun: 1,
+        testsSucceeded: 1,
+        testsFailed: 0,
+        tests: [
+          {
+            eventType: 'order.shipped',
+            deliveryId: sample.testEventDeliveryId,
+            status: 'succeeded',
+            statusCode: 200,
+            durationMs: 84,
+            responseExcerpt: 'OK',
+          },
+        ],
+      },
+    ],
+  });
 
 export function toWebhook(row: WebhookRow): Webhook {
   return {

@@ -25,6 +25,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     ADD COLUMN paused boolean NOT NULL DEFAULT false,
     ADD COLUMN disabled_reason text CHECK (disabled_reason IN ('gone', 'failing')),
     ADD COLUMN disabled_at timestamptz,
+    ADD COLUMN disabled_notified_at timestamptz,
     ADD COLUMN last_success_at timestamptz,
     ADD COLUMN last_failure_at timestamptz,
     ADD COLUMN consecutive_failures integer NOT NULL DEFAULT 0,
@@ -54,7 +55,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE webhooks
     DROP COLUMN signature_profile, DROP COLUMN custom_headers, DROP COLUMN previous_secret,
     DROP COLUMN previous_secret_expires_at, DROP COLUMN body_signature_switched, DROP COLUMN paused,
-    DROP COLUMN disabled_reason, DROP COLUMN disabled_at, DROP COLUMN last_success_at, DROP COLUMN last_failure_at,
+    DROP COLUMN disabled_reason, DROP COLUMN disabled_at, DROP COLUMN disabled_notified_at, DROP COLUMN last_success_at, DROP COLUMN last_failure_at,
     DROP COLUMN consecutive_failures, DROP COLUMN failing_since, DROP COLUMN failing_warned_at`.execute(db);
   await sql`ALTER TABLE workspaces DROP COLUMN signature_profile`.execute(db);
 }

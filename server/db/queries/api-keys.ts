@@ -86,3 +86,24 @@ export async function countApiKeys(db: Db): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** A key of any workspace, by its id alone: key ids are unique across workspaces. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The ids of the active keys with the `admin` permission, locked (in id order, so two callers never deadlock) until
+ * the transaction ends: counting them and revoking one cannot race another revocation.
+ */
+export async function lockActiveAdminKeys(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('revoked_at', 'is', null)
+    .where(sql<boolean>`${'admin'} = ANY(permissions)`)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((row) => row.id);
+}

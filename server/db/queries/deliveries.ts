@@ -16,12 +16,18 @@ export async function createDeliveriesForEvents(
   db: Db,
   scope: Scope,
   events: Array<{ id: string; type: string; owner: string | null }>,
-  options: { onlyWebhookId?: string } = {},
+  options: { onlyWebhookId?: string; exceptWebhookId?: string } = {},
 ): Promise<Map<string, DeliveryRow[]>> {
   const byEvent = new Map<string, DeliveryRow[]>(events.map((event) => [event.id, []]));
   if (events.length === 0) return byEvent;
   const patterns = [...new Set(events.flatMap((event) => matchingPatterns(event.type)))];
-  let query = db.selectFrom('webhooks').select(['id', 'events']).where(inScope(scope)).where('deleted_at', 'is', null);
+  let query = db
+    .selectFrom('webhooks')
+    .select(['id', 'events', sql<boolean>`paused OR disabled_reason IS NOT NULL`.as('parks')])
+    .where(inScope(scope))
+    .where('deleted_at', 'is', null);
+  // Herald's own notices about a webhook go to the others, never to the webhook they are about.
+  if (options.exceptWebhookId) query = query.where('id', '!=', options.exceptWebhookId);
   // A test send goes to its one webhook, enabled or not; real events only to enabled subscribers.
   query = options.onlyWebhookId
     ? query.where('id', '=', options.onlyWebhookId)
@@ -30,17 +36,21 @@ export async function createDeliveriesForEvents(
   const pairs = events.flatMap((event) =>
     webhooks
       .filter((w) => options.onlyWebhookId || w.events.some((pattern) => patternMatches(pattern, event.type)))
-      .map((w) => ({ event, webhookId: w.id })),
+      .map((w) => ({ event, webhookId: w.id, parks: w.parks && !options.onlyWebhookId })),
   );
   if (pairs.length === 0) return byEvent;
   const ids = newIds('delivery', pairs.length);
-  // Due at once, and owned by the workflow that the same transaction starts (none for test sends).
+  // Due at once, and owned by the workflow that the same transaction starts (none for test sends); a delivery to a
+  // paused or Herald-disabled webhook is parked at once, owned by nobody, until the webhook is back.
   const { rows } = await sql<DeliveryRow>`
-    INSERT INTO deliveries (id, workspace_id, mode, event_id, event_type, webhook_id, workflow_id, next_attempt_at)
-    SELECT id, ${scope.workspaceId}, ${scope.mode}, event_id, event_type, webhook_id, workflow_id, now()
+    INSERT INTO deliveries (id, workspace_id, mode, event_id, event_type, webhook_id, workflow_id, next_attempt_at, status)
+    SELECT id, ${scope.workspaceId}, ${scope.mode}, event_id, event_type, webhook_id,
+           CASE WHEN parks THEN NULL ELSE workflow_id END, CASE WHEN parks THEN NULL ELSE now() END,
+           CASE WHEN parks THEN 'parked' ELSE 'pending' END
       FROM unnest(${ids}::text[], ${pairs.map((p) => p.event.id)}::text[], ${pairs.map((p) => p.event.type)}::text[],
-                  ${pairs.map((p) => p.webhookId)}::text[], ${pairs.map((p) => p.event.owner)}::text[])
-           AS d(id, event_id, event_type, webhook_id, workflow_id)
+                  ${pairs.map((p) => p.webhookId)}::text[], ${pairs.map((p) => p.event.owner)}::text[],
+                  ${pairs.map((p) => p.parks)}::boolean[])
+           AS d(id, event_id, event_type, webhook_id, workflow_id, parks)
     RETURNING *`.execute(db);
   for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) byEvent.get(row.event_id)!.push(row);
   return byEvent;
@@ -167,6 +177,7 @@ export async function countFailedDeliveries(
 /** A pending delivery past its due time with no attempt holding it. */
 export interface OverdueDelivery {
   id: string;
+  webhookId: string;
   scope: Scope;
   eventId: string;
   owner: string | null;
@@ -194,6 +205,7 @@ export async function findOverdueDeliveries(
     )
     .select([
       'd.id',
+      'd.webhook_id',
       'd.workspace_id',
       'd.mode',
       'd.event_id',
@@ -210,6 +222,7 @@ export async function findOverdueDeliveries(
     .execute();
   return rows.map((row) => ({
     id: row.id,
+    webhookId: row.webhook_id,
     scope: { workspaceId: row.workspace_id, mode: row.mode },
     eventId: row.event_id,
     owner: row.workflow_id,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Scope } from '../scope.js';
+import type { SignatureProfile } from '../signature-profile.js';
 import type { Db } from '../database.js';
 import type { AttemptTrigger } from '../tables/delivery-attempts.table.js';
 import type { DeliveryStatus } from '../tables/deliveries.table.js';
@@ -34,7 +35,16 @@ export interface StartedAttempt {
   attemptNumber: number;
   webhookId: string;
   url: string;
+  /** The webhook's signing secret, as stored (sealed). */
   secret: string;
+  /** The secret being rotated out, as stored, while its grace period lasts. */
+  previousSecret: string | null;
+  /** Whether body-only signature headers already use the new secret. */
+  bodySignatureSwitched: boolean;
+  /** The webhook's own profile, else its workspace's; null: Herald's default. */
+  signatureProfile: SignatureProfile | null;
+  /** Extra request headers, as stored (a sealed JSON object). */
+  customHeaders: string | null;
   /** How long this attempt holds the delivery, from now: its request must be over before then. */
   leaseMs: number;
 }
@@ -57,6 +67,8 @@ export interface BegunAttempts {
   attempts: StartedAttempt[];
   /** Pending deliveries whose webhook was deleted or disabled since publishing: settled as failed, nothing sent. */
   unavailable: string[];
+  /** Pending deliveries whose webhook is paused or disabled by Herald: parked until it is resumed or enabled. */
+  parked: string[];
   untouched: UntouchedDelivery[];
 }
 
@@ -99,9 +111,14 @@ export async function beginAttempts(
       webhook_id: string;
       url: string;
       secret: string;
+      previous_secret: string | null;
+      body_signature_switched: boolean;
+      signature_profile: SignatureProfile | null;
+      custom_headers: string | null;
       lease_ms: number;
     }> | null;
     unavailable: string[] | null;
+    parked: string[] | null;
     untouched: Array<{
       delivery_id: string;
       status: DeliveryStatus;
@@ -140,14 +157,28 @@ export async function beginAttempts(
          AND ((NOT w.active AND NOT ${allowDisabled}) OR w.deleted_at IS NOT NULL)
       RETURNING d.id
     ),
+    parked AS (
+      UPDATE deliveries d
+         SET status = 'parked', workflow_id = NULL, next_attempt_at = NULL, lease_attempt_id = NULL,
+             lease_expires_at = NULL, updated_at = now()
+        FROM ready r JOIN webhooks w ON w.id = r.webhook_id
+       WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
+         AND w.active AND w.deleted_at IS NULL AND (w.paused OR w.disabled_reason IS NOT NULL) AND NOT ${allowDisabled}
+      RETURNING d.id
+    ),
     target AS (
       UPDATE deliveries d
          SET attempt_count = d.attempt_count + 1, lease_attempt_id = r.attempt_id,
              lease_expires_at = clock_timestamp() + ${leaseMs} * interval '1 ms', updated_at = now()
         FROM ready r JOIN webhooks w ON w.id = r.webhook_id
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
-         AND (w.active OR ${allowDisabled}) AND w.deleted_at IS NULL
-      RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at
+         AND w.deleted_at IS NULL
+         AND ((w.active AND NOT w.paused AND w.disabled_reason IS NULL) OR ${allowDisabled})
+      RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at,
+                CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
+                w.body_signature_switched, w.custom_headers,
+                coalesce(w.signature_profile, (SELECT ws.signature_profile FROM workspaces ws WHERE ws.id = w.workspace_id))
+                  AS signature_profile
     ),
     attempt AS (
       INSERT INTO delivery_attempts (id, delivery_id, attempt_number, trigger)
@@ -157,16 +188,20 @@ export async function beginAttempts(
            (SELECT count(*)::int FROM in_range) AS owned,
            (SELECT json_agg(json_build_object('attempt_id', t.attempt_id, 'delivery_id', t.id, 'attempt_number', t.attempt_count,
                                               'webhook_id', t.webhook_id, 'url', t.url, 'secret', t.secret,
+                                              'previous_secret', t.previous_secret, 'body_signature_switched', t.body_signature_switched,
+                                              'signature_profile', t.signature_profile, 'custom_headers', t.custom_headers,
                                               'lease_ms', floor(extract(epoch FROM t.lease_expires_at - clock_timestamp()) * 1000))
                             ORDER BY t.id)
               FROM target t) AS attempts,
            (SELECT array_agg(id) FROM unavailable) AS unavailable,
+           (SELECT array_agg(id) FROM parked) AS parked,
            (SELECT json_agg(json_build_object('delivery_id', r.id, 'status', r.status, 'attempt_count', r.attempt_count,
                                               'last_status_code', r.last_status_code, 'last_error', r.last_error,
                                               'due_in_ms', floor(extract(epoch FROM r.next_attempt_at - clock_timestamp()) * 1000),
                                               'busy', r.leased OR r.ready))
               FROM in_range r
-             WHERE r.id NOT IN (SELECT id FROM target) AND r.id NOT IN (SELECT id FROM unavailable)) AS untouched
+             WHERE r.id NOT IN (SELECT id FROM target) AND r.id NOT IN (SELECT id FROM unavailable)
+               AND r.id NOT IN (SELECT id FROM parked)) AS untouched
       FROM events e WHERE e.workspace_id = ${workspaceId} AND e.mode = ${mode} AND e.id = ${range.eventId}
   `.execute(db);
   const row = rows[0];
@@ -180,9 +215,14 @@ export async function beginAttempts(
       webhookId: a.webhook_id,
       url: a.url,
       secret: a.secret,
+      previousSecret: a.previous_secret,
+      bodySignatureSwitched: a.body_signature_switched,
+      signatureProfile: a.signature_profile,
+      customHeaders: a.custom_headers,
       leaseMs: Number(a.lease_ms),
     })),
     unavailable: row.unavailable ?? [],
+    parked: row.parked ?? [],
     untouched: (row.untouched ?? []).map((u) => ({
       deliveryId: u.delivery_id,
       status: u.status,
@@ -198,6 +238,7 @@ export async function beginAttempts(
 export interface AttemptOutcomeRecord {
   attemptId: string;
   deliveryId: string;
+  webhookId: string;
   ok: boolean;
   statusCode: number | null;
   error: string | null;
@@ -205,12 +246,24 @@ export interface AttemptOutcomeRecord {
   responseExcerpt: string | null;
   /** The wait before the next attempt; undefined when the delivery is settled (success, or the last attempt failed). */
   retryDelayMs: number | undefined;
+  /** Why the wait is what it is (the schedule, or the endpoint's Retry-After within bounds). */
+  waitReason: string | null;
+  /** The endpoint answered 410 Gone: the webhook is disabled at once. */
+  gone: boolean;
+  /** Whether the outcome counts for the webhook's health (test sends do not). */
+  countsForHealth: boolean;
 }
 
+/** The success that refreshes a healthy webhook's `last_success_at` at most this often: the happy path stays cheap. */
+const SUCCESS_REFRESH = '1 minute';
+
 /**
- * Completes the attempts and their deliveries in one round trip, before the activity returns or throws. A delivery
- * changes only while this attempt still holds its lease: an attempt that outlived its lease (a stalled process)
- * records what happened to it, but never overwrites the state a later attempt owns.
+ * Completes the attempts and their deliveries in one round trip, before the activity returns or throws, and keeps
+ * each webhook's health: a failure counts (and starts the failing spell), a success ends the spell; a `410 Gone`
+ * disables the webhook. A delivery changes only while this attempt still holds its lease: an attempt that outlived
+ * its lease (a stalled process) records what happened to it, but never overwrites the state a later attempt owns.
+ * A healthy webhook's row is written at most once a minute, so a busy endpoint does not serialise its deliveries
+ * on it.
  */
 export async function completeAttempts(db: Db, outcomes: AttemptOutcomeRecord[]): Promise<void> {
   if (outcomes.length === 0) return;
@@ -218,16 +271,39 @@ export async function completeAttempts(db: Db, outcomes: AttemptOutcomeRecord[])
   await sql`
     WITH outcome AS (
       SELECT * FROM unnest(${column((o) => o.attemptId)}::text[], ${column((o) => o.deliveryId)}::text[],
-                           ${column((o) => o.ok)}::boolean[], ${column((o) => o.retryDelayMs ?? null)}::integer[],
+                           ${column((o) => o.webhookId)}::text[], ${column((o) => o.ok)}::boolean[],
+                           ${column((o) => o.retryDelayMs ?? null)}::integer[], ${column((o) => o.waitReason)}::text[],
+                           ${column((o) => o.gone)}::boolean[], ${column((o) => o.countsForHealth)}::boolean[],
                            ${column((o) => o.statusCode)}::integer[], ${column((o) => o.error)}::text[],
                            ${column((o) => o.durationMs)}::integer[], ${column((o) => o.responseExcerpt)}::text[])
-             AS o(attempt_id, delivery_id, ok, retry_delay_ms, status_code, error, duration_ms, response_excerpt)
+             AS o(attempt_id, delivery_id, webhook_id, ok, retry_delay_ms, wait_reason, gone, counts_for_health,
+                  status_code, error, duration_ms, response_excerpt)
     ),
     attempt AS (
       UPDATE delivery_attempts a
          SET outcome = CASE WHEN o.ok THEN 'succeeded' ELSE 'failed' END, completed_at = now(), duration_ms = o.duration_ms,
-             status_code = o.status_code, error = o.error, response_excerpt = o.response_excerpt
+             status_code = o.status_code, error = o.error, response_excerpt = o.response_excerpt,
+             wait_ms = o.retry_delay_ms, wait_reason = o.wait_reason
         FROM outcome o WHERE a.id = o.attempt_id
+    ),
+    by_webhook AS (
+      SELECT webhook_id, bool_or(ok) AS any_ok, count(*) FILTER (WHERE NOT ok) AS failures,
+             bool_or(gone) AS gone
+        FROM outcome WHERE counts_for_health GROUP BY webhook_id
+    ),
+    health AS (
+      UPDATE webhooks w
+         SET last_success_at = CASE WHEN b.any_ok THEN now() ELSE w.last_success_at END,
+             last_failure_at = CASE WHEN b.failures > 0 THEN now() ELSE w.last_failure_at END,
+             consecutive_failures = CASE WHEN b.any_ok THEN 0 ELSE w.consecutive_failures + b.failures END,
+             failing_since = CASE WHEN b.any_ok THEN NULL ELSE coalesce(w.failing_since, now()) END,
+             failing_warned_at = CASE WHEN b.any_ok THEN NULL ELSE w.failing_warned_at END,
+             disabled_reason = CASE WHEN b.gone AND w.disabled_reason IS NULL THEN 'gone' ELSE w.disabled_reason END,
+             disabled_at = CASE WHEN b.gone AND w.disabled_reason IS NULL THEN now() ELSE w.disabled_at END
+        FROM by_webhook b
+       WHERE w.id = b.webhook_id
+         AND (b.failures > 0 OR w.consecutive_failures > 0 OR w.last_success_at IS NULL
+              OR w.last_success_at < now() - ${SUCCESS_REFRESH}::interval)
     )
     UPDATE deliveries d
        SET status = CASE WHEN o.ok THEN 'succeeded' WHEN o.retry_delay_ms IS NULL THEN 'failed' ELSE 'pending' END,

@@ -35,6 +35,8 @@ export interface WebhooksTable {
   /** Why Herald disabled it: it answered 410 Gone, or it failed for the whole window. Null: not disabled by Herald. */
   disabled_reason: DisabledReason | null;
   disabled_at: Date | null;
+  /** When Herald announced the disabling (audit entry and `webhook.disabled` event). */
+  disabled_notified_at: Date | null;
   last_success_at: Date | null;
   last_failure_at: Date | null;
   consecutive_failures: ColumnType<number, number | undefined, number>;
