@@ -7,6 +7,7 @@ import {
   type UntouchedDelivery,
 } from '../db/queries/delivery-attempts.js';
 import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
+import { openHeaders } from './custom-headers.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryHttpClient, PostOutcome } from './delivery-http-client.js';
 import { serializeEnvelope } from './envelope.js';
@@ -174,9 +175,7 @@ async function send(
         previous: attempt.previousSecret ? deps.secrets.open(attempt.previousSecret) : undefined,
         bodyHeadersUsePrevious: !attempt.bodySignatureSwitched,
       },
-      customHeaders: attempt.customHeaders
-        ? (JSON.parse(deps.secrets.open(attempt.customHeaders)) as Record<string, string>)
-        : {},
+      customHeaders: openHeaders(deps.secrets, attempt.customHeaders),
       eventId: event.id,
       eventType: event.type,
       attemptNumber: attempt.attemptNumber,

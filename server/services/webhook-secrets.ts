@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { resealHeaders } from '../delivery/custom-headers.js';
 import type { SecretBox } from '../delivery/secret-box.js';
 
 /** `whsec_` + base64 of 32 random bytes: the Standard Webhooks secret format, so it can sign that way too. */
@@ -31,16 +32,17 @@ export async function resealSecrets(db: Db, box: SecretBox): Promise<number> {
     afterId = rows[rows.length - 1]!.id;
     const reseal = (value: string | null) => (value === null ? null : box.seal(box.open(value)));
     for (const row of rows) {
-      const stale = [row.secret, row.previous_secret, row.custom_headers].some(
-        (value) => value !== null && box.needsResealing(value),
-      );
+      const headers = resealHeaders(box, row.custom_headers);
+      const stale =
+        headers !== undefined ||
+        [row.secret, row.previous_secret].some((value) => value !== null && box.needsResealing(value));
       if (!stale) continue;
       await db
         .updateTable('webhooks')
         .set({
           secret: reseal(row.secret)!,
           previous_secret: reseal(row.previous_secret),
-          custom_headers: reseal(row.custom_headers),
+          custom_headers: headers ?? row.custom_headers,
         })
         .where('id', '=', row.id)
         .where('secret', '=', row.secret)

@@ -1,6 +1,13 @@
 import type { TargetPolicy } from '../delivery/target-policy.js';
 import type { Db } from '../db/database.js';
-import type { WebhookRow } from '../db/tables/webhooks.table.js';
+import type { WebhookRow, WebhookUpdate } from '../db/tables/webhooks.table.js';
+import { findWorkspace } from '../db/queries/workspaces.js';
+import type { SignatureProfile } from '../db/signature-profile.js';
+import { headerNames, sealHeaders } from '../delivery/custom-headers.js';
+import type { SecretBox } from '../delivery/secret-box.js';
+import { DEFAULT_SIGNATURE_PROFILE } from '../delivery/signing.js';
+import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
+import ms from 'ms';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../db/ids.js';
 import { findWebhook, insertWebhook, listWebhooks as queryWebhooks, updateWebhook } from '../db/queries/webhooks.js';
@@ -13,6 +20,8 @@ import { generateWebhookSecret } from './webhook-secrets.js';
 export interface WebhookDeps {
   db: Db;
   targetPolicy: TargetPolicy;
+  /** Seals secrets and custom header values before they are stored. */
+  secrets: SecretBox;
 }
 
 export interface CreateWebhookInput {
@@ -22,11 +31,42 @@ export interface CreateWebhookInput {
   active: boolean;
   description?: string | null | undefined;
   secret?: string | undefined;
+  signatureProfile?: SignatureProfile | null | undefined;
+  headers?: Record<string, string> | undefined;
 }
 
-/** What the audit log keeps of a webhook: everything but the secret, which it only notes changed. */
+/** A webhook as created or given a new secret: the secret is returned this once, in the clear. */
+export interface WebhookWithSecret {
+  row: WebhookRow;
+  secret: string;
+}
+
+/** What the audit log keeps of a webhook: never its secret or header values, which it only notes changed. */
 function snapshot(row: WebhookRow): Record<string, unknown> {
-  return { name: row.name, url: row.url, events: row.events, active: row.active, description: row.description };
+  return {
+    name: row.name,
+    url: row.url,
+    events: row.events,
+    active: row.active,
+    description: row.description,
+    paused: row.paused,
+    disabledReason: row.disabled_reason,
+    signatureProfile: row.signature_profile,
+    headers: headerNames(row.custom_headers),
+  };
+}
+
+/** Custom headers may not take the name of a signature header the webhook sends. */
+function headerIssues(names: string[], profile: SignatureProfile): Issue[] {
+  const signatureHeaders = new Set(
+    profile.schemes.flatMap((scheme) => (scheme.type === 'hmac-sha256' ? [scheme.header.toLowerCase()] : [])),
+  );
+  return names
+    .filter((name) => signatureHeaders.has(name.toLowerCase()))
+    .map((name) => ({
+      path: ['headers', name],
+      message: 'is a signature header of this webhook; choose another name',
+    }));
 }
 
 type Issue = InvalidInputError['issues'][number];
@@ -71,10 +111,19 @@ export async function webhookFieldIssues(
   return issues;
 }
 
-export async function createWebhook(deps: WebhookDeps, actor: Actor, input: CreateWebhookInput): Promise<WebhookRow> {
+export async function createWebhook(
+  deps: WebhookDeps,
+  actor: Actor,
+  input: CreateWebhookInput,
+): Promise<WebhookWithSecret> {
   const { workspaceId, mode } = actor.principal;
+  const secret = input.secret ?? generateWebhookSecret();
   return deps.db.transaction().execute(async (trx) => {
-    throwIfAny(await webhookFieldIssues({ ...deps, db: trx }, actor, input));
+    const profile = input.signatureProfile ?? (await workspaceProfile(trx, workspaceId));
+    throwIfAny([
+      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, input)),
+      ...headerIssues(Object.keys(input.headers ?? {}), profile),
+    ]);
     const row = await insertWebhook(trx, {
       id: newId('webhook'),
       workspace_id: workspaceId,
@@ -84,7 +133,9 @@ export async function createWebhook(deps: WebhookDeps, actor: Actor, input: Crea
       events: input.events,
       active: input.active,
       description: input.description ?? null,
-      secret: input.secret ?? generateWebhookSecret(),
+      secret: deps.secrets.seal(secret),
+      signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null,
+      custom_headers: input.headers ? sealHeaders(deps.secrets, input.headers) : null,
     });
     await audit(trx, actor, {
       action: 'webhooks.create',
@@ -92,8 +143,13 @@ export async function createWebhook(deps: WebhookDeps, actor: Actor, input: Crea
       entityId: row.id,
       after: snapshot(row),
     });
-    return row;
+    return { row, secret };
   });
+}
+
+/** The signature profile of the workspace's webhooks that have none of their own. */
+async function workspaceProfile(db: Db, workspaceId: string): Promise<SignatureProfile> {
+  return (await findWorkspace(db, workspaceId))?.signature_profile ?? DEFAULT_SIGNATURE_PROFILE;
 }
 
 export async function getWebhook(deps: { db: Db }, actor: Actor, id: string): Promise<WebhookRow> {
@@ -109,16 +165,32 @@ export interface UpdateWebhookInput {
   events?: string[] | undefined;
   active?: boolean | undefined;
   description?: string | null | undefined;
+  signatureProfile?: SignatureProfile | null | undefined;
+  headers?: Record<string, string> | null | undefined;
 }
 
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
-  const { id, ...changes } = input;
+  const { id, signatureProfile, headers, ...changes } = input;
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWebhook(trx, actor.principal, id);
     if (!before) throw new NotFoundError('Webhook', id);
-    throwIfAny(await webhookFieldIssues({ ...deps, db: trx }, actor, changes));
-    const after = (await updateWebhook(trx, actor.principal, id, changes))!;
+    const profile =
+      (signatureProfile === undefined ? before.signature_profile : signatureProfile) ??
+      (await workspaceProfile(trx, actor.principal.workspaceId));
+    // A new profile is checked against the headers the webhook keeps, too.
+    const headerNamesAfter = headers === undefined ? headerNames(before.custom_headers) : Object.keys(headers ?? {});
+    throwIfAny([
+      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, changes)),
+      ...headerIssues(headerNamesAfter, profile),
+    ]);
+    const after = (await updateWebhook(trx, actor.principal, id, {
+      ...changes,
+      ...(signatureProfile !== undefined
+        ? { signature_profile: signatureProfile ? JSON.stringify(signatureProfile) : null }
+        : {}),
+      ...(headers !== undefined ? { custom_headers: headers ? sealHeaders(deps.secrets, headers) : null } : {}),
+    }))!;
     const onlyActive = Object.keys(changes).every((key) => key === 'active') && before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
     await audit(trx, actor, {
@@ -148,24 +220,103 @@ export async function deleteWebhook(deps: { db: Db }, actor: Actor, id: string):
   });
 }
 
-/** A new signing secret, generated or supplied; returned this once. Deliveries from now on are signed with it. */
+/** The longest a rotated-out secret stays honoured. */
+const MAX_GRACE_MS = 7 * 86_400_000;
+
+/**
+ * A new signing secret, generated or supplied; returned this once. The previous one stays honoured for the grace
+ * period: Standard Webhooks deliveries carry a signature with each secret, and body-only signature headers keep the
+ * previous secret until the owner switches them (`switchBodySignature`) or the period ends.
+ */
 export async function rotateWebhookSecret(
-  deps: { db: Db },
+  deps: { db: Db; secrets: SecretBox },
   actor: Actor,
-  input: { id: string; secret?: string | undefined },
-): Promise<WebhookRow> {
+  input: { id: string; secret?: string | undefined; gracePeriod: string },
+): Promise<WebhookWithSecret> {
+  const graceMs = ms(input.gracePeriod as ms.StringValue);
+  if (!Number.isFinite(graceMs) || graceMs > MAX_GRACE_MS)
+    throw InvalidInputError.at(['gracePeriod'], 'must be at most 7d');
+  const secret = input.secret ?? generateWebhookSecret();
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWebhook(trx, actor.principal, input.id);
     if (!before) throw new NotFoundError('Webhook', input.id);
     const after = (await updateWebhook(trx, actor.principal, input.id, {
-      secret: input.secret ?? generateWebhookSecret(),
+      secret: deps.secrets.seal(secret),
+      previous_secret: graceMs > 0 ? before.secret : null,
+      previous_secret_expires_at: graceMs > 0 ? new Date(Date.now() + graceMs) : null,
+      body_signature_switched: false,
     }))!;
     await audit(trx, actor, {
       action: 'webhooks.rotateSecret',
       entityType: 'webhook',
       entityId: input.id,
       before: { secret: before.secret },
-      after: { secret: after.secret },
+      after: { secret: after.secret, gracePeriod: input.gracePeriod },
+    });
+    return { row: after, secret };
+  });
+}
+
+/** Body-only signature headers switch to the new secret now, before the grace period ends. */
+export async function switchBodySignature(deps: { db: Db }, actor: Actor, id: string): Promise<WebhookRow> {
+  return setFlags(deps, actor, id, 'webhooks.switchBodySignature', { body_signature_switched: true });
+}
+
+/** Paused: deliveries are kept (parked) until `resumeWebhook`, bounded by count and age. */
+export async function pauseWebhook(deps: { db: Db }, actor: Actor, id: string): Promise<WebhookRow> {
+  return setFlags(deps, actor, id, 'webhooks.pause', { paused: true });
+}
+
+/** Resumed: its parked deliveries are sent, oldest first, at a bounded rate. */
+export async function resumeWebhook(
+  deps: { db: Db; workflows: WorkflowGateway },
+  actor: Actor,
+  id: string,
+): Promise<WebhookRow> {
+  const row = await setFlags(deps, actor, id, 'webhooks.resume', { paused: false });
+  if (!row.disabled_reason && row.active) await deps.workflows.startDrain(actor.principal, id);
+  return row;
+}
+
+/**
+ * Enabled again after Herald disabled it (or its owner set it inactive): the failing clock starts afresh and its
+ * parked deliveries are sent, oldest first, at a bounded rate.
+ */
+export async function enableWebhook(
+  deps: { db: Db; workflows: WorkflowGateway },
+  actor: Actor,
+  id: string,
+): Promise<WebhookRow> {
+  const row = await setFlags(deps, actor, id, 'webhooks.enable', {
+    active: true,
+    disabled_reason: null,
+    disabled_at: null,
+    disabled_notified_at: null,
+    consecutive_failures: 0,
+    failing_since: null,
+    failing_warned_at: null,
+  });
+  if (!row.paused) await deps.workflows.startDrain(actor.principal, id);
+  return row;
+}
+
+async function setFlags(
+  deps: { db: Db },
+  actor: Actor,
+  id: string,
+  action: string,
+  changes: WebhookUpdate,
+): Promise<WebhookRow> {
+  return deps.db.transaction().execute(async (trx) => {
+    const before = await findWebhook(trx, actor.principal, id);
+    if (!before) throw new NotFoundError('Webhook', id);
+    const after = (await updateWebhook(trx, actor.principal, id, changes))!;
+    await audit(trx, actor, {
+      action,
+      entityType: 'webhook',
+      entityId: id,
+      before: snapshot(before),
+      after: snapshot(after),
     });
     return after;
   });

@@ -2,7 +2,13 @@ import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
 import { newId } from '../db/ids.js';
-import { findWorkspace, insertWorkspace, listWorkspaces as queryWorkspaces } from '../db/queries/workspaces.js';
+import {
+  findWorkspace,
+  insertWorkspace,
+  listWorkspaces as queryWorkspaces,
+  updateWorkspace as storeWorkspace,
+} from '../db/queries/workspaces.js';
+import type { SignatureProfile } from '../db/signature-profile.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import { fetchPage, type Page, type PageRequest } from './page.js';
@@ -32,4 +38,35 @@ export async function getWorkspace(deps: { db: Db }, id: string): Promise<Worksp
   const row = await findWorkspace(deps.db, id);
   if (!row) throw new NotFoundError('Workspace', id);
   return row;
+}
+
+/**
+ * Renames a workspace or sets the signature profile its webhooks use unless they have their own (null: Herald's
+ * default, both kinds of signature). Audited.
+ */
+export async function updateWorkspace(
+  deps: { db: Db },
+  actor: Actor,
+  input: { id: string; name?: string | undefined; signatureProfile?: SignatureProfile | null | undefined },
+): Promise<WorkspaceRow> {
+  return deps.db.transaction().execute(async (trx) => {
+    const before = await findWorkspace(trx, input.id);
+    if (!before) throw new NotFoundError('Workspace', input.id);
+    const after = (await storeWorkspace(trx, input.id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.signatureProfile !== undefined
+        ? { signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null }
+        : {}),
+    }))!;
+    await audit(trx, actor, {
+      action: 'workspaces.update',
+      entityType: 'workspace',
+      entityId: input.id,
+      before: { name: before.name, signatureProfile: before.signature_profile },
+      after: { name: after.name, signatureProfile: after.signature_profile },
+      workspaceId: input.id,
+      mode: null,
+    });
+    return after;
+  });
 }

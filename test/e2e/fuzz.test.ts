@@ -153,7 +153,7 @@ it(
  * Bodies generated from the document alone, with no help from the test (any URL, name or secret the document
  * allows), must pass validation: the document states what the validation enforces. The only refusals allowed are
  * those of checks the document can only describe in words (an event type's schema must compile, and its example
- * satisfy it). The bodies go to workspaces of their own where nothing is ever published, so no webhook made here
+ * satisfy it; rules across the items of a list). The bodies go to workspaces of their own where nothing is ever published, so no webhook made here
  * is ever called (its URL may name any host).
  */
 it('accepts the request bodies its document describes', { timeout: 600_000 }, async () => {
@@ -168,7 +168,15 @@ it('accepts the request bodies its document describes', { timeout: 600_000 }, as
     override: (name: string) => fc.Arbitrary<unknown> | undefined;
     describedOnly?: RegExp;
   }> = [
-    { method: 'POST', path: '/webhooks', key: hooks.key, override: none },
+    // One standard-webhooks scheme and one header per body signature, a custom header not named like one: rules
+    // across items, which the document states in words.
+    {
+      method: 'POST',
+      path: '/webhooks',
+      key: hooks.key,
+      override: none,
+      describedOnly: /^(signatureProfile\.schemes|headers\..*)$/,
+    },
     {
       method: 'POST',
       path: '/event-types',
@@ -177,7 +185,8 @@ it('accepts the request bodies its document describes', { timeout: 600_000 }, as
       describedOnly: /^(schema|example)(\.|$)/,
     },
     { method: 'POST', path: '/events', key: events.key, override: none },
-    { method: 'POST', path: '/events/batch', key: events.key, override: none },
+    // Unique ids within a batch: a rule across items.
+    { method: 'POST', path: '/events/batch', key: events.key, override: none, describedOnly: /^events$/ },
     { method: 'POST', path: '/workspaces', key: stack.herald.adminKey, override: none },
     // A key's workspace must exist, which no schema can say: the test names one.
     {

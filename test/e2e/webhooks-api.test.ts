@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../server/delivery/secret-box.js';
 import { failure } from '../support/errors.js';
+import { TEST_ENCRYPTION_KEY } from '../support/herald.js';
 import { workspaceWithKey } from '../support/keys.js';
 import { useStack } from '../support/stack.js';
 
@@ -21,6 +23,12 @@ describe('webhooks API', () => {
       active: true,
       description: 'ops channel',
       mode: 'live',
+      paused: false,
+      disabledReason: null,
+      health: { lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null },
+      signatureProfile: null,
+      headers: [],
+      secretRotation: null,
       createdAt: expect.any(String),
       updatedAt: created.createdAt,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
@@ -50,7 +58,10 @@ describe('webhooks API', () => {
       .select('secret')
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
-    expect(row.secret).toBe('QWZTFnMEXhqZKNmu');
+    // Stored sealed: the row alone does not reveal it, the configured key opens it.
+    expect(row.secret).toMatch(/^sealed:v1:/);
+    expect(row.secret).not.toContain('QWZTFnMEXhqZKNmu');
+    expect(createSecretBox([TEST_ENCRYPTION_KEY]).open(row.secret)).toBe('QWZTFnMEXhqZKNmu');
   });
 
   it('updates fields and bumps updatedAt, keeping the rest', async () => {

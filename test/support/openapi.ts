@@ -127,7 +127,7 @@ export function valuesOf(
   override: (name: string) => fc.Arbitrary<unknown> | undefined,
 ): fc.Arbitrary<unknown> {
   const of = (s: Schema, depth: number): fc.Arbitrary<unknown> => {
-    if (depth > 6) return fc.constant(null);
+    if (depth > 10) return fc.constant(null);
     if (s.$ref) return of(document.components.schemas[s.$ref.split('/').pop()!]!, depth + 1);
     if (s.const !== undefined) return fc.constant(s.const);
     if (s.enum) return fc.constantFrom(...s.enum);
@@ -152,6 +152,18 @@ export function valuesOf(
         });
       case 'object': {
         const properties: Record<string, Schema> = s.properties ?? {};
+        if (
+          Object.keys(properties).length === 0 &&
+          s.additionalProperties &&
+          typeof s.additionalProperties === 'object'
+        ) {
+          const names: Schema = s.propertyNames ?? { type: 'string' };
+          const excluded = names.not?.pattern ? new RegExp(names.not.pattern as string) : undefined;
+          const name = stringOf(names).filter((n) => !excluded?.test(n));
+          return fc.dictionary(name, of(s.additionalProperties as Schema, depth + 1), {
+            maxKeys: Math.min(s.maxProperties ?? 4, 4),
+          });
+        }
         if (Object.keys(properties).length === 0)
           return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
         const record = Object.fromEntries(

@@ -37,7 +37,9 @@ describe('the OpenAPI document and the validation', () => {
       await fc.assert(
         fc.asyncProperty(inputs, async ({ params, body }) => {
           const parsed = await input.safeParseAsync({ ...(body as object), ...params });
-          expect(parsed.error?.issues, JSON.stringify({ params, body }).slice(0, 500)).toBeUndefined();
+          // Rules across items (unique ids, one scheme of a kind) have no JSON Schema keyword; descriptions state them.
+          const issues = parsed.error?.issues.filter((issue) => issue.code !== 'custom') ?? [];
+          expect(issues, JSON.stringify({ params, body }).slice(0, 500)).toEqual([]);
         }),
         { numRuns: 200 },
       );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createApiKey, getApiKey, listApiKeys, revokeKey } from '../../services/api-keys.js';
-import { createWorkspace, getWorkspace, listWorkspaces } from '../../services/workspaces.js';
+import { createWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from '../../services/workspaces.js';
 import {
   apiKeyIdInput,
   apiKeySchema,
@@ -11,6 +11,7 @@ import {
   revokeApiKeyInput,
   toApiKey,
   toWorkspace,
+  updateWorkspaceInput,
   workspaceSchema,
 } from '../schemas/admin.js';
 import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
@@ -64,6 +65,22 @@ export const workspacesRouter = router({
     .input(idInput('workspace', 'ws_01JD8Q3ZK5W7E9R1T4Y6U8I0OP'))
     .output(workspaceSchema)
     .query(async ({ ctx, input }) => toWorkspace(await getWorkspace(ctx, input.id))),
+
+  update: protectedProcedure('admin')
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/workspaces/{id}',
+        tags,
+        summary: 'Change a workspace',
+        description:
+          "Renames it, or sets the signature profile its webhooks use unless they have their own: Standard Webhooks headers, body-only HMAC headers (header name, `sha256=` prefix or none, hex or base64), or both, and the envelope's timestamp name. Audited. Needs `admin`.",
+        protect: true,
+      },
+    })
+    .input(updateWorkspaceInput)
+    .output(workspaceSchema)
+    .mutation(async ({ ctx, input }) => toWorkspace(await updateWorkspace(ctx, ctx.actor, input))),
 });
 
 export const apiKeysRouter = router({

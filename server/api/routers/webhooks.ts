@@ -6,9 +6,13 @@ import {
   changeWebhook,
   createWebhook,
   deleteWebhook,
+  enableWebhook,
   getWebhook,
   listWebhooks,
+  pauseWebhook,
+  resumeWebhook,
   rotateWebhookSecret,
+  switchBodySignature,
 } from '../../services/webhooks.js';
 import { createWebhookChecks, updateWebhookChecks } from '../field-checks.js';
 import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
@@ -46,8 +50,8 @@ export const webhooksRouter = router({
     .input(createWebhookInput)
     .output(webhookWithSecretSchema)
     .mutation(async ({ ctx, input }) => {
-      const row = await createWebhook(ctx, ctx.actor, input);
-      return { ...toWebhook(row), secret: row.secret };
+      const { row, secret } = await createWebhook(ctx, ctx.actor, input);
+      return { ...toWebhook(row), secret };
     }),
 
   list: protectedProcedure('webhooks:read')
@@ -131,8 +135,8 @@ export const webhooksRouter = router({
     .input(rotateSecretInput)
     .output(webhookWithSecretSchema)
     .mutation(async ({ ctx, input }) => {
-      const row = await rotateWebhookSecret(ctx, ctx.actor, input);
-      return { ...toWebhook(row), secret: row.secret };
+      const { row, secret } = await rotateWebhookSecret(ctx, ctx.actor, input);
+      return { ...toWebhook(row), secret };
     }),
 
   test: protectedProcedure('webhooks:manage')
@@ -188,4 +192,68 @@ export const webhooksRouter = router({
       ...(await recoverWebhook(ctx, ctx.actor, { id: input.id, since: new Date(input.since) })),
       state: 'running' as const,
     })),
+
+  switchBodySignature: protectedProcedure('webhooks:manage')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/switch-body-signature',
+        tags,
+        summary: 'Sign body-only headers with the new secret now',
+        description:
+          'During a secret rotation, a body-only signature header (one value) keeps the previous secret until you say so, or until the grace period ends. Call this once your endpoint checks the new secret. Standard Webhooks headers carry both signatures throughout. Needs `webhooks:manage`.',
+        protect: true,
+      },
+    })
+    .input(webhookId)
+    .output(webhookSchema)
+    .mutation(async ({ ctx, input }) => toWebhook(await switchBodySignature(ctx, ctx.actor, input.id))),
+
+  pause: protectedProcedure('webhooks:manage')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/pause',
+        tags,
+        summary: 'Pause a webhook, keeping its deliveries',
+        description:
+          'Nothing is sent to the endpoint while the webhook is paused; deliveries are kept as `parked` (up to `HERALD_PARKED_MAX` per webhook, for up to `HERALD_PARKED_MAX_AGE`; beyond that they become `discarded`, with the reason) and go out when it is resumed. To send nothing and keep nothing, set `active: false` instead. Needs `webhooks:manage`.',
+        protect: true,
+      },
+    })
+    .input(webhookId)
+    .output(webhookSchema)
+    .mutation(async ({ ctx, input }) => toWebhook(await pauseWebhook(ctx, ctx.actor, input.id))),
+
+  resume: protectedProcedure('webhooks:manage')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/resume',
+        tags,
+        summary: 'Resume a paused webhook',
+        description:
+          'Deliveries flow again, and the parked ones go out first, in publish order, at most `HERALD_DRAIN_RATE` a second. Needs `webhooks:manage`.',
+        protect: true,
+      },
+    })
+    .input(webhookId)
+    .output(webhookSchema)
+    .mutation(async ({ ctx, input }) => toWebhook(await resumeWebhook(ctx, ctx.actor, input.id))),
+
+  enable: protectedProcedure('webhooks:manage')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/{id}/enable',
+        tags,
+        summary: 'Enable a webhook Herald disabled',
+        description:
+          "Undoes a disabling, Herald's (`gone`: the endpoint answered 410; `failing`: every delivery failed for the whole window) or its owner's (`active: false`). The failing clock starts afresh, and parked deliveries go out in publish order at a bounded rate. Needs `webhooks:manage`.",
+        protect: true,
+      },
+    })
+    .input(webhookId)
+    .output(webhookSchema)
+    .mutation(async ({ ctx, input }) => toWebhook(await enableWebhook(ctx, ctx.actor, input.id))),
 });

@@ -4,13 +4,41 @@ import type { ApiKeyRow } from '../../db/tables/api-keys.table.js';
 import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
 import { idOf, isoTimestamp, pageInput, resourceId, text, toIso } from './common.js';
 import { sample } from './examples.js';
+import { signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 
 export const workspaceSchema = z
-  .object({ id: z.string().meta({ description: 'Starts with `ws_`.' }), name: z.string(), createdAt: isoTimestamp })
+  .object({
+    id: z.string().meta({ description: 'Starts with `ws_`.' }),
+    name: z.string(),
+    signatureProfile: signatureProfileSchema
+      .nullable()
+      .meta({
+        description: "How its webhooks' deliveries are signed unless a webhook says otherwise; null: Herald's default.",
+      }),
+    createdAt: isoTimestamp,
+  })
   .meta({
     id: 'Workspace',
     description: 'A tenant: its webhooks, events, catalog, keys and audit log are its own.',
-    examples: [{ id: sample.workspaceId, name: 'Acme Inc', createdAt: sample.createdAt }],
+    examples: [{ id: sample.workspaceId, name: 'Acme Inc', signatureProfile: null, createdAt: sample.createdAt }],
+  });
+
+export const updateWorkspaceInput = z
+  .object({
+    id: idOf('workspace', sample.workspaceId),
+    name: text(1, 200).optional().meta({ description: 'A name for people, 1 to 200 characters.' }),
+    signatureProfile: signatureProfileInput
+      .nullable()
+      .optional()
+      .meta({ description: "The default signature profile of its webhooks; null: Herald's default (both kinds)." }),
+  })
+  .refine(
+    (input) => input.name !== undefined || input.signatureProfile !== undefined,
+    'nothing to update: pass at least one field',
+  )
+  .meta({
+    minProperties: 1,
+    examples: [{ signatureProfile: { schemes: [{ type: 'standard-webhooks' }], timestampField: 'createdAt' } }],
   });
 
 export const createWorkspaceInput = z
@@ -87,7 +115,12 @@ export const revokeApiKeyInput = z.object({
 });
 
 export function toWorkspace(row: WorkspaceRow): z.infer<typeof workspaceSchema> {
-  return { id: row.id, name: row.name, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    signatureProfile: row.signature_profile,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 export function toApiKey(row: ApiKeyRow): z.infer<typeof apiKeySchema> {

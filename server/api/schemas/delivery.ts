@@ -7,7 +7,7 @@ import { sample } from './examples.js';
 
 export const deliveryStatus = z.enum(deliveryStatuses).meta({
   description:
-    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed.',
+    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed, `parked` while its webhook is paused or disabled (it is sent, in order, when the webhook is resumed or enabled), `discarded` when it was parked longer or in greater numbers than Herald keeps.',
 });
 
 const statusClass = z.enum(statusClasses).meta({
@@ -24,6 +24,7 @@ const deliveryExample = {
   attempts: 2,
   deliveredAt: sample.deliveredAt,
   error: null,
+  nextAttemptAt: null,
   createdAt: sample.publishedAt,
   updatedAt: sample.deliveredAt,
 };
@@ -40,6 +41,9 @@ export const deliverySchema = z
     attempts: z.number().int().meta({ description: 'Attempts made so far, manual retries included.' }),
     deliveredAt: isoTimestamp.nullable(),
     error: z.string().nullable().meta({ description: 'Why the last attempt failed; null once delivered.' }),
+    nextAttemptAt: isoTimestamp
+      .nullable()
+      .meta({ description: 'While a retry waits: when the next attempt is due. Null once settled or parked.' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -61,6 +65,8 @@ const attemptExamples = [
     statusCode: 503,
     error: 'HTTP 503',
     responseExcerpt: 'Service Unavailable',
+    waitMs: 30_000,
+    waitReason: 'Retry-After: 30 s',
   },
   {
     id: sample.attemptId,
@@ -73,6 +79,8 @@ const attemptExamples = [
     statusCode: 200,
     error: null,
     responseExcerpt: 'OK',
+    waitMs: null,
+    waitReason: null,
   },
 ];
 
@@ -93,6 +101,15 @@ export const attemptSchema = z
     statusCode: z.number().int().nullable().meta({ description: "The endpoint's HTTP status; null when none came." }),
     error: z.string().nullable(),
     responseExcerpt: z.string().nullable().meta({ description: "The start of the endpoint's response body." }),
+    waitMs: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'After a failure: how long Herald waited (or waits) before the next attempt.' }),
+    waitReason: z.string().nullable().meta({
+      description:
+        'Why the wait is what it is: `schedule`, or the `Retry-After` the endpoint sent with a 429 or 503 (honoured, but never sooner than the schedule and never more than twice it), or that the endpoint answered `410 Gone` (no further attempts). Null after a success or the last attempt.',
+    }),
   })
   .meta({
     id: 'DeliveryAttempt',
@@ -148,6 +165,7 @@ export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
     deliveredAt: toIso(row.delivered_at),
     // The last failure explains a failed or retrying delivery; a success has none.
     error: row.status === 'succeeded' ? null : row.last_error,
+    nextAttemptAt: row.status === 'pending' ? toIso(row.next_attempt_at) : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -165,6 +183,8 @@ export function toAttempt(row: DeliveryAttemptRow): z.infer<typeof attemptSchema
     statusCode: row.status_code,
     error: row.error,
     responseExcerpt: row.response_excerpt,
+    waitMs: row.wait_ms,
+    waitReason: row.wait_reason,
   };
 }
 

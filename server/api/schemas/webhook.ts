@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../../db/tables/webhooks.table.js';
-import { eventTypeName, idOf, isoTimestamp, subscriptionPattern, text } from './common.js';
+import { headerNames } from '../../delivery/custom-headers.js';
+import { eventTypeName, idOf, isoTimestamp, subscriptionPattern, text, toIso } from './common.js';
+import { customHeadersInput, signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 import { sample } from './examples.js';
 
 const webhookExample = {
@@ -11,6 +13,12 @@ const webhookExample = {
   active: true,
   description: 'Order updates for the fulfilment service',
   mode: 'live' as const,
+  paused: false,
+  disabledReason: null,
+  health: { lastSuccessAt: sample.createdAt, lastFailureAt: null, consecutiveFailures: 0, failingSince: null },
+  signatureProfile: null,
+  headers: [],
+  secretRotation: null,
   createdAt: sample.createdAt,
   updatedAt: sample.createdAt,
 };
@@ -28,6 +36,37 @@ export const webhookSchema = z
     mode: z
       .enum(['live', 'test'])
       .meta({ description: 'The mode of the key that created it; only that mode sees it.' }),
+    paused: z.boolean().meta({ description: 'Paused by its owner: deliveries are kept (parked) until it is resumed.' }),
+    disabledReason: z.enum(['manual', 'gone', 'failing']).nullable().meta({
+      description:
+        'Why nothing is sent to it: `manual` (set inactive), `gone` (the endpoint answered 410 Gone) or `failing` (every delivery failed for the whole window); null while enabled. `gone` and `failing` keep deliveries parked until `POST /webhooks/{id}/enable`.',
+    }),
+    health: z
+      .object({
+        lastSuccessAt: isoTimestamp.nullable().meta({ description: 'To the minute.' }),
+        lastFailureAt: isoTimestamp.nullable(),
+        consecutiveFailures: z.number().int(),
+        failingSince: isoTimestamp
+          .nullable()
+          .meta({ description: 'Since when every delivery has failed; null while healthy.' }),
+      })
+      .meta({ description: 'How the endpoint has been answering (test sends do not count).' }),
+    signatureProfile: signatureProfileSchema
+      .nullable()
+      .meta({ description: "The webhook's own signature profile; null: the workspace's." }),
+    headers: z
+      .array(z.string())
+      .meta({ description: 'The names of its custom headers (their values are never shown).' }),
+    secretRotation: z
+      .object({
+        previousSecretExpiresAt: isoTimestamp,
+        bodySignatureSwitched: z.boolean().meta({
+          description:
+            'Whether body-only signature headers already use the new secret; until then they keep the previous one.',
+        }),
+      })
+      .nullable()
+      .meta({ description: 'While a rotated-out secret is still honoured: its grace period.' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -39,7 +78,7 @@ export const webhookWithSecretSchema = webhookSchema
   .extend({
     secret: z.string().meta({
       description:
-        'The signing secret, shown only in this response: store it. Each delivery carries `X-Webhook-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body keyed by this string.',
+        'The signing secret, shown only in this response: store it. By default each delivery carries Standard Webhooks headers (keyed by the base64 part of this `whsec_` secret) and `X-Webhook-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body keyed by this string.',
     }),
   })
   .meta({
@@ -130,6 +169,10 @@ export const createWebhookInput = z
     active: active.default(true),
     description: description.optional(),
     secret: secret.optional(),
+    signatureProfile: signatureProfileInput.nullable().optional().meta({
+      description: "How its deliveries are signed; omitted or null: the workspace's profile.",
+    }),
+    headers: customHeadersInput.optional(),
   })
   .meta({
     examples: [{ name: 'Order Notifications', url: sample.url, events: ['order.created', 'order.shipped'] }],
@@ -143,6 +186,14 @@ export const updateWebhookInput = z
     events: subscribedEvents.optional(),
     active: active.optional(),
     description: description.optional(),
+    signatureProfile: signatureProfileInput
+      .nullable()
+      .optional()
+      .meta({ description: "How its deliveries are signed; null: back to the workspace's profile." }),
+    headers: customHeadersInput
+      .nullable()
+      .optional()
+      .meta({ description: 'Replaces every custom header; null removes them all.' }),
   })
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
     message: 'nothing to update: pass at least one field',
@@ -151,8 +202,19 @@ export const updateWebhookInput = z
   .meta({ minProperties: 1, examples: [{ events: ['order.created', 'order.shipped', 'order.cancelled'] }] });
 
 export const rotateSecretInput = z
-  .object({ id: idOf('webhook', sample.webhookId), secret: secret.optional() })
-  .meta({ examples: [{}] });
+  .object({
+    id: idOf('webhook', sample.webhookId),
+    secret: secret.optional(),
+    gracePeriod: z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/, 'a duration such as 30m, 24h or 7d')
+      .default('24h')
+      .meta({
+        description:
+          'How long the previous secret stays honoured, at most 7d (default 24h): Standard Webhooks deliveries carry a signature with each secret meanwhile, and body-only signature headers keep the previous secret until you switch them (`POST /webhooks/{id}/switch-body-signature`) or the period ends.',
+      }),
+  })
+  .meta({ examples: [{ gracePeriod: '24h' }] });
 
 export const testWebhookInput = z
   .object({
@@ -210,6 +272,10 @@ export const testReportSchema = z
   });
 
 export function toWebhook(row: WebhookRow): Webhook {
+  const rotating =
+    row.previous_secret !== null &&
+    row.previous_secret_expires_at !== null &&
+    row.previous_secret_expires_at > new Date();
   return {
     id: row.id,
     name: row.name,
@@ -218,6 +284,22 @@ export function toWebhook(row: WebhookRow): Webhook {
     active: row.active,
     description: row.description,
     mode: row.mode,
+    paused: row.paused,
+    disabledReason: !row.active ? 'manual' : row.disabled_reason,
+    health: {
+      lastSuccessAt: toIso(row.last_success_at),
+      lastFailureAt: toIso(row.last_failure_at),
+      consecutiveFailures: row.consecutive_failures,
+      failingSince: toIso(row.failing_since),
+    },
+    signatureProfile: row.signature_profile,
+    headers: headerNames(row.custom_headers),
+    secretRotation: rotating
+      ? {
+          previousSecretExpiresAt: row.previous_secret_expires_at!.toISOString(),
+          bodySignatureSwitched: row.body_signature_switched,
+        }
+      : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

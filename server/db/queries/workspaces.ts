@@ -18,3 +18,11 @@ export async function listWorkspaces(
   if (args.cursor) query = query.where('id', '>', args.cursor);
   return query.orderBy('id').limit(args.limit).execute();
 }
+
+export async function updateWorkspace(
+  db: Db,
+  id: string,
+  changes: { name?: string; signature_profile?: string | null },
+): Promise<WorkspaceRow | undefined> {
+  return db.updateTable('workspaces').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
