@@ -108,22 +108,33 @@ describe('resumeDelivery and deliveryReconciler', () => {
     await recordClosed(sweeping.herald, 'resume-delivery', `resume:${deliveryId}:0`);
   });
 
-  records('the reconciler, running, after a few sweeps', ['delivery-reconciler-running'], async () => {
-    const handle = handleOf(sweeping.herald, reconcilerWorkflowId(sweeping.herald.config.temporal.taskQueue));
-    await waitFor(
-      async () =>
-        (await historyOf(handle)).events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED').length >=
-        3,
-      { what: 'three sweeps of the reconciler' },
-    );
-    // Open histories replay too: it runs forever, so this is the only shape a deploy ever meets it in.
-    expect((await handle.describe()).status.name).toBe('RUNNING');
-    const bytes = await saveHistory('delivery-reconciler-running', handle);
-    process.stderr.write(`[record] delivery-reconciler-running.json: ${handle.workflowId}, RUNNING, ${bytes} bytes\n`);
-  });
+  for (const name of ['delivery-reconciler-running', 'delivery-reconciler-health-sweep'])
+    // The second was recorded after the `endpoint-health-sweep` patch, the first before it.
+    records(`the reconciler, running, after a few sweeps (${name})`, [name], async () => {
+      const handle = handleOf(sweeping.herald, reconcilerWorkflowId(sweeping.herald.config.temporal.taskQueue));
+      await waitFor(
+        async () =>
+          (await historyOf(handle)).events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED').length >=
+          3,
+        { what: 'three sweeps of the reconciler' },
+      );
+      // Open histories replay too: it runs forever, so this is the only shape a deploy ever meets it in.
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const bytes = await saveHistory(name, handle);
+      process.stderr.write(`[record] ${name}.json: ${handle.workflowId}, RUNNING, ${bytes} bytes\n`);
+    });
 });
 
 describe('fanOutEvent', () => {
+  // The fixtures above this line's siblings were recorded before the `outcome-search-attribute` patch; this one
+  // after it, so both the old and the patched path stay replayable.
+  records('one webhook, its outcome set as a search attribute', ['fan-out-outcome-attribute'], async () => {
+    await webhookFor(stack, '/outcome', ['replay.outcome']);
+    const published = await stack.herald.client.events.publish.mutate({ type: 'replay.outcome', data: { n: 8 } });
+    expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
+    await recordClosed(stack.herald, 'fan-out-outcome-attribute', await stack.herald.fanOut(published.id).workflowId());
+  });
+
   records('one webhook, the first attempt succeeds', ['fan-out-success'], async () => {
     await webhookFor(stack, '/ok', ['replay.ok']);
     const published = await stack.herald.client.events.publish.mutate({ type: 'replay.ok', data: { n: 1 } });
@@ -272,5 +283,36 @@ describe('recoverWebhook', () => {
     expect((await stack.herald.client.recoveries.get.query({ id: recovery.id })).state).toBe('running');
     await stack.herald.client.recoveries.cancel.mutate({ id: recovery.id });
     await recordClosed(stack.herald, 'recover-webhook-cancelled', recovery.id, 'CANCELLED');
+  });
+});
+
+describe('drainWebhook', () => {
+  records('a paused webhook resumed with parked deliveries', ['drain-webhook-completed'], async () => {
+    const hook = await webhookFor(stack, '/drain', ['replay.drain']);
+    await stack.herald.client.webhooks.pause.mutate({ id: hook.id });
+    const parked: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const published = await stack.herald.client.events.publish.mutate({ type: 'replay.drain', data: { n } });
+      parked.push(published.deliveries[0]!.id);
+    }
+    for (const id of parked) expect((await stack.herald.settled(id)).status).toBe('parked');
+    await stack.herald.client.webhooks.resume.mutate({ id: hook.id });
+    // Parked, then pending again while the drain works: settled() would stop at the first.
+    for (const id of parked)
+      await waitFor(
+        async () => (await stack.herald.client.deliveries.get.query({ id })).status === 'succeeded' || undefined,
+        { what: `parked delivery ${id} to be sent` },
+      );
+    const drain = await waitFor(
+      async () => {
+        for await (const workflow of stack.herald
+          .temporalClient()
+          .workflow.list({ query: `WorkflowType = 'drainWebhook' AND WorkflowId STARTS_WITH 'drain:${hook.id}:'` }))
+          return workflow.workflowId;
+        return undefined;
+      },
+      { what: `the drain of ${hook.id} to be listed` },
+    );
+    await recordClosed(stack.herald, 'drain-webhook-completed', drain);
   });
 });
