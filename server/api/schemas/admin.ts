@@ -10,11 +10,9 @@ export const workspaceSchema = z
   .object({
     id: z.string().meta({ description: 'Starts with `ws_`.' }),
     name: z.string(),
-    signatureProfile: signatureProfileSchema
-      .nullable()
-      .meta({
-        description: "How its webhooks' deliveries are signed unless a webhook says otherwise; null: Herald's default.",
-      }),
+    signatureProfile: signatureProfileSchema.nullable().meta({
+      description: "How its webhooks' deliveries are signed unless a webhook says otherwise; null: Herald's default.",
+    }),
     createdAt: isoTimestamp,
   })
   .meta({
