@@ -60,10 +60,13 @@ export async function webhooksToWarn(db: Db, afterMs: number, limit: number): Pr
   return rows.map(toNotice);
 }
 
-/** Records the warning; false when another sweep got there first (or the spell ended). */
+/**
+ * Records the warning; false when another sweep got there first (or the spell ended). The spell is matched to the
+ * millisecond: Postgres keeps microseconds, the `Date` it was read into does not.
+ */
 export async function markWarned(db: Db, webhookId: string, failingSince: Date): Promise<boolean> {
   const result = await sql`
-    UPDATE webhooks SET failing_warned_at = now() WHERE id = ${webhookId} AND failing_since = ${failingSince} AND failing_warned_at IS NULL
+    UPDATE webhooks SET failing_warned_at = now() WHERE id = ${webhookId} AND date_trunc('milliseconds', failing_since) = ${failingSince} AND failing_warned_at IS NULL
   `.execute(db);
   return Number(result.numAffectedRows ?? 0n) > 0;
 }
@@ -80,7 +83,7 @@ export async function disabledUnannounced(db: Db, limit: number): Promise<Endpoi
 
 export async function markAnnounced(db: Db, webhookId: string, disabledAt: Date): Promise<boolean> {
   const result = await sql`
-    UPDATE webhooks SET disabled_notified_at = now() WHERE id = ${webhookId} AND disabled_at = ${disabledAt} AND disabled_notified_at IS NULL
+    UPDATE webhooks SET disabled_notified_at = now() WHERE id = ${webhookId} AND date_trunc('milliseconds', disabled_at) = ${disabledAt} AND disabled_notified_at IS NULL
   `.execute(db);
   return Number(result.numAffectedRows ?? 0n) > 0;
 }
