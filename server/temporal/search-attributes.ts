@@ -2,6 +2,16 @@ import type { Client } from '@temporalio/client';
 import { allSearchAttributes } from '../../workflows/shared.js';
 
 const indexedValueType = { KEYWORD: 2, TEXT: 1, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 } as const;
+/** The same types as the `temporal` CLI spells them. */
+const cliType = {
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+} as const;
 
 /**
  * Makes sure Herald's search attributes exist on the server, registering missing ones. The dev server gets them
@@ -22,7 +32,8 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
     });
   } catch (error) {
     const commands = missing.map(
-      (key) => `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type Keyword`,
+      (key) =>
+        `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${cliType[key.type]}`,
     );
     throw new Error(
       `Herald's search attributes are missing and could not be registered. Create them with:\n  ${commands.join('\n  ')}`,
