@@ -36,7 +36,15 @@ export async function getDelivery(
   scope: Scope,
   id: string,
 ): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] }> {
-  const delivery = await findDelivery(deps.db, scope, id);
-  if (!delivery) throw new NotFoundError('Delivery', id);
-  return { delivery, attempts: await listAttempts(deps.db, id) };
+  // One snapshot for both reads: an attempt that completes between them would otherwise show its outcome beside a
+  // delivery row from before it (the previous attempt's next-attempt time, say).
+  return deps.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const delivery = await findDelivery(trx, scope, id);
+      if (!delivery) throw new NotFoundError('Delivery', id);
+      return { delivery, attempts: await listAttempts(trx, id) };
+    });
 }

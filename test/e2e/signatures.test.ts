@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -353,5 +354,31 @@ describe('custom headers', () => {
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain('tok_custom_header_value_123');
     expect(JSON.stringify(stored)).not.toContain(hook.secret);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('appear nowhere in a dump of the database, rotated-out secrets included', async () => {
+    const hook = await webhookAt('/dumped', { headers: { 'X-Api-Token': 'tok_at_rest_never_plain' } });
+    const rotated = await stack.herald.client.webhooks.rotateSecret.mutate({ id: hook.id, gracePeriod: '1h' });
+    await deliverTo('/dumped');
+    const tables = await stack.herald.db
+      .selectFrom('information_schema.tables' as never)
+      .select('table_name' as never)
+      .where('table_schema' as never, '=', 'public' as never)
+      .execute();
+    let dump = '';
+    for (const { table_name: table } of tables as { table_name: string }[]) {
+      const rows = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(table)} t`.execute(
+        stack.herald.db,
+      );
+      dump += rows.rows.map((r) => r.row).join('\n');
+    }
+    expect(dump).toContain(hook.id);
+    for (const secret of [hook.secret, rotated.secret, 'tok_at_rest_never_plain']) {
+      expect(dump).not.toContain(secret);
+      // Nor the key Standard Webhooks signs with, the base64 part of the secret.
+      expect(dump).not.toContain(secret.replace(/^whsec_/, ''));
+    }
   });
 });

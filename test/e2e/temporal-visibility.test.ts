@@ -68,3 +68,23 @@ describe('search attributes', () => {
     );
   });
 });
+
+describe('routine delivery failures', () => {
+  it('reach Temporal as one line without a stack trace', async () => {
+    await webhookAt('/down', ['vis.routine']);
+    const published = await stack.herald.client.events.publish.mutate({ type: 'vis.routine', data: {} });
+    await stack.herald.fanOut(published.id).result();
+    const handle = stack.herald
+      .temporalClient()
+      .workflow.getHandle(await stack.herald.fanOut(published.id).workflowId());
+    const failures = ((await handle.fetchHistory()).events ?? []).flatMap((event) =>
+      event.activityTaskFailedEventAttributes?.failure ? [event.activityTaskFailedEventAttributes.failure] : [],
+    );
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure.message).toMatch(/HTTP 503/);
+      expect(failure.message).not.toContain('\n');
+      expect(failure.stackTrace ?? '').not.toMatch(/\n| {4}at /);
+    }
+  });
+});
