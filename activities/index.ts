@@ -1,4 +1,4 @@
-import type { SweepResult } from '../workflows/shared.js';
+import type { RetentionResult, SweepResult } from '../workflows/shared.js';
 import { createDrainParkedPage } from './drain-parked.js';
 import { createFirstAttempts } from './first-attempts.js';
 import { createMarkDeliveryFailed } from './mark-delivery-failed.js';
@@ -11,6 +11,8 @@ export type ActivityDeps = AttemptDeps &
   ReconcileDeps & {
     /** The endpoint sweep (a service: it audits and publishes notices), built where the worker is wired. */
     sweepEndpoints: () => Promise<SweepResult>;
+    /** The retention cleanup, a service too, likewise built where the worker is wired. */
+    applyRetention: () => Promise<RetentionResult>;
   };
 
 /** Every activity the worker registers, built from the dependencies the worker wires once. */
@@ -21,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     markDeliveryFailed: createMarkDeliveryFailed(deps),
     reconcileDeliveries: createReconcileDeliveries(deps),
     sweepEndpoints: () => deps.sweepEndpoints(),
+    applyRetention: () => deps.applyRetention(),
     drainParkedPage: createDrainParkedPage(deps),
     ...createRecoveryActivities(deps),
   };

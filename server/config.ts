@@ -113,6 +113,8 @@ const envSchema = z.object({
   HERALD_DRAIN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
   HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
   HERALD_RECONCILE_AFTER: duration.default(120_000),
+  HERALD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).default(30 * 86_400_000),
+  HERALD_AUDIT_RETENTION: duration.pipe(z.number().min(86_400_000, 'at least 1d')).default(365 * 86_400_000),
   HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
   HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
   HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
@@ -211,6 +213,12 @@ export interface Config {
     /** Parked deliveries sent per second when their webhook is resumed or enabled. */
     drainPerSecond: number;
   };
+  /** What the cleanup deletes: events with their deliveries and attempts, and audit entries, past their windows. */
+  retention: {
+    /** Events older than this are deleted with their deliveries and attempts, unless a workspace sets its own. */
+    eventsMs: number;
+    auditMs: number;
+  };
   /** The safety net that restarts pending deliveries no workflow is working on. */
   reconciler: {
     intervalMs: number;
@@ -271,6 +279,7 @@ export function loadConfig(env: Environment = process.env): Config {
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },
     reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },
+    retention: { eventsMs: e.HERALD_RETENTION, auditMs: e.HERALD_AUDIT_RETENTION },
     endpoints: {
       disableAfterMs: e.HERALD_DISABLE_AFTER,
       warnAfterMs: Math.round(e.HERALD_DISABLE_AFTER * e.HERALD_WARN_AFTER_SHARE),

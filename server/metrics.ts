@@ -14,6 +14,8 @@ export interface Metrics {
   webhooksDisabled: Counter<'reason'>;
   /** Parked deliveries discarded past the bounds (too many or too old). */
   discardedDeliveries: Counter;
+  /** Rows deleted by retention, by table. */
+  retentionDeleted: Counter<'table'>;
 }
 
 export function createMetrics(): Metrics {
@@ -35,6 +37,12 @@ export function createMetrics(): Metrics {
     discardedDeliveries: new Counter({
       name: 'herald_discarded_deliveries_total',
       help: 'Parked deliveries discarded because their webhook stayed paused or disabled past the bounds (count or age).',
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'herald_retention_deleted_rows_total',
+      help: 'Rows deleted because they were past their retention window, by table (events, deliveries, delivery_attempts, audit_log).',
+      labelNames: ['table'],
       registers: [registry],
     }),
     lateDeliveries: new Gauge({

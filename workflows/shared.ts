@@ -291,6 +291,15 @@ export function outcomeOf(result: { succeeded: number; failed: number; parked?: 
   return (result.parked ?? 0) > 0 ? 'parked' : 'delivered';
 }
 
+/** What a retention run deleted; `complete` is false when its time budget ran out first. */
+export interface RetentionResult {
+  events: number;
+  deliveries: number;
+  attempts: number;
+  auditEntries: number;
+  complete: boolean;
+}
+
 /** What the endpoint sweep did: warnings, disablings (and their announcements), discarded parked deliveries. */
 export interface SweepResult {
   warned: number;

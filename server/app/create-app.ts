@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
+import { applyRetention } from '../services/retention.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
@@ -131,6 +132,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           reconciler: config.reconciler,
           logger,
           metrics,
+          applyRetention: () => applyRetention({ db, logger, metrics }, config.retention),
           sweepEndpoints: () =>
             sweepEndpointHealth(
               { db, workflows, logger, metrics },

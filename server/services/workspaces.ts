@@ -41,13 +41,18 @@ export async function getWorkspace(deps: { db: Db }, id: string): Promise<Worksp
 }
 
 /**
- * Renames a workspace or sets the signature profile its webhooks use unless they have their own (null: Herald's
- * default, both kinds of signature). Audited.
+ * Renames a workspace, sets the signature profile its webhooks use unless they have their own (null: Herald's
+ * default, both kinds of signature), or sets how long its deliveries are kept. Audited.
  */
 export async function updateWorkspace(
   deps: { db: Db },
   actor: Actor,
-  input: { id: string; name?: string | undefined; signatureProfile?: SignatureProfile | null | undefined },
+  input: {
+    id: string;
+    name?: string | undefined;
+    signatureProfile?: SignatureProfile | null | undefined;
+    retentionDays?: number | null | undefined;
+  },
 ): Promise<WorkspaceRow> {
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWorkspace(trx, input.id);
@@ -57,13 +62,14 @@ export async function updateWorkspace(
       ...(input.signatureProfile !== undefined
         ? { signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null }
         : {}),
+      ...(input.retentionDays !== undefined ? { retention_days: input.retentionDays } : {}),
     }))!;
     await audit(trx, actor, {
       action: 'workspaces.update',
       entityType: 'workspace',
       entityId: input.id,
-      before: { name: before.name, signatureProfile: before.signature_profile },
-      after: { name: after.name, signatureProfile: after.signature_profile },
+      before: { name: before.name, signatureProfile: before.signature_profile, retentionDays: before.retention_days },
+      after: { name: after.name, signatureProfile: after.signature_profile, retentionDays: after.retention_days },
       workspaceId: input.id,
       mode: null,
     });

@@ -108,8 +108,12 @@ describe('resumeDelivery and deliveryReconciler', () => {
     await recordClosed(sweeping.herald, 'resume-delivery', `resume:${deliveryId}:0`);
   });
 
-  for (const name of ['delivery-reconciler-running', 'delivery-reconciler-health-sweep'])
-    // The second was recorded after the `endpoint-health-sweep` patch, the first before it.
+  for (const name of [
+    'delivery-reconciler-running',
+    'delivery-reconciler-health-sweep',
+    'delivery-reconciler-retention',
+  ])
+    // Recorded before the `endpoint-health-sweep` patch, after it, and after `retention-sweep`.
     records(`the reconciler, running, after a few sweeps (${name})`, [name], async () => {
       const handle = handleOf(sweeping.herald, reconcilerWorkflowId(sweeping.herald.config.temporal.taskQueue));
       await waitFor(

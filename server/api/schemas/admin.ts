@@ -6,6 +6,8 @@ import { idOf, isoTimestamp, pageInput, resourceId, text, toIso } from './common
 import { sample } from './examples.js';
 import { signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 
+const retentionDays = z.number().int().min(1).max(3650);
+
 export const workspaceSchema = z
   .object({
     id: z.string().meta({ description: 'Starts with `ws_`.' }),
@@ -13,12 +15,23 @@ export const workspaceSchema = z
     signatureProfile: signatureProfileSchema.nullable().meta({
       description: "How its webhooks' deliveries are signed unless a webhook says otherwise; null: Herald's default.",
     }),
+    retentionDays: retentionDays.nullable().meta({
+      description: "How many days its events, deliveries and attempts are kept; null: the server's default (30).",
+    }),
     createdAt: isoTimestamp,
   })
   .meta({
     id: 'Workspace',
     description: 'A tenant: its webhooks, events, catalog, keys and audit log are its own.',
-    examples: [{ id: sample.workspaceId, name: 'Acme Inc', signatureProfile: null, createdAt: sample.createdAt }],
+    examples: [
+      {
+        id: sample.workspaceId,
+        name: 'Acme Inc',
+        signatureProfile: null,
+        retentionDays: null,
+        createdAt: sample.createdAt,
+      },
+    ],
   });
 
 export const updateWorkspaceInput = z
@@ -29,9 +42,13 @@ export const updateWorkspaceInput = z
       .nullable()
       .optional()
       .meta({ description: "The default signature profile of its webhooks; null: Herald's default (both kinds)." }),
+    retentionDays: retentionDays.nullable().optional().meta({
+      description:
+        "Keep events, deliveries and attempts this many days, then delete them (those still pending or parked are kept); null: the server's default.",
+    }),
   })
   .refine(
-    (input) => input.name !== undefined || input.signatureProfile !== undefined,
+    (input) => input.name !== undefined || input.signatureProfile !== undefined || input.retentionDays !== undefined,
     'nothing to update: pass at least one field',
   )
   .meta({
@@ -117,6 +134,7 @@ export function toWorkspace(row: WorkspaceRow): z.infer<typeof workspaceSchema> 
     id: row.id,
     name: row.name,
     signatureProfile: row.signature_profile,
+    retentionDays: row.retention_days,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -7,6 +7,8 @@ export interface WorkspacesTable {
   name: string;
   /** The signature profile of the workspace's webhooks that have none of their own; null: Herald's default. */
   signature_profile: ColumnType<SignatureProfile | null, string | null | undefined, string | null>;
+  /** How many days its events, deliveries and attempts are kept; null: the configured default. */
+  retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 

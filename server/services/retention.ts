@@ -1,0 +1,60 @@
+import type { Db } from '../db/database.js';
+import { deleteExpiredAuditEntries, deleteExpiredEvents } from '../db/queries/retention.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { RetentionResult } from '../../workflows/shared.js';
+
+export interface RetentionSettings {
+  /** Events (with their deliveries and attempts) older than this go, unless their workspace keeps its own window. */
+  eventsMs: number;
+  auditMs: number;
+  /** Rows per statement: small enough that no lock is held for long, large enough to keep up. */
+  batchSize?: number;
+  /** Stop after this long and leave the rest to the next run, so one run never hogs the database. */
+  budgetMs?: number;
+}
+
+/**
+ * Deletes what is past its window, in bounded batches, until nothing is left or the time budget is spent: events
+ * with their deliveries and attempts (an event with a delivery still pending or parked is kept), then audit entries.
+ * Run by the reconciler at every sweep, so a backlog shrinks a budget at a time while deliveries go on.
+ */
+export async function applyRetention(
+  deps: { db: Db; logger: Logger; metrics: Metrics },
+  settings: RetentionSettings,
+): Promise<RetentionResult> {
+  const batchSize = settings.batchSize ?? 1_000;
+  const started = Date.now();
+  const overBudget = () => Date.now() - started > (settings.budgetMs ?? 20_000);
+  const result: RetentionResult = { events: 0, deliveries: 0, attempts: 0, auditEntries: 0, complete: true };
+
+  for (;;) {
+    const deleted = await deleteExpiredEvents(deps.db, { defaultMs: settings.eventsMs, limit: batchSize });
+    result.events += deleted.events;
+    result.deliveries += deleted.deliveries;
+    result.attempts += deleted.attempts;
+    deps.metrics.retentionDeleted.inc({ table: 'events' }, deleted.events);
+    deps.metrics.retentionDeleted.inc({ table: 'deliveries' }, deleted.deliveries);
+    deps.metrics.retentionDeleted.inc({ table: 'delivery_attempts' }, deleted.attempts);
+    if (deleted.events < batchSize) break;
+    if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
+  }
+  const before = new Date(Date.now() - settings.auditMs);
+  for (;;) {
+    const deleted = await deleteExpiredAuditEntries(deps.db, { before, limit: batchSize });
+    result.auditEntries += deleted;
+    deps.metrics.retentionDeleted.inc({ table: 'audit_log' }, deleted);
+    if (deleted < batchSize) break;
+    if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
+  }
+  return report(deps.logger, result, started);
+}
+
+function report(logger: Logger, result: RetentionResult, started: number): RetentionResult {
+  if (result.events + result.auditEntries > 0)
+    logger.info(
+      { ...result, durationMs: Date.now() - started },
+      result.complete ? 'retention: deleted what was past its window' : 'retention: deleted a batch; more remains',
+    );
+  return result;
+}

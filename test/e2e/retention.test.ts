@@ -1,0 +1,146 @@
+/**
+ * Retention that really deletes: the reconciler's cleanup removes events past their workspace's window with their
+ * deliveries and attempts, and old audit entries, while everything inside the window, and every delivery still
+ * waiting on a retry or parked, stays.
+ */
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { idFloorAt } from '../../server/db/ids.js';
+import { workspaceWithKey } from '../support/keys.js';
+import { useStack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
+
+const stack = useStack({
+  env: {
+    // A failed first attempt waits an hour for its retry: pending for the whole test.
+    HERALD_RETRY_SCHEDULE: '0,1h,1h,1h,1h',
+    HERALD_RECONCILE_INTERVAL: '200ms',
+  },
+  receiver: (request) => (request.path === '/down' ? { status: 503 } : { status: 200, body: 'OK' }),
+});
+
+const DAY = 86_400_000;
+
+/** Moves an event, its deliveries and their attempts `days` into the past. */
+async function age(eventId: string, days: number) {
+  const at = new Date(Date.now() - days * DAY);
+  await sql`UPDATE events SET created_at = ${at} WHERE id = ${eventId}`.execute(stack.herald.db);
+  await sql`UPDATE deliveries SET created_at = ${at} WHERE event_id = ${eventId}`.execute(stack.herald.db);
+}
+
+async function rowsOf(eventId: string) {
+  const [events, deliveries, attempts] = await Promise.all([
+    sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE id = ${eventId}`.execute(stack.herald.db),
+    sql<{ n: string }>`SELECT count(*) AS n FROM deliveries WHERE event_id = ${eventId}`.execute(stack.herald.db),
+    sql<{ n: string }>`SELECT count(*) AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+                         WHERE d.event_id = ${eventId}`.execute(stack.herald.db),
+  ]);
+  return {
+    events: Number(events.rows[0]!.n),
+    deliveries: Number(deliveries.rows[0]!.n),
+    attempts: Number(attempts.rows[0]!.n),
+  };
+}
+
+async function settledEvent(client: typeof stack.herald.client, type: string, id: string) {
+  const published = await client.events.publish.mutate({ id, type, data: { id } });
+  for (const { id: deliveryId } of published.deliveries)
+    await waitFor(
+      async () => (await client.deliveries.get.query({ id: deliveryId })).status === 'succeeded' || undefined,
+      { what: `delivery ${deliveryId} to succeed` },
+    );
+  return published;
+}
+
+describe('retention', () => {
+  it('deletes exactly what is past each window, keeping deliveries that still wait', async () => {
+    await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/up`,
+      events: ['keep.old', 'keep.recent'],
+    });
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/down`, events: ['keep.waiting'] });
+    // A second workspace that keeps a week (parked deliveries are discarded after 14 days, so only a window shorter
+    // than that can meet one).
+    const shortLived = await workspaceWithKey(stack.herald, 'keeps a week');
+    await stack.herald.client.workspaces.update.mutate({ id: shortLived.workspaceId, retentionDays: 7 });
+    await shortLived.client.webhooks.create.mutate({ url: `${stack.receiver.url}/short`, events: ['keep.short'] });
+    const paused = await shortLived.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/paused`,
+      events: ['keep.parked'],
+    });
+    await shortLived.client.webhooks.pause.mutate({ id: paused.id });
+
+    await settledEvent(stack.herald.client, 'keep.old', 'evt_ret_old');
+    await settledEvent(stack.herald.client, 'keep.recent', 'evt_ret_recent');
+    const waiting = await stack.herald.client.events.publish.mutate({
+      id: 'evt_ret_waiting',
+      type: 'keep.waiting',
+      data: {},
+    });
+    await waitFor(
+      async () =>
+        (await stack.herald.client.deliveries.get.query({ id: waiting.deliveries[0]!.id })).attempts === 1 || undefined,
+      { what: 'the first attempt of the waiting event' },
+    );
+    await shortLived.client.events.publish.mutate({ id: 'evt_ret_parked', type: 'keep.parked', data: {} });
+    await settledEvent(shortLived.client, 'keep.short', 'evt_ret_week_old');
+    await settledEvent(shortLived.client, 'keep.short', 'evt_ret_days_old');
+    for (const { id, days } of [
+      { id: 'evt_ret_old', days: 31 },
+      { id: 'evt_ret_recent', days: 29 },
+      { id: 'evt_ret_waiting', days: 40 },
+      { id: 'evt_ret_parked', days: 10 },
+      { id: 'evt_ret_week_old', days: 8 },
+      { id: 'evt_ret_days_old', days: 6 },
+    ])
+      await age(id, days);
+    // An audit entry from more than a year ago, and one from last month.
+    const oldAudit = idFloorAt('audit', new Date(Date.now() - 400 * DAY));
+    const monthAudit = idFloorAt('audit', new Date(Date.now() - 30 * DAY));
+    for (const id of [oldAudit, monthAudit])
+      await sql`INSERT INTO audit_log (id, workspace_id, mode, occurred_at, actor_id, action, entity_type, entity_id, diff)
+                VALUES (${id}, 'ws_default', NULL, now(), NULL, 'test.old', 'test', ${id}, '{}')`.execute(
+        stack.herald.db,
+      );
+
+    const before = { old: await rowsOf('evt_ret_old'), weekOld: await rowsOf('evt_ret_week_old') };
+    expect(before.old).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+    expect(before.weekOld).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+
+    await waitFor(
+      async () => {
+        const [old, weekOld, audit] = await Promise.all([
+          rowsOf('evt_ret_old'),
+          rowsOf('evt_ret_week_old'),
+          sql`SELECT 1 FROM audit_log WHERE id = ${oldAudit}`.execute(stack.herald.db),
+        ]);
+        return old.events + weekOld.events + audit.rows.length === 0 || undefined;
+      },
+      { what: 'the cleanup to delete what is past its window' },
+    );
+    expect(await rowsOf('evt_ret_old')).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+    expect(await rowsOf('evt_ret_week_old')).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+    expect(await rowsOf('evt_ret_recent')).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+    expect(await rowsOf('evt_ret_days_old')).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+    expect(await rowsOf('evt_ret_waiting')).toMatchObject({ events: 1, deliveries: 1, attempts: 1 });
+    expect(await rowsOf('evt_ret_parked')).toMatchObject({ events: 1, deliveries: 1, attempts: 0 });
+    expect((await sql`SELECT 1 FROM audit_log WHERE id = ${monthAudit}`.execute(stack.herald.db)).rows).toHaveLength(1);
+
+    const metrics = await (await fetch(`${stack.herald.url}/metrics`)).text();
+    expect(metrics).toMatch(/herald_retention_deleted_rows_total\{table="events"\} [1-9]/);
+    expect(metrics).toMatch(/herald_retention_deleted_rows_total\{table="audit_log"\} [1-9]/);
+  });
+
+  it('is set per workspace through the API, within bounds, and audited', async () => {
+    const { workspaceId } = stack.herald.scope;
+    const updated = await stack.herald.client.workspaces.update.mutate({ id: workspaceId, retentionDays: 90 });
+    expect(updated.retentionDays).toBe(90);
+    await expect(stack.herald.client.workspaces.update.mutate({ id: workspaceId, retentionDays: 0 })).rejects.toThrow(
+      /retentionDays/,
+    );
+    const reset = await stack.herald.client.workspaces.update.mutate({ id: workspaceId, retentionDays: null });
+    expect(reset.retentionDays).toBeNull();
+    const audit = await stack.herald.client.audit.list.query({ event: 'workspaces.update', entityId: workspaceId });
+    expect(JSON.stringify(audit.data[1]?.diff)).toContain('"retentionDays":90');
+  });
+});
