@@ -31,7 +31,11 @@ describe('audit log', () => {
     ).toBe(true);
     expect(data[4]!.diff).toEqual({ before: { name: '127.0.0.1:9' }, after: { name: 'Renamed' } });
     expect(data[3]!.diff).toEqual({ before: { active: true }, after: { active: false } });
-    expect(data[1]!.diff).toEqual({ before: { secret: '[redacted]' }, after: { secret: '[redacted]' } });
+    // A rotation: the secret redacted, the grace period the old one keeps.
+    expect(data[1]!.diff).toEqual({
+      before: { secret: '[redacted]' },
+      after: { secret: '[redacted]', gracePeriod: '24h' },
+    });
     expect(data[5]!.diff.before).toBeNull();
     expect(data[5]!.diff.after).toMatchObject({ url: 'http://127.0.0.1:9/audited', events: ['audit.me'] });
     const everything = JSON.stringify(await stack.herald.db.selectFrom('audit_log').selectAll().execute());

@@ -44,6 +44,8 @@ describe('delivery log', () => {
       attempts: 1,
       deliveredAt: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
       error: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
+      // Settled: nothing is due.
+      nextAttemptAt: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
