@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { ulid } from 'ulid';
@@ -12,7 +13,7 @@ import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { errorBody, restErrorBody } from './error-body.js';
-import { registerHealthRoute, type HealthChecks } from './health.js';
+import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
 import { publicBaseUrl } from './public-url.js';
 import { created, locationOf, noContent } from './rest-responses.js';
@@ -55,12 +56,17 @@ export function createServer(options: ServerOptions): HeraldServer {
   });
   const createContext = createContextFactory(options.services);
   // Many HTTP clients send `Content-Type: application/json` with an empty body on DELETE and on bodiless actions;
-  // an empty body means "no input", not malformed JSON. Anything else goes to Fastify's own (poisoning-safe) parser.
-  const parseJson = server.getDefaultJsonParser('error', 'error');
+  // an empty body means "no input", not malformed JSON. Anything else is parsed refusing prototype poisoning, as
+  // Fastify does, but saying which of the two a refused body was.
   server.removeContentTypeParser('application/json');
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    (body as string).trim() === '' ? done(null, undefined) : parseJson(request, body as string, done),
-  );
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      done(jsonBodyError(error as Error), undefined);
+    }
+  });
   let baseUrl = '';
 
   // Errors raised before any procedure runs: unreadable JSON, a wrong content type, an oversized body.
@@ -158,7 +164,7 @@ export function createServer(options: ServerOptions): HeraldServer {
     transformSpecification: (_specification, request) => documentFor(request.headers),
     transformSpecificationClone: false,
   });
-  registerHealthRoute(server, options.health);
+  registerHealthRoutes(server, options.health);
   server.get('/metrics', async (_request, reply) =>
     reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
@@ -173,4 +179,17 @@ export function createServer(options: ServerOptions): HeraldServer {
     },
     stop: () => server.close(),
   };
+}
+
+/** A 400 for a body that is not JSON, or that carries a prototype-poisoning key, saying which. */
+function jsonBodyError(error: Error): FastifyError {
+  const poisoned = /forbidden prototype property/.test(error.message);
+  return Object.assign(
+    new Error(
+      poisoned
+        ? 'the body has a key named __proto__ (or constructor.prototype), which Herald refuses at any depth because it is the shape of a prototype-pollution attack; rename the key'
+        : `the body is not valid JSON (${error.message})`,
+    ),
+    { statusCode: 400, code: poisoned ? 'HERALD_PROTOTYPE_KEY' : 'HERALD_INVALID_JSON' },
+  ) as FastifyError;
 }

@@ -257,6 +257,8 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
       'Every route needs an API key, sent as `X-API-Key: hk_live_…` or `Authorization: Bearer hk_live_…`; each',
       'operation names the permission it needs. Keys act in one workspace and one mode (`live` or `test`).',
       'Errors answer `{ "error": { "code", "message", "issues"? } }`; invalid input lists every invalid field.',
+      'Request bodies may not contain a key named `__proto__`, or `constructor` holding `prototype`, at any depth:',
+      'they are the shape of prototype-pollution attacks, and are refused with a 400 that says so.',
     ].join('\n'),
     version: heraldVersion,
     baseUrl: `${serverUrl}${REST_BASE_PATH}`,

@@ -255,12 +255,38 @@ describe('webhooks API', () => {
     expect(JSON.parse(body).error).toBeDefined();
   });
 
-  it('reports health of Postgres and Temporal', async () => {
-    const response = await fetch(`${stack.herald.url}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
-      status: 'ok',
-      checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } },
+  it('says whether a refused body was not JSON or carried a prototype-poisoning key', async () => {
+    const post = (body: string) =>
+      fetch(`${stack.herald.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': stack.herald.adminKey },
+        body,
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    expect(await post('{"type":')).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'BAD_REQUEST',
+          message: expect.stringMatching(/^Malformed request: the body is not valid JSON/),
+        },
+      },
     });
+    expect(await post('{"type":"order.created","data":{"nested":{"__proto__":{"admin":true}}}}')).toEqual({
+      status: 400,
+      body: {
+        error: { code: 'BAD_REQUEST', message: expect.stringMatching(/key named __proto__.*rename the key$/) },
+      },
+    });
+  });
+
+  it('reports liveness and readiness with the health of Postgres and Temporal', async () => {
+    for (const route of ['/healthz', '/readyz']) {
+      const response = await fetch(`${stack.herald.url}${route}`);
+      expect(response.status, route).toBe(200);
+      expect(await response.json()).toEqual({
+        status: 'ok',
+        checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' } },
+      });
+    }
   });
 });
