@@ -48,6 +48,11 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  HERALD_METRICS_PORT: port.optional(),
+  HERALD_SDK_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, such as 127.0.0.1:9465')
+    .optional(),
   HERALD_PUBLIC_URL: z
     .url({
       protocol: /^https?$/,
@@ -62,6 +67,7 @@ const envSchema = z.object({
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HERALD_LOG_FORMAT: z.enum(['pretty', 'json', 'auto']).default('auto'),
   HERALD_STATE_DIR: z.string().min(1).default('.herald'),
   HERALD_CACHE_DIR: z.string().min(1).optional(),
   DATABASE_URL: z
@@ -148,9 +154,15 @@ export interface Config {
   /** A JSON list of event types applied to the default workspace's catalog on start. */
   eventTypesFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** `auto`: readable at a terminal outside production, JSON lines otherwise. */
+  logFormat: 'pretty' | 'json' | 'auto';
+  /** Where the Temporal SDK serves its own Prometheus metrics (HERALD_SDK_METRICS_ADDRESS); undefined: off. */
+  sdkMetricsAddress: string | undefined;
   http: {
     host: string;
     port: number;
+    /** Where a worker-only process serves /metrics (HERALD_METRICS_PORT, on HOST); undefined: nowhere. */
+    metricsPort: number | undefined;
     bodyLimitBytes: number;
     /**
      * The URL clients reach the API at (HERALD_PUBLIC_URL), without a trailing slash: what the OpenAPI document
@@ -252,7 +264,15 @@ export function loadConfig(env: Environment = process.env): Config {
     adminKey: e.HERALD_ADMIN_KEY,
     eventTypesFile: e.HERALD_EVENT_TYPES_FILE ? path.resolve(e.HERALD_EVENT_TYPES_FILE) : undefined,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES, publicUrl: e.HERALD_PUBLIC_URL },
+    logFormat: e.HERALD_LOG_FORMAT,
+    sdkMetricsAddress: e.HERALD_SDK_METRICS_ADDRESS,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      metricsPort: e.HERALD_METRICS_PORT,
+      bodyLimitBytes: e.HERALD_BODY_LIMIT_BYTES,
+      publicUrl: e.HERALD_PUBLIC_URL,
+    },
     stateDir: path.resolve(e.HERALD_STATE_DIR),
     cacheDir: path.resolve(
       e.HERALD_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'herald'),

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Herald's Prometheus metrics, one registry per process, built once and passed down like every other dependency.
@@ -16,6 +16,13 @@ export interface Metrics {
   discardedDeliveries: Counter;
   /** Rows deleted by retention, by table. */
   retentionDeleted: Counter<'table'>;
+  /** Every recorded attempt, by outcome, the class of the endpoint's answer and what triggered it. */
+  attempts: Counter<'outcome' | 'status_class' | 'trigger'>;
+  attemptDuration: Histogram<'outcome'>;
+  /** Publish to first attempt: how long an event waits before it goes out. */
+  firstAttemptLag: Histogram;
+  /** Deliveries that reached an end through an attempt, by how they ended. */
+  settledDeliveries: Counter<'status'>;
 }
 
 export function createMetrics(): Metrics {
@@ -43,6 +50,31 @@ export function createMetrics(): Metrics {
       name: 'herald_retention_deleted_rows_total',
       help: 'Rows deleted because they were past their retention window, by table (events, deliveries, delivery_attempts, audit_log).',
       labelNames: ['table'],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'herald_delivery_attempts_total',
+      help: "Delivery attempts recorded, by outcome (succeeded, failed), the class of the endpoint's answer (2xx…5xx, network) and trigger (scheduled, manual, test).",
+      labelNames: ['outcome', 'status_class', 'trigger'],
+      registers: [registry],
+    }),
+    attemptDuration: new Histogram({
+      name: 'herald_delivery_attempt_duration_seconds',
+      help: 'How long each attempt took, from the request leaving to the answer (or the timeout), by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    firstAttemptLag: new Histogram({
+      name: 'herald_first_attempt_lag_seconds',
+      help: 'From an event being published to the first attempt at each of its deliveries.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    settledDeliveries: new Counter({
+      name: 'herald_deliveries_settled_total',
+      help: 'Deliveries settled by an attempt: succeeded, or failed (the schedule ran out, or the endpoint answered 410).',
+      labelNames: ['status'],
       registers: [registry],
     }),
     lateDeliveries: new Gauge({

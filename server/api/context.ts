@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryHttpClient } from '../delivery/delivery-http-client.js';
 import type { SecretBox } from '../delivery/secret-box.js';
 import type { TargetPolicy } from '../delivery/target-policy.js';
+import type { AttemptDeps } from '../delivery/run-attempts.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Db } from '../db/database.js';
 import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
@@ -19,6 +20,8 @@ export interface ApiServices {
   secrets: SecretBox;
   userAgent: string;
   deliveryPolicy: DeliveryPolicy;
+  /** Logs and counts each test send's attempt, as the worker does its own. */
+  observe?: AttemptDeps['observe'];
 }
 
 export function createContextFactory(services: ApiServices) {

@@ -16,6 +16,10 @@ import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
+import { createAttemptObserver } from './attempt-observer.js';
+import { registerBacklogGauges } from './backlog-gauges.js';
+import { startMetricsServer } from '../http/metrics-server.js';
+import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
@@ -54,7 +58,7 @@ export interface RunningApp {
 /** Herald itself, API and/or worker, on a database and a Temporal server that already run. */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger, roles } = options;
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: config.sdkMetricsAddress });
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of stops.reverse())
@@ -96,6 +100,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (!workerConnection) stops.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporal.namespace);
     const metrics = options.metrics ?? createMetrics();
+    const observe = createAttemptObserver(logger, metrics);
     const deliveryPolicy: DeliveryPolicy = {
       retryScheduleMs: config.delivery.retryScheduleMs,
       attemptTimeoutMs: config.delivery.attemptTimeoutMs,
@@ -127,6 +132,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           http,
           userAgent,
           secrets,
+          observe,
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,
@@ -164,6 +170,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         const changed = await seedEventTypes({ db }, DEFAULT_WORKSPACE_ID, config.eventTypesFile);
         logger.info({ file: config.eventTypesFile, changed }, 'event type catalog applied');
       }
+      registerBacklogGauges(metrics.registry, () => deliveryBacklog(db));
       const server = createServer({
         host: config.http.host,
         port: config.http.port,
@@ -176,6 +183,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           http,
           userAgent,
           secrets,
+          observe,
           deliveryPolicy,
           workflows,
         },
@@ -187,6 +195,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       });
       apiUrl = await server.start();
       stops.push(() => server.stop());
+    } else if (config.http.metricsPort !== undefined) {
+      await assertPortFree(config.http.metricsPort, 'HERALD_METRICS_PORT', "the worker's metrics", config.http.host);
+      const metricsServer = await startMetricsServer(metrics.registry, config.http.host, config.http.metricsPort);
+      stops.push(() => metricsServer.stop());
+      logger.info({ url: metricsServer.url }, 'metrics served');
     }
     return { apiUrl, bootstrap, stop };
   } catch (error) {

@@ -18,7 +18,10 @@ export async function serveCommand(config: Config, role: Role): Promise<void> {
     const missing = [!url && 'DATABASE_URL', !address && 'TEMPORAL_ADDRESS'].filter(Boolean).join(' and ');
     throw new ConfigError(`herald ${role} needs ${missing}; for a self-contained development stack use \`npm start\`.`);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'herald', {
+    format: config.logFormat,
+    production: config.mode === 'production',
+  });
   const lifecycle = new Lifecycle(say);
   lifecycle.handleSignals();
   const app = await startApp({

@@ -22,7 +22,10 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
  */
 export async function startCommand(config: Config): Promise<void> {
   const started = performance.now();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'herald', {
+    format: config.logFormat,
+    production: config.mode === 'production',
+  });
   const lifecycle = new Lifecycle(say);
   lifecycle.handleSignals();
   await fs.mkdir(config.stateDir, { recursive: true });
@@ -99,7 +102,7 @@ export async function startCommand(config: Config): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     say('');
     say(`Herald ${heraldVersion} is ready in ${seconds} s (${config.mode} mode)`);
-    say(`  API          ${app.apiUrl}/trpc   health: ${app.apiUrl}/healthz`);
+    say(`  API          ${app.apiUrl}/trpc   health: ${app.apiUrl}/readyz`);
     for (const line of lines) say(line);
     say(`  State        ${config.stateDir}`);
     say(`  API docs     ${app.apiUrl}/docs   (OpenAPI: ${app.apiUrl}/openapi.json)`);

@@ -23,6 +23,27 @@ export interface AttemptDeps {
   userAgent: string;
   /** Opens the sealed secrets and custom headers of the webhooks being attempted. */
   secrets: SecretBox;
+  /** Told of every recorded attempt (the composition root logs and counts them); never of a secret or header. */
+  observe?: (attempt: ObservedAttempt) => void;
+}
+
+/** One recorded attempt, as logs and metrics see it. */
+export interface ObservedAttempt {
+  deliveryId: string;
+  webhookId: string;
+  eventType: string;
+  attemptNumber: number;
+  trigger: AttemptTrigger;
+  /** The endpoint's host, never its path or query (they may carry tokens). */
+  host: string;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** The wait before the next attempt; undefined when this attempt settled the delivery. */
+  retryDelayMs: number | undefined;
+  /** For a first attempt: how long after the event was published it was made. */
+  sinceEventMs: number | undefined;
 }
 
 export interface AttemptResult {
@@ -118,6 +139,20 @@ export async function runAttempts(
       })),
     );
     for (const { attempt, outcome, retryDelayMs, gone } of outcomes) {
+      deps.observe?.({
+        deliveryId: attempt.deliveryId,
+        webhookId: attempt.webhookId,
+        eventType: begun.event.type,
+        attemptNumber: attempt.attemptNumber,
+        trigger: args.trigger,
+        host: hostOf(attempt.url),
+        ok: outcome.ok,
+        statusCode: outcome.statusCode,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        retryDelayMs,
+        sinceEventMs: attempt.attemptNumber === 1 ? Date.now() - begun.event.createdAt.getTime() : undefined,
+      });
       results.set(attempt.deliveryId, {
         deliveryId: attempt.deliveryId,
         attemptNumber: attempt.attemptNumber,
@@ -227,4 +262,12 @@ export function displayEndpoint(url: string): string {
     // shown as stored
   }
   return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid-url';
+  }
 }

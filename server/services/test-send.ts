@@ -1,6 +1,6 @@
 import type { DeliveryHttpClient } from '../delivery/delivery-http-client.js';
 import type { SecretBox } from '../delivery/secret-box.js';
-import { runAttempts } from '../delivery/run-attempts.js';
+import { type AttemptDeps, runAttempts } from '../delivery/run-attempts.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import { TEST_SEND_OWNER } from '../../workflows/shared.js';
 import { isWildcard, patternMatches } from '../db/subscription-patterns.js';
@@ -39,7 +39,14 @@ export interface TestReport {
  * recorded with trigger `test`, so they show in the delivery log; a disabled webhook can be tested too.
  */
 export async function testWebhook(
-  deps: { db: Db; http: DeliveryHttpClient; userAgent: string; secrets: SecretBox; deliveryPolicy: DeliveryPolicy },
+  deps: {
+    db: Db;
+    http: DeliveryHttpClient;
+    userAgent: string;
+    secrets: SecretBox;
+    deliveryPolicy: DeliveryPolicy;
+    observe?: AttemptDeps['observe'];
+  },
   actor: Actor,
   input: { id: string; eventType?: string | undefined },
 ): Promise<TestReport> {

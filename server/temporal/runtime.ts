@@ -7,10 +7,11 @@ const expectedFailures = new Set<string>(Object.values(failureTypes));
 let installed = false;
 
 /**
- * Routes the Temporal SDK's own logs (worker state, core warnings) into Herald's logger at warn and above.
+ * Routes the Temporal SDK's own logs (worker state, core warnings) into Herald's logger at warn and above, and
+ * serves its metrics in Prometheus format when asked to.
  * The runtime is process-wide and can be installed once, before the first connection.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, options: { metricsAddress?: string | undefined } = {}): void {
   if (installed) return;
   installed = true;
   const sdkLogger = new DefaultLogger('WARN', ({ level, message, meta }) => {
@@ -24,7 +25,11 @@ export function installTemporalRuntime(logger: Logger): void {
   });
   Runtime.install({
     logger: sdkLogger,
-    telemetryOptions: { logging: { forward: {}, filter: 'WARN' } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: 'WARN' },
+      // The SDK's worker metrics (task slots, poll latency, schedule-to-start), on a port of their own.
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
     // Herald's entry points handle SIGINT/SIGTERM themselves, draining the worker before anything else stops.
     shutdownSignals: [],
   });

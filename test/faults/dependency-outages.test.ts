@@ -21,7 +21,8 @@ import {
 /**
  * Herald rides out its dependencies going away: Postgres and the Temporal server are each SIGKILLed and restarted
  * again and again under load. Herald never exits; while a dependency is down every route answers 503 with a
- * Retry-After in the one error shape, /healthz says which one within a second; afterwards nothing is lost.
+ * Retry-After in the one error shape, /readyz fails and names it within a second while /healthz stays 200 (the
+ * process is alive: an orchestrator must not restart it); afterwards nothing is lost.
  */
 const OUTAGES = 8;
 
@@ -67,13 +68,16 @@ async function expectUnavailable(dependency: 'Postgres' | 'Temporal') {
     const read = await fetch(`${herald.url}/v1/deliveries`, { headers });
     expect(read.status).toBe(503);
   }
-  // The health check answers within a second and names what is down.
+  // Readiness fails within a second and names what is down; liveness does not fail for it.
   const started = Date.now();
-  const health = await fetch(`${herald.url}/healthz`);
+  const ready = await fetch(`${herald.url}/readyz`);
   expect(Date.now() - started).toBeLessThan(1_000);
-  expect(health.status).toBe(503);
-  const checks = ((await health.json()) as { checks: Record<string, { status: string }> }).checks;
+  expect(ready.status).toBe(503);
+  const checks = ((await ready.json()) as { checks: Record<string, { status: string }> }).checks;
   expect(checks[dependency.toLowerCase()]?.status).toBe('down');
+  const alive = await fetch(`${herald.url}/healthz`);
+  expect(alive.status).toBe(200);
+  expect(((await alive.json()) as { status: string }).status).toBe('degraded');
 }
 
 it(`loses nothing through ${OUTAGES} SIGKILLs of Postgres and the Temporal server, and never exits`, async () => {

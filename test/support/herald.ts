@@ -89,7 +89,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 }
 
 /** Herald as `npm start` runs it (same `startApp`), on the run's shared Temporal and Postgres servers. */
-export async function startTestHerald(options: { env?: Environment; roles?: Role[] } = {}): Promise<TestHerald> {
+export async function startTestHerald(
+  options: { env?: Environment; roles?: Role[]; logger?: Logger } = {},
+): Promise<TestHerald> {
   const infrastructure = inject('infrastructure');
   const config = loadConfig(testEnvironment({ TEMPORAL_NAMESPACE: infrastructure.namespace, ...options.env }));
   const database = await createTestDatabase();
@@ -100,7 +102,7 @@ export async function startTestHerald(options: { env?: Environment; roles?: Role
     temporalAddress: infrastructure.temporalAddress,
     roles: options.roles ?? ['api', 'worker'],
     migrate: false,
-    logger: createLogger(config.logLevel, 'herald-test'),
+    logger: options.logger ?? createLogger(config.logLevel, 'herald-test'),
     workflowBundlePath: infrastructure.workflowBundlePath,
   });
   const url = app.apiUrl ?? 'http://127.0.0.1:0';

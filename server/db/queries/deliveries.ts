@@ -265,3 +265,32 @@ export async function abandonDelivery(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+export interface DeliveryBacklog {
+  pending: number;
+  parked: number;
+  /** Age of the oldest pending delivery, in seconds; 0 when none waits. */
+  oldestPendingSeconds: number;
+  /** Webhooks Herald disabled (gone or failing) and not yet enabled again. */
+  disabledWebhooks: number;
+}
+
+/**
+ * What waits, for the gauges scraped from /metrics: pending deliveries come from the partial index on pending ones,
+ * parked ones from the partial index on parked ones, so a scrape never reads the delivery history.
+ */
+export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
+  const { rows } = await sql<{ pending: string; parked: string; oldest: number | null; disabled: string }>`
+    SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
+           (SELECT count(*) FROM deliveries WHERE status = 'parked') AS parked,
+           (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM deliveries WHERE status = 'pending') AS oldest,
+           (SELECT count(*) FROM webhooks WHERE disabled_reason IS NOT NULL AND deleted_at IS NULL) AS disabled
+  `.execute(db);
+  const row = rows[0]!;
+  return {
+    pending: Number(row.pending),
+    parked: Number(row.parked),
+    oldestPendingSeconds: row.oldest ?? 0,
+    disabledWebhooks: Number(row.disabled),
+  };
+}

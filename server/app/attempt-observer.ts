@@ -1,0 +1,40 @@
+import type { ObservedAttempt } from '../delivery/run-attempts.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+/**
+ * What every recorded attempt leaves behind outside Postgres: one `info` log line (delivery, webhook, the endpoint's
+ * host, attempt number, status or error, duration) and the attempt metrics. Secrets and header values never reach
+ * it; URLs appear as their host only, since paths and queries sometimes carry tokens.
+ */
+export function createAttemptObserver(logger: Logger, metrics: Metrics): (attempt: ObservedAttempt) => void {
+  return (attempt) => {
+    const outcome = attempt.ok ? 'succeeded' : 'failed';
+    const statusClass = attempt.statusCode === null ? 'network' : `${Math.floor(attempt.statusCode / 100)}xx`;
+    metrics.attempts.inc({ outcome, status_class: statusClass, trigger: attempt.trigger });
+    metrics.attemptDuration.observe({ outcome }, attempt.durationMs / 1000);
+    if (attempt.sinceEventMs !== undefined && attempt.trigger === 'scheduled')
+      metrics.firstAttemptLag.observe(attempt.sinceEventMs / 1000);
+    const settled = attempt.ok ? 'succeeded' : attempt.retryDelayMs === undefined ? 'failed' : undefined;
+    if (settled && attempt.trigger !== 'test') metrics.settledDeliveries.inc({ status: settled });
+    logger.info(
+      {
+        deliveryId: attempt.deliveryId,
+        webhookId: attempt.webhookId,
+        eventType: attempt.eventType,
+        host: attempt.host,
+        attempt: attempt.attemptNumber,
+        trigger: attempt.trigger,
+        status: attempt.statusCode,
+        error: attempt.error ?? undefined,
+        durationMs: attempt.durationMs,
+        nextAttemptInMs: attempt.retryDelayMs,
+      },
+      attempt.ok
+        ? 'delivery attempt succeeded'
+        : attempt.retryDelayMs === undefined
+          ? 'delivery attempt failed; no attempts left'
+          : 'delivery attempt failed; will retry',
+    );
+  };
+}
