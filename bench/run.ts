@@ -17,11 +17,12 @@ import { fanOut } from './workloads/fan-out.js';
 import { flakyReceiver } from './workloads/flaky-receiver.js';
 import { growth } from './workloads/growth.js';
 import { latency } from './workloads/latency.js';
+import { retention } from './workloads/retention.js';
 import { throughput } from './workloads/throughput.js';
 import { wideFanOut } from './workloads/wide.js';
 
 const usage = `npm run bench -- [options]
-  --workloads W1,W1b,W2,W3,W4,W5,wide   which to run (default: all; W1b is W1 through publishBatch)
+  --workloads W1,W1b,W2,W3,W4,W5,R,wide which to run (default: all; W1b is W1 through publishBatch, R retention)
   --events N              W1/W5 events (default 5000)        --concurrency C      publishers, L loops, F starters (50)
   --fanout-events E       W2 events (100)                    --fanout-webhooks W  W2 webhooks (100)
   --latency-seconds S     W3 duration (30)                   --latency-rate R     W3 rate if W1 is not run
@@ -39,7 +40,7 @@ Against an existing deployment instead of the embedded Postgres and dev server:
 
 const { values } = parseArgs({
   options: {
-    workloads: { type: 'string', default: 'W1,W1b,W2,W3,W4,W5,wide' },
+    workloads: { type: 'string', default: 'W1,W1b,W2,W3,W4,W5,R,wide' },
     events: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '50' },
     'fanout-events': { type: 'string', default: '100' },
@@ -102,6 +103,8 @@ const heraldEnv = {
   // lasts, so that no parked retry fires during a later measurement (W5 itself, F in the grown state, wide).
   HERALD_RETRY_SCHEDULE: '0,10ms,6h,6h,6h',
   HERALD_ALLOWED_NETWORKS: '127.0.0.1/32',
+  // R times the cleanup itself, in this process: Herald's own sweep must leave its old rows alone.
+  HERALD_RETENTION: '3650d',
   HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   ...Object.fromEntries(
     values.set.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -156,7 +159,7 @@ async function attempt(name: string, work: () => Promise<void>): Promise<void> {
   }
 }
 const baselines: { L50?: LimitResult; L100?: LimitResult; F?: FloorResult; F100?: FloorResult } = {};
-const needsF = ['W1', 'W1b', 'W4', 'W5'].some((w) => selected.has(w));
+const needsF = ['W1', 'W1b', 'W4', 'W5', 'R'].some((w) => selected.has(w));
 const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 
 try {
@@ -292,6 +295,38 @@ try {
         herald: w4.rate,
         limit: L,
         floor: baselines.F?.rate,
+      });
+    });
+  }
+
+  if (selected.has('R')) {
+    await attempt('R', async () => {
+      progress(`R: retention of ${options.growthRows.toLocaleString()} old deliveries, alone and beside W1…`);
+      const r = await retention(ctx, options.growthRows);
+      details.R = r;
+      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+      rows.push({
+        workload: 'R retention',
+        figure: 'old deliveries deleted/s (with event and attempt)',
+        herald: r.deletedPerSecond,
+      });
+      rows.push({
+        workload: 'R W1 beside a cleanup',
+        figure: `deliveries/s (the cleanup deleted ${r.cleanupBesideW1.deliveries.toLocaleString('en-US')} in ${r.cleanupBesideW1.seconds.toFixed(1)} s)`,
+        herald: r.w1WithCleanup.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
+      if (w1Rate)
+        rows.push({
+          workload: 'R W1 beside a cleanup',
+          figure: 'throughput vs W1 alone',
+          herald: r.w1WithCleanup.rate / w1Rate,
+        });
+      rows.push({
+        workload: 'R table size',
+        figure: `MiB: ${[r.bytes.before, r.bytes.full, r.bytes.deleted, r.bytes.vacuumed, r.bytes.refilled, r.bytes.refilledDeleted].map(mib).join(' → ')} (empty, full, deleted, vacuumed, refilled, deleted+vacuumed)`,
+        herald: r.bytes.refilledDeleted / 2 ** 20,
       });
     });
   }

@@ -57,8 +57,12 @@ export async function growth(ctx: BenchContext): Promise<GrowthResult> {
   };
 }
 
-/** Old, settled deliveries spread over 100 webhooks, written straight to the tables (setup, not measured). */
-async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
+/**
+ * Old, settled deliveries spread over 100 webhooks, written straight to the tables (setup, not measured), made
+ * `ageDays` ago.
+ */
+export async function insertHistory(ctx: BenchContext, rows: number, ageDays = 0, label = 'W5 growth'): Promise<void> {
+  const createdAt = new Date(Date.now() - ageDays * 86_400_000);
   const webhooks = await Promise.all(
     Array.from({ length: 100 }, (_, i) =>
       ctx.client.webhooks.create.mutate({
@@ -83,7 +87,7 @@ async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
       const scope = { workspace_id: ctx.scope.workspaceId, mode: ctx.scope.mode };
       await trx
         .insertInto('events')
-        .values(batch.map((b) => ({ ...scope, id: b.event, type: 'bench.history', payload })))
+        .values(batch.map((b) => ({ ...scope, id: b.event, type: 'bench.history', payload, created_at: createdAt })))
         .execute();
       await trx
         .insertInto('deliveries')
@@ -97,7 +101,8 @@ async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
             status: 'succeeded' as const,
             attempt_count: 1,
             last_status_code: 200,
-            delivered_at: new Date(),
+            delivered_at: createdAt,
+            created_at: createdAt,
           })),
         )
         .execute();
@@ -117,7 +122,7 @@ async function insertHistory(ctx: BenchContext, rows: number): Promise<void> {
         )
         .execute();
     });
-    ctx.progress(`W5 growth: ${(done + size).toLocaleString()}/${rows.toLocaleString()} old deliveries written`);
+    ctx.progress(`${label}: ${(done + size).toLocaleString()}/${rows.toLocaleString()} old deliveries written`);
   }
   await sql`ANALYZE`.execute(ctx.db);
 }
