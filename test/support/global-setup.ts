@@ -38,12 +38,9 @@ export default async function setup(project: TestProject) {
   if (config.postgres.url) {
     adminUrl = config.postgres.url;
   } else {
-    const postgres = await startEmbeddedPostgres({
-      dataDir: path.join(work, 'postgres'),
-      port: await freePort(),
-      durable: false,
-      log,
-    });
+    const postgres = await onAFreePort((port) =>
+      startEmbeddedPostgres({ dataDir: path.join(work, 'postgres'), port, durable: false, log }),
+    );
     stops.push(() => postgres.stop());
     adminUrl = postgres.urlFor('postgres');
   }
@@ -51,17 +48,19 @@ export default async function setup(project: TestProject) {
   let temporalAddress = config.temporal.address;
   if (!temporalAddress) {
     const cli = await findTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, log });
-    const server = await startTemporalDevServer({
-      cli,
-      port: await freePort(),
-      uiPort: undefined,
-      dbFilename: undefined,
-      namespace: config.temporal.namespace,
-      searchAttributes: allSearchAttributes,
-      // The server fires timers up to 1 s late by default; tests run the retry schedule in milliseconds.
-      dynamicConfig: { 'history.timerProcessorMaxTimeShift': '1ms' },
-      workDir: work,
-    });
+    const server = await onAFreePort((port) =>
+      startTemporalDevServer({
+        cli,
+        port,
+        uiPort: undefined,
+        dbFilename: undefined,
+        namespace: config.temporal.namespace,
+        searchAttributes: allSearchAttributes,
+        // The server fires timers up to 1 s late by default; tests run the retry schedule in milliseconds.
+        dynamicConfig: { 'history.timerProcessorMaxTimeShift': '1ms' },
+        workDir: work,
+      }),
+    );
     stops.push(() => server.stop());
     temporalAddress = server.address;
   }
@@ -96,5 +95,20 @@ async function createTemplateDatabase(adminUrl: string): Promise<void> {
     await migrateToLatest(template, () => undefined);
   } finally {
     await template.destroy();
+  }
+}
+
+/**
+ * Starts a server on a port that was free a moment ago. Another process (a parallel test run, a benchmark) can
+ * take the port in between; the server then fails to bind, and it is tried again on a fresh one.
+ */
+async function onAFreePort<T>(start: (port: number) => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      const taken = /address already in use|could not bind|EADDRINUSE/i.test(String((error as Error).message));
+      if (!taken || attempt >= tries) throw error;
+    }
   }
 }
