@@ -324,3 +324,28 @@ function splitList(value: string): string[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry && entry !== '*');
 }
+
+/** Where the client commands (`herald trigger`, `herald test`) reach Herald, and as whom. */
+export interface ClientSettings {
+  url: string;
+  apiKey: string | undefined;
+}
+
+const clientSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'expected the URL Herald answers at, such as http://127.0.0.1:3000' }),
+  apiKey: z.string().min(1).optional(),
+});
+
+/** Flags first, then HERALD_URL and HERALD_API_KEY, then the address `npm start` serves on. */
+export function loadClientSettings(
+  flags: { url?: string | undefined; apiKey?: string | undefined },
+  env: Environment = process.env,
+): ClientSettings {
+  const parsed = clientSchema.safeParse({
+    url: flags.url ?? (env.HERALD_URL || `http://127.0.0.1:${env.PORT || 3000}`),
+    apiKey: flags.apiKey ?? (env.HERALD_API_KEY || undefined),
+  });
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; '));
+  return { url: parsed.data.url, apiKey: parsed.data.apiKey };
+}

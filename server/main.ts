@@ -1,42 +1,153 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
 import { type Config, loadConfig } from './config.js';
+import { heraldVersion } from './version.js';
 
-const usage = `Usage: herald <command>
-  start     the whole stack: embedded Postgres and Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set
-  api       the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
-  worker    the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
-  migrate   bring the database schema up to date (needs DATABASE_URL)
-  bundle-workflows <file>
-            write the workflow bundle to <file>; point HERALD_WORKFLOW_BUNDLE at it so workers skip bundling at start`;
+/**
+ * `herald`: the stack's processes (start, api, worker, migrate, bundle-workflows) and the commands that script a
+ * running Herald (trigger, test). Exit codes: 0 success; 1 a command failed (or a test or delivery did); 2 bad
+ * usage; 3 `trigger --wait` timed out before every delivery had an outcome.
+ */
+const program = new Command('herald')
+  .description('Webhook delivery on Temporal and Postgres.')
+  .version(heraldVersion)
+  .showHelpAfterError('(herald --help lists the commands)')
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-// Loaded on demand, so production roles never load the development stack (embedded Postgres, dev server).
-const commands: Record<string, () => Promise<(config: Config) => Promise<void>>> = {
-  start: async () => (await import('./commands/start.js')).startCommand,
-  api: async () => {
-    const { serveCommand } = await import('./commands/serve.js');
-    return (config) => serveCommand(config, 'api');
-  },
-  worker: async () => {
-    const { serveCommand } = await import('./commands/serve.js');
-    return (config) => serveCommand(config, 'worker');
-  },
-  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
-  'bundle-workflows': async () => {
-    const { bundleWorkflowsCommand } = await import('./commands/bundle-workflows.js');
-    return () => bundleWorkflowsCommand(process.argv[3]);
-  },
-};
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const name = process.argv[2] ?? 'start';
-const load = commands[name];
-if (!load) {
-  process.stderr.write(`Unknown command "${name}".\n${usage}\n`);
-  process.exit(2);
+/** Runs a stack command with the configuration read from the environment, once. */
+function stack(name: string, load: () => Promise<(config: Config) => Promise<void>>) {
+  return async () => {
+    try {
+      const command = await load();
+      await command(loadConfig());
+    } catch (error) {
+      process.stderr.write(`\nherald ${name} failed: ${(error as Error).message}\n`);
+      // Whatever was started has been stopped; exit now, as a supervisor expects, even if a handle stays open.
+      process.exit(1);
+    }
+  };
 }
-try {
-  const command = await load();
-  await command(loadConfig());
-} catch (error) {
-  process.stderr.write(`\nherald ${name} failed: ${(error as Error).message}\n`);
-  // Whatever was started has been stopped; exit now, as a supervisor expects, even if a library keeps a handle open.
-  process.exit(1);
+
+/** Runs a client command and exits with the code it returns; failures print what to do next. */
+function client<A extends unknown[]>(name: string, run: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await run(...args);
+    } catch (error) {
+      const { explain } = await import('./commands/client/connection.js');
+      const { loadClientSettings } = await import('./config.js');
+      const flags = args.find((a): a is { url?: string; apiKey?: string } => typeof a === 'object' && a !== null);
+      let message = (error as Error).message;
+      try {
+        message = explain(error, loadClientSettings(flags ?? {}));
+      } catch {
+        // The settings themselves are what is wrong: the message says so already.
+      }
+      process.stderr.write(`herald ${name} failed: ${message}\n`);
+      process.exitCode = 1;
+    }
+  };
 }
+
+const connection = (command: Command) =>
+  command
+    .addOption(new Option('--url <url>', 'where Herald answers (default: HERALD_URL, else http://127.0.0.1:3000)'))
+    .addOption(new Option('--api-key <key>', 'the API key to act with (default: HERALD_API_KEY)'))
+    .option('--json', 'print JSON for scripts instead of lines for people');
+
+// Modules load on demand, so production roles never load the development stack (embedded Postgres, dev server).
+program
+  .command('start')
+  .description(
+    'the whole stack: embedded Postgres and a Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set',
+  )
+  .addHelpText('after', '\nExample:\n  npm start                   # or: herald start; Ctrl-C drains and stops it all')
+  .action(stack('start', async () => (await import('./commands/start.js')).startCommand));
+program
+  .command('api')
+  .description('the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .addHelpText(
+    'after',
+    '\nExample:\n  DATABASE_URL=postgres://… TEMPORAL_ADDRESS=temporal:7233 HOST=0.0.0.0 herald api',
+  )
+  .action(
+    stack('api', async () => {
+      const { serveCommand } = await import('./commands/serve.js');
+      return (config) => serveCommand(config, 'api');
+    }),
+  );
+program
+  .command('worker')
+  .description('the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://… TEMPORAL_ADDRESS=temporal:7233 herald worker')
+  .action(
+    stack('worker', async () => {
+      const { serveCommand } = await import('./commands/serve.js');
+      return (config) => serveCommand(config, 'worker');
+    }),
+  );
+program
+  .command('migrate')
+  .description('bring the database schema up to date (needs DATABASE_URL)')
+  .action(stack('migrate', async () => (await import('./commands/migrate.js')).migrateCommand));
+program
+  .command('bundle-workflows <file>')
+  .description('write the workflow bundle to <file>; point HERALD_WORKFLOW_BUNDLE at it so workers skip bundling')
+  .action((file: string) =>
+    stack('bundle-workflows', async () => {
+      const { bundleWorkflowsCommand } = await import('./commands/bundle-workflows.js');
+      return () => bundleWorkflowsCommand(file);
+    })(),
+  );
+
+connection(
+  program
+    .command('trigger <event-type>')
+    .description("publish one event; without --data, the catalog's example for its type (else {})")
+    .option('--data <json>', 'the event data: a JSON object, or @file.json')
+    .option('--id <id>', 'the event id (publishing the same id again delivers nothing new)')
+    .option('--wait', "wait for each delivery's first outcome; exit 1 if any failed")
+    .option('--timeout <duration>', 'how long --wait waits', '60s'),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  herald trigger order.created --data '{"orderId":"ord_1"}'
+  herald trigger order.created --data @order.json --wait
+  herald trigger order.created --wait --json | jq '.outcomes'
+
+Exit codes: 0 delivered (or published, without --wait); 1 a delivery failed; 3 --wait timed out.`,
+  )
+  .action(
+    client('trigger', async (type: string, flags) =>
+      (await import('./commands/client/trigger.js')).triggerCommand(type, flags, say),
+    ),
+  );
+
+connection(
+  program
+    .command('test <webhook-id>')
+    .description('send a webhook one test event per subscribed type, now, and print the report')
+    .option('--event-type <type>', 'test this type only'),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  herald test wh_01J8Q…                      # every subscribed type
+  herald test wh_01J8Q… --event-type order.shipped --json
+
+Exit codes: 0 every test delivered; 1 any failed.`,
+  )
+  .action(
+    client('test', async (webhookId: string, flags) =>
+      (await import('./commands/client/test-webhook.js')).testCommand(webhookId, flags, say),
+    ),
+  );
+
+// `herald` alone starts the stack, as `npm start` does.
+await program.parseAsync(process.argv.length > 2 ? process.argv : [...process.argv, 'start']);

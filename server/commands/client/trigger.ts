@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import type { HeraldClient } from '../../../client/index.js';
+import { type ConnectionFlags, connect } from './connection.js';
+import { waitForOutcomes, type DeliveryOutcome } from './outcomes.js';
+
+export interface TriggerFlags extends ConnectionFlags {
+  data?: string;
+  id?: string;
+  wait?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+/**
+ * `herald trigger <type>`: publishes one event. Its data comes from `--data` (JSON, or `@file.json`), else the
+ * catalog's example for the type, else `{}`. With `--wait`, waits for every delivery's first outcome and returns
+ * the exit code: 0 when each was delivered, 1 when any failed (even if a retry is still to come), 3 on timeout.
+ */
+export async function triggerCommand(
+  type: string,
+  flags: TriggerFlags,
+  print: (line: string) => void,
+): Promise<number> {
+  const { client } = connect(flags);
+  const data = await dataFor(client, type, flags.data);
+  const published = await client.events.publish.mutate({ ...(flags.id ? { id: flags.id } : {}), type, data });
+  if (!flags.wait) {
+    if (flags.json) print(JSON.stringify(published));
+    else
+      print(
+        `${published.duplicate ? 'already published' : 'published'} ${published.id} (${type}) to ${published.deliveries.length} webhook(s)`,
+      );
+    return 0;
+  }
+  const outcomes = await waitForOutcomes(
+    client,
+    published.deliveries.map((d) => d.id),
+    parseSeconds(flags.timeout),
+  );
+  if (flags.json) print(JSON.stringify({ ...published, outcomes }));
+  else {
+    print(`published ${published.id} (${type}) to ${published.deliveries.length} webhook(s)`);
+    for (const outcome of outcomes) print(describe(outcome));
+  }
+  if (outcomes.some((o) => o.result === 'waiting')) return 3;
+  return outcomes.every((o) => o.result === 'delivered') ? 0 : 1;
+}
+
+function describe(outcome: DeliveryOutcome): string {
+  const mark = { delivered: '✓', failed: '✗', waiting: '…', parked: '‖' }[outcome.result];
+  const detail =
+    outcome.result === 'delivered'
+      ? `delivered (${outcome.statusCode}) after ${outcome.attempts} attempt(s)`
+      : outcome.result === 'parked'
+        ? 'parked: the webhook is paused or disabled'
+        : outcome.result === 'waiting'
+          ? 'no outcome yet (timed out waiting)'
+          : `failed: ${outcome.error ?? `HTTP ${outcome.statusCode}`}${outcome.nextAttemptAt ? `; next attempt at ${outcome.nextAttemptAt}` : ''}`;
+  return `  ${mark} ${outcome.webhookId}  ${detail}`;
+}
+
+async function dataFor(client: HeraldClient, type: string, flag: string | undefined): Promise<Record<string, unknown>> {
+  if (flag !== undefined) {
+    const text = flag.startsWith('@') ? await readFile(flag.slice(1), 'utf8') : flag;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`--data is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('--data must be a JSON object, such as {"orderId":"ord_1"}');
+    return parsed as Record<string, unknown>;
+  }
+  try {
+    const eventType = await client.eventTypes.get.query({ name: type });
+    if (eventType.example && typeof eventType.example === 'object') return eventType.example as Record<string, unknown>;
+  } catch {
+    // Not in the catalog: any name is accepted until a workspace has a catalog.
+  }
+  return {};
+}
+
+/** `30s`, `2m` or a number of seconds. */
+export function parseSeconds(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!match) throw new Error(`expected a duration such as 30s or 2m, got "${value}"`);
+  const amount = Number(match[1]);
+  return match[2] === 'm' ? amount * 60 : match[2] === 'ms' ? amount / 1000 : amount;
+}

@@ -1,0 +1,109 @@
+/**
+ * The `herald` command as a user drives it: spawned processes against the real stack, checked by their output
+ * and exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack.js';
+
+const stack = useStack({
+  receiver: (request) => (request.path === '/down' ? { status: 500 } : { status: 200, body: 'OK' }),
+});
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function herald(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'server/main.ts', ...args],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          HERALD_URL: stack.herald.url,
+          HERALD_API_KEY: stack.herald.adminKey,
+          ...env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('herald', () => {
+  it('answers --help with every command, and a command’s --help with examples', async () => {
+    const help = await herald(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['start', 'api', 'worker', 'migrate', 'bundle-workflows', 'trigger', 'test'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const trigger = await herald(['trigger', '--help']);
+    expect(trigger.code).toBe(0);
+    expect(trigger.stdout).toMatch(/Examples:\n {2}herald trigger order\.created/);
+    const unknown = await herald(['no-such-command']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'no-such-command'/);
+  });
+
+  it('triggers an event and, with --wait, exits by how its deliveries went', async () => {
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/up`, events: ['cli.good'] });
+    const good = await herald(['trigger', 'cli.good', '--data', '{"orderId":"ord_cli"}', '--wait']);
+    expect(good, good.stderr).toMatchObject({ code: 0 });
+    expect(good.stdout).toMatch(/published evt_\S+ \(cli\.good\) to 1 webhook\(s\)\n {2}✓ wh_\S+ {2}delivered \(200\)/);
+    const received = stack.receiver.requests.find((r) => r.path === '/up')!;
+    expect(JSON.parse(received.rawBody)).toMatchObject({ type: 'cli.good', data: { orderId: 'ord_cli' } });
+
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/down`, events: ['cli.bad'] });
+    const bad = await herald(['trigger', 'cli.bad', '--wait', '--json']);
+    expect(bad.code).toBe(1);
+    const report = JSON.parse(bad.stdout) as { outcomes: Array<{ result: string; statusCode: number }> };
+    expect(report.outcomes).toEqual([expect.objectContaining({ result: 'failed', statusCode: 500 })]);
+  });
+
+  it('tests a webhook and exits 1 when a test fails', async () => {
+    const up = await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/up`, events: ['cli.t'] });
+    const down = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/down`,
+      events: ['cli.t'],
+    });
+    const passing = await herald(['test', up.id]);
+    expect(passing, passing.stderr).toMatchObject({ code: 0 });
+    expect(passing.stdout).toMatch(/^1 of 1 test\(s\) delivered/);
+    const failing = await herald(['test', down.id, '--json']);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({ testsRun: 1, testsFailed: 1 });
+  });
+
+  it('says what to do when Herald cannot be reached or no key is set', async () => {
+    const unreachable = await herald(['trigger', 'cli.x'], { HERALD_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach Herald at http:\/\/127\.0\.0\.1:9.*npm start/);
+    const noKey = await herald(['trigger', 'cli.x'], { HERALD_API_KEY: '' });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/no API key: pass --api-key or set HERALD_API_KEY/);
+  });
+
+  // Last: a catalog, once a workspace has one, checks every type published after it.
+  it('uses the catalog example when no --data is given', async () => {
+    await stack.herald.client.eventTypes.create.mutate({
+      name: 'cli.example',
+      schema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } },
+      example: { sku: 'SKU-1' },
+    });
+    const published = await herald(['trigger', 'cli.example', '--json']);
+    expect(published.code, published.stderr).toBe(0);
+    const event = JSON.parse(published.stdout) as { id: string };
+    const stored = await stack.herald.db
+      .selectFrom('events')
+      .select('payload')
+      .where('id', '=', event.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).toEqual({ sku: 'SKU-1' });
+  });
+});
