@@ -85,6 +85,10 @@ describe('retention', () => {
     await shortLived.client.events.publish.mutate({ id: 'evt_ret_parked', type: 'keep.parked', data: {} });
     await settledEvent(shortLived.client, 'keep.short', 'evt_ret_week_old');
     await settledEvent(shortLived.client, 'keep.short', 'evt_ret_days_old');
+    // Before they age: the rows the cleanup must delete exist (the sweep may run the moment they are old).
+    const before = { old: await rowsOf('evt_ret_old'), weekOld: await rowsOf('evt_ret_week_old') };
+    expect(before.old).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+    expect(before.weekOld).toEqual({ events: 1, deliveries: 1, attempts: 1 });
     for (const { id, days } of [
       { id: 'evt_ret_old', days: 31 },
       { id: 'evt_ret_recent', days: 29 },
@@ -102,10 +106,6 @@ describe('retention', () => {
                 VALUES (${id}, 'ws_default', NULL, now(), NULL, 'test.old', 'test', ${id}, '{}')`.execute(
         stack.herald.db,
       );
-
-    const before = { old: await rowsOf('evt_ret_old'), weekOld: await rowsOf('evt_ret_week_old') };
-    expect(before.old).toEqual({ events: 1, deliveries: 1, attempts: 1 });
-    expect(before.weekOld).toEqual({ events: 1, deliveries: 1, attempts: 1 });
 
     await waitFor(
       async () => {
