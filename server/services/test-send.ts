@@ -4,6 +4,7 @@ import { type AttemptDeps, runAttempts } from '../delivery/run-attempts.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import { TEST_SEND_OWNER } from '../../workflows/shared.js';
 import { isWildcard, patternMatches } from '../db/subscription-patterns.js';
+import { sampleData } from '../catalog/sample-data.js';
 import type { Db } from '../db/database.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../db/ids.js';
@@ -15,7 +16,6 @@ import { audit } from './audit.js';
 import { type Catalog, checkPublishable, loadCatalog } from './catalog.js';
 
 const MAX_TESTS = 25;
-const DEFAULT_EXAMPLE = { message: 'This is a test event sent by Herald.' };
 
 export interface TestReport {
   startedAt: string;
@@ -64,7 +64,7 @@ export async function testWebhook(
     }
     const types = input.eventType ? [input.eventType] : testTypes(webhook.events, catalog);
     const events = types.map((type) => {
-      const data = (catalog.types.get(type)?.example as Record<string, unknown> | null | undefined) ?? DEFAULT_EXAMPLE;
+      const data = sampleData(catalog.types.get(type));
       checkPublishable(catalog, { type, data }, ['eventType']);
       return { id: newId('event'), type, payloadJson: JSON.stringify(data) };
     });

@@ -193,13 +193,7 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
     }))!;
     const onlyActive = Object.keys(changes).every((key) => key === 'active') && before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
-    await audit(trx, actor, {
-      action,
-      entityType: 'webhook',
-      entityId: id,
-      before: snapshot(before),
-      after: snapshot(after),
-    });
+    await auditChange(trx, actor, action, before, after);
     return after;
   });
 }
@@ -311,13 +305,7 @@ async function setFlags(
     const before = await findWebhook(trx, actor.principal, id);
     if (!before) throw new NotFoundError('Webhook', id);
     const after = (await updateWebhook(trx, actor.principal, id, changes))!;
-    await audit(trx, actor, {
-      action,
-      entityType: 'webhook',
-      entityId: id,
-      before: snapshot(before),
-      after: snapshot(after),
-    });
+    await auditChange(trx, actor, action, before, after);
     return after;
   });
 }
@@ -325,4 +313,15 @@ async function setFlags(
 /** The scope's webhooks, newest first. */
 export async function listWebhooks(deps: { db: Db }, actor: Actor, request: PageRequest): Promise<Page<WebhookRow>> {
   return fetchPage(request, (limit) => queryWebhooks(deps.db, actor.principal, { cursor: request.cursor, limit }));
+}
+
+/** An audit entry for a change to one webhook, with its secrets redacted. */
+function auditChange(trx: Db, actor: Actor, action: string, before: WebhookRow, after: WebhookRow): Promise<void> {
+  return audit(trx, actor, {
+    action,
+    entityType: 'webhook',
+    entityId: after.id,
+    before: snapshot(before),
+    after: snapshot(after),
+  });
 }

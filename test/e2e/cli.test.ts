@@ -105,5 +105,25 @@ describe('herald', () => {
       .where('id', '=', event.id)
       .executeTakeFirstOrThrow();
     expect(stored.payload).toEqual({ sku: 'SKU-1' });
+
+    // No example: a sample generated from the schema, which the publish then checks against it.
+    await stack.herald.client.eventTypes.create.mutate({
+      name: 'cli.generated',
+      schema: {
+        type: 'object',
+        required: ['sku', 'quantity'],
+        properties: { sku: { type: 'string', pattern: '^SKU-[0-9]{4}$' }, quantity: { type: 'integer', minimum: 1 } },
+        additionalProperties: false,
+      },
+    });
+    const generated = await herald(['trigger', 'cli.generated', '--json']);
+    expect(generated.code, generated.stderr).toBe(0);
+    const generatedId = (JSON.parse(generated.stdout) as { id: string }).id;
+    const sample = await stack.herald.db
+      .selectFrom('events')
+      .select('payload')
+      .where('id', '=', generatedId)
+      .executeTakeFirstOrThrow();
+    expect(sample.payload).toEqual({ sku: expect.stringMatching(/^SKU-[0-9]{4}$/), quantity: expect.any(Number) });
   });
 });

@@ -58,6 +58,34 @@ describe('test sends and their report', () => {
     expect(JSON.parse(request!.rawBody).data).toEqual({ invoiceId: 'inv_1', amount: 100 });
   });
 
+  it('tests a type that has a schema but no example with data generated from the schema', async () => {
+    await stack.herald.client.eventTypes.create.mutate({
+      name: 'refund.issued',
+      schema: {
+        type: 'object',
+        required: ['refundId', 'amount', 'currency'],
+        properties: {
+          refundId: { type: 'string', pattern: '^re_[a-z0-9]{8}$' },
+          amount: { type: 'integer', minimum: 1 },
+          currency: { enum: ['EUR', 'USD'] },
+        },
+        additionalProperties: false,
+      },
+    });
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/generated`,
+      events: ['refund.issued'],
+    });
+    const report = await stack.herald.client.webhooks.test.mutate({ id: hook.id });
+    expect(report).toMatchObject({ testsRun: 1, testsSucceeded: 1 });
+    const [request] = stack.receiver.requests.filter((r) => r.path === '/generated');
+    expect(JSON.parse(request!.rawBody).data).toEqual({
+      refundId: expect.stringMatching(/^re_[a-z0-9]{8}$/),
+      amount: expect.any(Number),
+      currency: expect.stringMatching(/^(EUR|USD)$/),
+    });
+  });
+
   it('reports a failing endpoint with its status and response, and sends it once', async () => {
     const hook = await stack.herald.client.webhooks.create.mutate({
       url: `${stack.receiver.url}/broken`,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { HeraldClient } from '../../../client/index.js';
+import { sampleData } from '../../catalog/sample-data.js';
 import { type ConnectionFlags, connect } from './connection.js';
 import { waitForOutcomes, type DeliveryOutcome } from './outcomes.js';
 
@@ -12,8 +13,8 @@ export interface TriggerFlags extends ConnectionFlags {
 }
 
 /**
- * `herald trigger <type>`: publishes one event. Its data comes from `--data` (JSON, or `@file.json`), else the
- * catalog's example for the type, else `{}`. With `--wait`, waits for every delivery's first outcome and returns
+ * `herald trigger <type>`: publishes one event. Its data comes from `--data` (JSON, or `@file.json`), else a sample
+ * of the type (its example, else generated from its schema, as test sends do). With `--wait`, waits for every delivery's first outcome and returns
  * the exit code: 0 when each was delivered, 1 when any failed (even if a retry is still to come), 3 on timeout.
  */
 export async function triggerCommand(
@@ -73,12 +74,11 @@ async function dataFor(client: HeraldClient, type: string, flag: string | undefi
     return parsed as Record<string, unknown>;
   }
   try {
-    const eventType = await client.eventTypes.get.query({ name: type });
-    if (eventType.example && typeof eventType.example === 'object') return eventType.example as Record<string, unknown>;
+    return sampleData(await client.eventTypes.get.query({ name: type }));
   } catch {
     // Not in the catalog: any name is accepted until a workspace has a catalog.
+    return sampleData(undefined);
   }
-  return {};
 }
 
 /** `30s`, `2m` or a number of seconds. */
