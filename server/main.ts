@@ -39,10 +39,10 @@ function client<A extends unknown[]>(name: string, run: (...args: A) => Promise<
     } catch (error) {
       const { explain } = await import('./commands/client/connection.js');
       const { loadClientSettings } = await import('./config.js');
-      const flags = args.find((a): a is { url?: string; apiKey?: string } => typeof a === 'object' && a !== null);
+      const flags = args.find((a): a is { heraldUrl?: string; apiKey?: string } => typeof a === 'object' && a !== null);
       let message = (error as Error).message;
       try {
-        message = explain(error, loadClientSettings(flags ?? {}));
+        message = explain(error, loadClientSettings({ url: flags?.heraldUrl, apiKey: flags?.apiKey }));
       } catch {
         // The settings themselves are what is wrong: the message says so already.
       }
@@ -54,7 +54,9 @@ function client<A extends unknown[]>(name: string, run: (...args: A) => Promise<
 
 const connection = (command: Command) =>
   command
-    .addOption(new Option('--url <url>', 'where Herald answers (default: HERALD_URL, else http://127.0.0.1:3000)'))
+    .addOption(
+      new Option('--herald-url <url>', 'where Herald answers (default: HERALD_URL, else http://127.0.0.1:3000)'),
+    )
     .addOption(new Option('--api-key <key>', 'the API key to act with (default: HERALD_API_KEY)'))
     .option('--json', 'print JSON for scripts instead of lines for people');
 
@@ -106,7 +108,7 @@ program
 connection(
   program
     .command('trigger <event-type>')
-    .description("publish one event; without --data, the catalog's example for its type (else {})")
+    .description("publish one event; without --data, a sample: the type's example, else one generated from its schema")
     .option('--data <json>', 'the event data: a JSON object, or @file.json')
     .option('--id <id>', 'the event id (publishing the same id again delivers nothing new)')
     .option('--wait', "wait for each delivery's first outcome; exit 1 if any failed")
@@ -148,6 +150,50 @@ Exit codes: 0 every test delivered; 1 any failed.`,
       (await import('./commands/client/test-webhook.js')).testCommand(webhookId, flags, say),
     ),
   );
+
+const webhooks = program.command('webhooks').description("create and list the workspace's webhooks");
+connection(
+  webhooks
+    .command('create')
+    .description('register a webhook; prints its id and its secret, shown this once')
+    .requiredOption('--url <url>', 'where deliveries go')
+    .requiredOption('--events <types>', 'comma-separated event types or wildcards, such as order.*')
+    .option('--secret <secret>', 'your own signing secret (default: a generated whsec_ secret)')
+    .option('--name <name>', 'a name for people'),
+)
+  .addHelpText('after', '\nExample:\n  herald webhooks create --url https://example.com/hooks --events "order.*"')
+  .action(
+    client('webhooks create', async (flags) =>
+      (await import('./commands/client/webhooks.js')).createWebhookCommand(flags, say),
+    ),
+  );
+connection(webhooks.command('list').description('one line per webhook: id, state, URL, events')).action(
+  client('webhooks list', async (flags) =>
+    (await import('./commands/client/webhooks.js')).listWebhooksCommand(flags, say),
+  ),
+);
+
+program
+  .command('listen')
+  .description('a local receiver: verifies and prints each delivery as it arrives; can forward it and fail on purpose')
+  .option('--port <port>', 'the port to listen on (0: any free one)', '4000')
+  .option('--host <host>', 'the address to listen on', '127.0.0.1')
+  .option('--secret <secret>', "the webhook's signing secret; without it, signatures are not checked")
+  .option('--forward-to <url>', 'pass each verified delivery on to your app, and answer with its status')
+  .option('--fail-rate <share>', 'answer this share of deliveries (0 to 1) with --status, to watch retries')
+  .option('--status <status>', 'the status --fail-rate answers with', '503')
+  .option('--json', 'one JSON object per delivery, for scripts')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  herald listen --port 4000 --secret whsec_…                 # then point a webhook at http://127.0.0.1:4000
+  herald listen --secret whsec_… --forward-to http://localhost:3001/hooks
+  herald listen --fail-rate 0.3 --status 503                 # every third delivery or so is retried
+
+Answers 401 when --secret is given and no signature verifies, as a careful receiver would.`,
+  )
+  .action(client('listen', async (flags) => (await import('./commands/client/listen.js')).listenCommand(flags, say)));
 
 // `herald` alone starts the stack, as `npm start` does.
 await program.parseAsync(process.argv.length > 2 ? process.argv : [...process.argv, 'start']);

@@ -2,10 +2,13 @@
  * The `herald` command as a user drives it: spawned processes against the real stack, checked by their output
  * and exit codes.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { workspaceWithKey } from '../support/keys.js';
+import { startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 const stack = useStack({
   receiver: (request) => (request.path === '/down' ? { status: 500 } : { status: 200, body: 'OK' }),
@@ -89,14 +92,16 @@ describe('herald', () => {
     expect(noKey.stderr).toMatch(/no API key: pass --api-key or set HERALD_API_KEY/);
   });
 
-  // Last: a catalog, once a workspace has one, checks every type published after it.
+  // In a workspace of its own: once a workspace has a catalog, every type published to it is checked.
   it('uses the catalog example when no --data is given', async () => {
-    await stack.herald.client.eventTypes.create.mutate({
+    const tenant = await workspaceWithKey(stack.herald, 'cli catalog');
+    const as = { HERALD_API_KEY: tenant.key };
+    await tenant.client.eventTypes.create.mutate({
       name: 'cli.example',
       schema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } },
       example: { sku: 'SKU-1' },
     });
-    const published = await herald(['trigger', 'cli.example', '--json']);
+    const published = await herald(['trigger', 'cli.example', '--json'], as);
     expect(published.code, published.stderr).toBe(0);
     const event = JSON.parse(published.stdout) as { id: string };
     const stored = await stack.herald.db
@@ -107,7 +112,7 @@ describe('herald', () => {
     expect(stored.payload).toEqual({ sku: 'SKU-1' });
 
     // No example: a sample generated from the schema, which the publish then checks against it.
-    await stack.herald.client.eventTypes.create.mutate({
+    await tenant.client.eventTypes.create.mutate({
       name: 'cli.generated',
       schema: {
         type: 'object',
@@ -116,7 +121,7 @@ describe('herald', () => {
         additionalProperties: false,
       },
     });
-    const generated = await herald(['trigger', 'cli.generated', '--json']);
+    const generated = await herald(['trigger', 'cli.generated', '--json'], as);
     expect(generated.code, generated.stderr).toBe(0);
     const generatedId = (JSON.parse(generated.stdout) as { id: string }).id;
     const sample = await stack.herald.db
@@ -125,5 +130,100 @@ describe('herald', () => {
       .where('id', '=', generatedId)
       .executeTakeFirstOrThrow();
     expect(sample.payload).toEqual({ sku: expect.stringMatching(/^SKU-[0-9]{4}$/), quantity: expect.any(Number) });
+  });
+});
+
+/** `herald listen` in the background; its output so far, and where it listens once it says so. */
+async function listening(args: string[]): Promise<{ process: ChildProcess; output: () => string; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'listen', '--port', '0', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await waitFor(() => /(?:Listening on |"listening":")(http:\/\/[\d.:]+)/.exec(output)?.[1], {
+    what: `herald listen to start (${output})`,
+  });
+  return { process: child, output: () => output, url };
+}
+
+describe('herald listen', () => {
+  it('verifies and prints deliveries in either signature format, as JSON lines with --json', async () => {
+    const secret = 'whsec_bGlzdGVuLXRlc3Qtc2VjcmV0LTAwMDE=';
+    const listen = await listening(['--secret', secret, '--json']);
+    try {
+      await stack.herald.client.webhooks.create.mutate({ url: listen.url, events: ['listen.both'], secret });
+      await stack.herald.client.webhooks.create.mutate({
+        url: `${listen.url}/bare`,
+        events: ['listen.bare'],
+        secret,
+        signatureProfile: { schemes: [{ type: 'hmac-sha256', header: 'X-Shop-Signature', encoding: 'base64' }] },
+      });
+      await stack.herald.client.webhooks.create.mutate({
+        url: `${listen.url}/wrong`,
+        events: ['listen.wrong'],
+        secret: 'whsec_d3Jvbmctc2VjcmV0LWZvci10aGUtdGVzdA==',
+      });
+      for (const type of ['listen.both', 'listen.bare', 'listen.wrong'])
+        await stack.herald.client.events.publish.mutate({ type, data: { type } });
+      const lines = await waitFor(
+        () => {
+          const parsed = listen
+            .output()
+            .split('\n')
+            .filter((line) => line.startsWith('{"at"'))
+            .map((line) => JSON.parse(line) as { eventType: string; verified: string[]; status: number });
+          return ['listen.both', 'listen.bare', 'listen.wrong'].every((t) => parsed.some((p) => p.eventType === t))
+            ? parsed
+            : undefined;
+        },
+        { what: 'three deliveries printed' },
+      );
+      expect(lines.find((l) => l.eventType === 'listen.both')).toMatchObject({
+        verified: ['standard-webhooks', 'x-webhook-signature'],
+        status: 200,
+      });
+      expect(lines.find((l) => l.eventType === 'listen.bare')).toMatchObject({
+        verified: ['x-shop-signature'],
+        status: 200,
+      });
+      expect(lines.find((l) => l.eventType === 'listen.wrong')).toMatchObject({
+        verified: [],
+        status: 401,
+        rejected: 'no signature verified with this secret',
+      });
+    } finally {
+      listen.process.kill();
+    }
+  });
+
+  it('forwards verified deliveries to an app and answers with its status; fails on purpose when told', async () => {
+    const app = await startReceiver(() => ({ status: 202, body: 'accepted by the app' }));
+    const forwarding = await listening(['--forward-to', `${app.url}/hooks`]);
+    const failing = await listening(['--fail-rate', '1', '--status', '503']);
+    try {
+      const hook = await stack.herald.client.webhooks.create.mutate({ url: forwarding.url, events: ['listen.fwd'] });
+      const published = await stack.herald.client.events.publish.mutate({ type: 'listen.fwd', data: { n: 1 } });
+      expect(await stack.herald.settled(published.deliveries[0]!.id)).toMatchObject({
+        status: 'succeeded',
+        statusCode: 202,
+      });
+      const [forwarded] = await app.waitForRequests(1);
+      expect(forwarded).toMatchObject({ path: '/hooks', method: 'POST' });
+      expect(JSON.parse(forwarded!.rawBody)).toMatchObject({ type: 'listen.fwd', data: { n: 1 } });
+      expect(forwarded!.headers['webhook-signature']).toMatch(/^v1,/);
+      expect(forwarding.output()).toMatch(/listen\.fwd evt_\S+ attempt 1 {2}· not verified {2}forwarded → 202/);
+      expect(hook.id).toMatch(/^wh_/);
+
+      await stack.herald.client.webhooks.create.mutate({ url: failing.url, events: ['listen.fail'] });
+      const retried = await stack.herald.client.events.publish.mutate({ type: 'listen.fail', data: {} });
+      expect(await stack.herald.settled(retried.deliveries[0]!.id)).toMatchObject({ status: 'failed', attempts: 5 });
+      expect(failing.output().match(/→ 503 on purpose/g)).toHaveLength(5);
+    } finally {
+      forwarding.process.kill();
+      failing.process.kill();
+      await app.close();
+    }
   });
 });

@@ -3,13 +3,13 @@ import { type ClientSettings, ConfigError, loadClientSettings } from '../../conf
 
 /** Flags every command that talks to a running Herald accepts. */
 export interface ConnectionFlags {
-  url?: string;
+  heraldUrl?: string;
   apiKey?: string;
 }
 
 /** The typed client for the Herald the flags (then HERALD_URL / HERALD_API_KEY) point at. */
 export function connect(flags: ConnectionFlags): { client: HeraldClient; settings: ClientSettings } {
-  const settings = loadClientSettings({ url: flags.url, apiKey: flags.apiKey });
+  const settings = loadClientSettings({ url: flags.heraldUrl, apiKey: flags.apiKey });
   if (!settings.apiKey)
     throw new ConfigError(
       'no API key: pass --api-key or set HERALD_API_KEY (npm start prints an admin key the first time it starts).',
