@@ -105,6 +105,29 @@ program
     })(),
   );
 
+program
+  .command('temporal')
+  .description('prepare a Temporal cluster for Herald')
+  .command('setup')
+  .description("check the namespace (or create it) and register Herald's search attributes; safe to run again")
+  .option('--create-namespace', 'create TEMPORAL_NAMESPACE when it does not exist')
+  .option('--retention <days>', 'with --create-namespace: days the cluster keeps closed workflows', '3')
+  .addHelpText(
+    'after',
+    '\nExample:\n  TEMPORAL_ADDRESS=temporal.internal:7233 TEMPORAL_NAMESPACE=herald herald temporal setup --create-namespace',
+  )
+  .action((flags: { createNamespace?: boolean; retention: string }) =>
+    stack('temporal setup', async () => {
+      const { temporalSetupCommand } = await import('./commands/temporal-setup.js');
+      return (config) =>
+        temporalSetupCommand(
+          config,
+          { createNamespace: flags.createNamespace ?? false, retentionDays: Number(flags.retention) },
+          say,
+        );
+    })(),
+  );
+
 connection(
   program
     .command('trigger <event-type>')
@@ -172,6 +195,50 @@ connection(webhooks.command('list').description('one line per webhook: id, state
     (await import('./commands/client/webhooks.js')).listWebhooksCommand(flags, say),
   ),
 );
+
+const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry');
+connection(
+  deliveries
+    .command('list')
+    .description('deliveries, newest first')
+    .option('--webhook <id>', 'only those to this webhook')
+    .option('--status <status>', 'only pending, succeeded, failed, parked or discarded ones')
+    .option('--event-type <type>', 'only those of this event type')
+    .option('--limit <n>', 'how many', '20'),
+)
+  .addHelpText('after', '\nExample:\n  herald deliveries list --status failed --webhook wh_01J8Q…')
+  .action(
+    client('deliveries list', async (flags) =>
+      (await import('./commands/client/deliveries.js')).listDeliveriesCommand(flags, say),
+    ),
+  );
+connection(deliveries.command('get <delivery-id>').description('one delivery and every attempt')).action(
+  client('deliveries get', async (id: string, flags) =>
+    (await import('./commands/client/deliveries.js')).getDeliveryCommand(id, flags, say),
+  ),
+);
+connection(
+  deliveries.command('retry <delivery-id>').description('start a new series of attempts for a failed delivery'),
+).action(
+  client('deliveries retry', async (id: string, flags) =>
+    (await import('./commands/client/deliveries.js')).retryDeliveryCommand(id, flags, say),
+  ),
+);
+connection(
+  program
+    .command('recover <webhook-id>')
+    .description('redeliver, once each, what a webhook failed since a time, with live progress')
+    .requiredOption('--since <duration>', 'how far back: 30m, 2h… (at most 14 days)'),
+)
+  .addHelpText(
+    'after',
+    '\nExample:\n  herald recover wh_01J8Q… --since 2h\n\nExit codes: 0 every redelivery succeeded; 1 some failed, or the recovery was cancelled.',
+  )
+  .action(
+    client('recover', async (webhookId: string, flags) =>
+      (await import('./commands/client/deliveries.js')).recoverCommand(webhookId, flags, say),
+    ),
+  );
 
 program
   .command('listen')

@@ -14,17 +14,17 @@ const cliType = {
 } as const;
 
 /**
- * Makes sure Herald's search attributes exist on the server, registering missing ones. The dev server gets them
+ * Makes sure Herald's search attributes exist on the server, registering missing ones (their names are returned). The dev server gets them
  * at launch; on a real cluster this needs operator rights, and the error says how to create them by hand.
  */
-export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<string[]> {
   const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set([
     ...Object.keys(existing.customAttributes ?? {}),
     ...Object.keys(existing.systemAttributes ?? {}),
   ]);
   const missing = allSearchAttributes.filter((key) => !known.has(key.name));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return [];
   try {
     await client.connection.operatorService.addSearchAttributes({
       namespace,
@@ -42,4 +42,5 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
       },
     );
   }
+  return missing.map((key) => key.name);
 }

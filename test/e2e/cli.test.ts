@@ -4,14 +4,16 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { workspaceWithKey } from '../support/keys.js';
 import { startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
+/** Paths that answer 500 until a test heals them. */
+const failing = new Set(['/down', '/flaky']);
 const stack = useStack({
-  receiver: (request) => (request.path === '/down' ? { status: 500 } : { status: 200, body: 'OK' }),
+  receiver: (request) => (failing.has(request.path) ? { status: 500 } : { status: 200, body: 'OK' }),
 });
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,7 +46,20 @@ describe('herald', () => {
   it('answers --help with every command, and a command’s --help with examples', async () => {
     const help = await herald(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['start', 'api', 'worker', 'migrate', 'bundle-workflows', 'trigger', 'test'])
+    for (const command of [
+      'start',
+      'api',
+      'worker',
+      'migrate',
+      'bundle-workflows',
+      'temporal',
+      'trigger',
+      'test',
+      'webhooks',
+      'deliveries',
+      'recover',
+      'listen',
+    ])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const trigger = await herald(['trigger', '--help']);
     expect(trigger.code).toBe(0);
@@ -225,5 +240,66 @@ describe('herald listen', () => {
       failing.process.kill();
       await app.close();
     }
+  });
+});
+
+describe('herald temporal setup', () => {
+  it('creates the namespace and registers the search attributes, and is safe to run again', async () => {
+    const namespace = `herald-setup-${Date.now().toString(36)}`;
+    const env = {
+      TEMPORAL_ADDRESS: inject('infrastructure').temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+      HERALD_URL: '',
+      HERALD_API_KEY: '',
+    };
+    const refused = await herald(['temporal', 'setup'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`namespace ${namespace} does not exist .*--create-namespace`));
+
+    const first = await herald(['temporal', 'setup', '--create-namespace', '--retention', '1'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(`namespace ${namespace}: created, keeping closed workflows 1 days`);
+    expect(first.stdout).toMatch(/search attributes: registered .*HeraldWebhookIds.*HeraldOutcome/);
+
+    const again = await herald(['temporal', 'setup'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`namespace ${namespace}: exists\nsearch attributes: all of Herald’s are registered\n`);
+  }, 120_000);
+});
+
+describe('herald deliveries and herald recover', () => {
+  it('list, show and retry deliveries, and recover a webhook with its progress', async () => {
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/flaky`,
+      events: ['cli.recover'],
+    });
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const published = await stack.herald.client.events.publish.mutate({ type: 'cli.recover', data: { n } });
+      ids.push(published.deliveries[0]!.id);
+      expect((await stack.herald.settled(published.deliveries[0]!.id)).status).toBe('failed');
+    }
+    const list = await herald(['deliveries', 'list', '--webhook', hook.id, '--status', 'failed', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { data: Array<{ id: string }> }).data.map((d) => d.id).sort()).toEqual(
+      [...ids].sort(),
+    );
+    const shown = await herald(['deliveries', 'get', ids[0]!]);
+    expect(shown.stdout).toMatch(new RegExp(`^${ids[0]}  failed  cli\\.recover`));
+    expect(shown.stdout.match(/^ {2}#\d scheduled +failed +500/gm)).toHaveLength(5);
+
+    failing.delete('/flaky');
+    const retried = await herald(['deliveries', 'retry', ids[0]!]);
+    expect(retried.code, retried.stderr).toBe(0);
+    await waitFor(
+      async () => (await stack.herald.client.deliveries.get.query({ id: ids[0]! })).status === 'succeeded' || undefined,
+      { what: 'the retried delivery to succeed' },
+    );
+
+    const recovered = await herald(['recover', hook.id, '--since', '1h']);
+    expect(recovered.code, `${recovered.stdout}${recovered.stderr}`).toBe(0);
+    expect(recovered.stdout).toMatch(/recovery rec_\S+ completed: 2 succeeded, 0 failed of 2/);
+    for (const id of ids.slice(1))
+      expect((await stack.herald.client.deliveries.get.query({ id })).status).toBe('succeeded');
   });
 });

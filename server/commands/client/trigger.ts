@@ -81,10 +81,10 @@ async function dataFor(client: HeraldClient, type: string, flag: string | undefi
   }
 }
 
-/** `30s`, `2m` or a number of seconds. */
+/** `30s`, `2m`, `2h`, `3d` or a number of seconds. */
 export function parseSeconds(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!match) throw new Error(`expected a duration such as 30s or 2m, got "${value}"`);
-  const amount = Number(match[1]);
-  return match[2] === 'm' ? amount * 60 : match[2] === 'ms' ? amount / 1000 : amount;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new Error(`expected a duration such as 30s, 2m or 2h, got "${value}"`);
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 }[match[2] ?? 's']!;
+  return Number(match[1]) * unit;
 }
