@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ms from 'ms';
@@ -49,6 +49,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   HERALD_METRICS_PORT: port.optional(),
+  HERALD_METRICS_PER_WEBHOOK: booleanFlag.default(false),
   HERALD_SDK_METRICS_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, such as 127.0.0.1:9465')
@@ -158,6 +159,8 @@ export interface Config {
   logFormat: 'pretty' | 'json' | 'auto';
   /** Where the Temporal SDK serves its own Prometheus metrics (HERALD_SDK_METRICS_ADDRESS); undefined: off. */
   sdkMetricsAddress: string | undefined;
+  /** Attempt metrics per webhook as well (HERALD_METRICS_PER_WEBHOOK): a series per webhook, so opt-in. */
+  metricsPerWebhook: boolean;
   http: {
     host: string;
     port: number;
@@ -266,6 +269,7 @@ export function loadConfig(env: Environment = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.HERALD_LOG_FORMAT,
     sdkMetricsAddress: e.HERALD_SDK_METRICS_ADDRESS,
+    metricsPerWebhook: e.HERALD_METRICS_PER_WEBHOOK,
     http: {
       host: e.HOST,
       port: e.PORT,
@@ -336,14 +340,34 @@ const clientSchema = z.object({
   apiKey: z.string().min(1).optional(),
 });
 
-/** Flags first, then HERALD_URL and HERALD_API_KEY, then the address `npm start` serves on. */
+/**
+ * Where `herald login` keeps the URL and key the client commands use by default: `$XDG_CONFIG_HOME/herald` or
+ * `~/.config/herald`, file mode 0600.
+ */
+export function clientProfilePath(env: Environment = process.env): string {
+  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
+  return path.join(base, 'herald', 'profile.json');
+}
+
+const profileSchema = z.object({ url: z.string().optional(), apiKey: z.string().optional() });
+
+function readProfile(env: Environment): z.infer<typeof profileSchema> {
+  const file = clientProfilePath(env);
+  if (!existsSync(file)) return {};
+  const parsed = profileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new ConfigError(`${file} is not a profile herald login wrote; run herald login again`);
+  return parsed.data;
+}
+
+/** Flags first, then HERALD_URL and HERALD_API_KEY, then the `herald login` profile, then `npm start`'s address. */
 export function loadClientSettings(
   flags: { url?: string | undefined; apiKey?: string | undefined },
   env: Environment = process.env,
 ): ClientSettings {
+  const profile = readProfile(env);
   const parsed = clientSchema.safeParse({
-    url: flags.url ?? (env.HERALD_URL || `http://127.0.0.1:${env.PORT || 3000}`),
-    apiKey: flags.apiKey ?? (env.HERALD_API_KEY || undefined),
+    url: flags.url ?? (env.HERALD_URL || profile.url || `http://127.0.0.1:${env.PORT || 3000}`),
+    apiKey: flags.apiKey ?? (env.HERALD_API_KEY || profile.apiKey || undefined),
   });
   if (!parsed.success)
     throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; '));

@@ -174,6 +174,18 @@ Exit codes: 0 every test delivered; 1 any failed.`,
     ),
   );
 
+connection(
+  program
+    .command('login')
+    .description('check a URL and API key, and keep them (file mode 0600) for the commands that follow'),
+)
+  .addHelpText('after', '\nExample:\n  herald login --herald-url https://herald.internal --api-key hk_live_…')
+  .action(client('login', async (flags) => (await import('./commands/client/login.js')).loginCommand(flags, say)));
+program
+  .command('logout')
+  .description('forget what herald login kept')
+  .action(client('logout', async () => (await import('./commands/client/login.js')).logoutCommand(say)));
+
 const webhooks = program.command('webhooks').description("create and list the workspace's webhooks");
 connection(
   webhooks

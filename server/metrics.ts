@@ -23,11 +23,32 @@ export interface Metrics {
   firstAttemptLag: Histogram;
   /** Deliveries that reached an end through an attempt, by how they ended. */
   settledDeliveries: Counter<'status'>;
+  /** Per webhook, only when HERALD_METRICS_PER_WEBHOOK is on: one series per webhook can be many. */
+  perWebhook?: { attempts: Counter<'webhook_id' | 'outcome'>; duration: Histogram<'webhook_id'> };
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(options: { perWebhook?: boolean } = {}): Metrics {
   const registry = new Registry();
   return {
+    ...(options.perWebhook
+      ? {
+          perWebhook: {
+            attempts: new Counter({
+              name: 'herald_webhook_attempts_total',
+              help: 'Delivery attempts per webhook, by outcome (HERALD_METRICS_PER_WEBHOOK).',
+              labelNames: ['webhook_id', 'outcome'],
+              registers: [registry],
+            }),
+            duration: new Histogram({
+              name: 'herald_webhook_attempt_duration_seconds',
+              help: 'Attempt durations per webhook (HERALD_METRICS_PER_WEBHOOK).',
+              labelNames: ['webhook_id'],
+              buckets: [0.05, 0.25, 1, 2.5, 10],
+              registers: [registry],
+            }),
+          },
+        }
+      : {}),
     registry,
     reconciledDeliveries: new Counter({
       name: 'herald_reconciled_deliveries_total',

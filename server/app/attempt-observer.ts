@@ -13,6 +13,8 @@ export function createAttemptObserver(logger: Logger, metrics: Metrics): (attemp
     const statusClass = attempt.statusCode === null ? 'network' : `${Math.floor(attempt.statusCode / 100)}xx`;
     metrics.attempts.inc({ outcome, status_class: statusClass, trigger: attempt.trigger });
     metrics.attemptDuration.observe({ outcome }, attempt.durationMs / 1000);
+    metrics.perWebhook?.attempts.inc({ webhook_id: attempt.webhookId, outcome });
+    metrics.perWebhook?.duration.observe({ webhook_id: attempt.webhookId }, attempt.durationMs / 1000);
     if (attempt.sinceEventMs !== undefined && attempt.trigger === 'scheduled')
       metrics.firstAttemptLag.observe(attempt.sinceEventMs / 1000);
     const settled = attempt.ok ? 'succeeded' : attempt.retryDelayMs === undefined ? 'failed' : undefined;

@@ -99,7 +99,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       : await connectClient(options.temporalAddress, config.temporal.namespace);
     if (!workerConnection) stops.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporal.namespace);
-    const metrics = options.metrics ?? createMetrics();
+    const metrics = options.metrics ?? createMetrics({ perWebhook: config.metricsPerWebhook });
     const observe = createAttemptObserver(logger, metrics);
     const deliveryPolicy: DeliveryPolicy = {
       retryScheduleMs: config.delivery.retryScheduleMs,

@@ -39,7 +39,7 @@ export async function temporalSetupCommand(
       });
       print(`namespace ${namespace}: created, keeping closed workflows ${options.retentionDays} days`);
     }
-    const added = await ensureSearchAttributes(client, namespace);
+    const added = await untilNamespaceKnown(() => ensureSearchAttributes(client, namespace), print);
     print(
       added.length > 0
         ? `search attributes: registered ${added.join(', ')}`
@@ -47,5 +47,25 @@ export async function temporalSetupCommand(
     );
   } finally {
     await client.connection.close();
+  }
+}
+
+/**
+ * A namespace just created takes a few seconds to reach every part of the cluster (each service caches the list),
+ * and until then calls about it answer NOT_FOUND: retried for up to 60 s.
+ */
+async function untilNamespaceKnown<T>(call: () => Promise<T>, print: (line: string) => void): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const notFound = /NOT_FOUND|not found/i.test(String((error as { cause?: Error }).cause?.message ?? error));
+      if (!notFound || Date.now() > deadline) throw error;
+      if (!told) print('waiting for the new namespace to reach the whole cluster…');
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }

@@ -3,6 +3,9 @@
  * and exit codes.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { workspaceWithKey } from '../support/keys.js';
@@ -259,6 +262,7 @@ describe('herald temporal setup', () => {
     const first = await herald(['temporal', 'setup', '--create-namespace', '--retention', '1'], env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(`namespace ${namespace}: created, keeping closed workflows 1 days`);
+    expect(first.stdout).not.toMatch(/Error|at /);
     expect(first.stdout).toMatch(/search attributes: registered .*HeraldWebhookIds.*HeraldOutcome/);
 
     const again = await herald(['temporal', 'setup'], env);
@@ -301,5 +305,39 @@ describe('herald deliveries and herald recover', () => {
     expect(recovered.stdout).toMatch(/recovery rec_\S+ completed: 2 succeeded, 0 failed of 2/);
     for (const id of ids.slice(1))
       expect((await stack.herald.client.deliveries.get.query({ id })).status).toBe('succeeded');
+  });
+});
+
+describe('herald login', () => {
+  it('keeps a checked URL and key in a profile only its owner can read, and the commands use it', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'herald-login-'));
+    const bare = { HOME: home, HERALD_URL: '', HERALD_API_KEY: '' };
+    try {
+      const refused = await herald(
+        ['login', '--herald-url', stack.herald.url, '--api-key', 'hk_live_not_a_real_key_000000'],
+        bare,
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/check --api-key or HERALD_API_KEY/);
+      const profile = path.join(home, '.config', 'herald', 'profile.json');
+      await expect(stat(profile)).rejects.toThrow();
+
+      const login = await herald(['login', '--herald-url', stack.herald.url, '--api-key', stack.herald.adminKey], bare);
+      expect(login.code, login.stderr).toBe(0);
+      expect((await stat(profile)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await readFile(profile, 'utf8'))).toEqual({
+        url: stack.herald.url,
+        apiKey: stack.herald.adminKey,
+      });
+
+      const listed = await herald(['webhooks', 'list', '--json'], bare);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
+
+      expect((await herald(['logout'], bare)).code).toBe(0);
+      await expect(stat(profile)).rejects.toThrow();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
