@@ -252,6 +252,53 @@ connection(
     ),
   );
 
+const eventTypes = program.command('event-types').description("the workspace's event type catalog");
+connection(eventTypes.command('list').description('one line per type')).action(
+  client('event-types list', async (flags) =>
+    (await import('./commands/client/catalog-and-keys.js')).listEventTypesCommand(flags, say),
+  ),
+);
+connection(
+  eventTypes
+    .command('create <name>')
+    .description("add a type; the workspace's first turns catalog checks on")
+    .option('--description <text>', 'what the event means')
+    .option('--schema <json>', 'a JSON Schema for its data, or @file.json')
+    .option('--example <json>', 'example data (test sends and trigger use it), or @file.json'),
+)
+  .addHelpText('after', '\nExample:\n  herald event-types create order.shipped --schema @order-shipped.schema.json')
+  .action(
+    client('event-types create', async (name: string, flags) =>
+      (await import('./commands/client/catalog-and-keys.js')).createEventTypeCommand(name, flags, say),
+    ),
+  );
+
+const keys = program.command('keys').description('API keys (needs an admin key)');
+connection(keys.command('list').description('the keys, with a hint of each, never the key')).action(
+  client('keys list', async (flags) =>
+    (await import('./commands/client/catalog-and-keys.js')).listKeysCommand(flags, say),
+  ),
+);
+connection(
+  keys
+    .command('create <name>')
+    .description('a new key; printed this once')
+    .requiredOption('--permissions <list>', 'comma-separated, such as events:publish,webhooks:read')
+    .option('--mode <mode>', 'live or test', 'live')
+    .option('--workspace <id>', "the workspace it acts in (default: the caller's)"),
+)
+  .addHelpText('after', '\nExample:\n  herald keys create "shop backend" --permissions events:publish,webhooks:manage')
+  .action(
+    client('keys create', async (name: string, flags) =>
+      (await import('./commands/client/catalog-and-keys.js')).createKeyCommand(name, flags, say),
+    ),
+  );
+connection(keys.command('revoke <key-id>').description('revoke a key at once')).action(
+  client('keys revoke', async (id: string, flags) =>
+    (await import('./commands/client/catalog-and-keys.js')).revokeKeyCommand(id, flags, say),
+  ),
+);
+
 program
   .command('listen')
   .description('a local receiver: verifies and prints each delivery as it arrives; can forward it and fail on purpose')

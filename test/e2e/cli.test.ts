@@ -59,6 +59,8 @@ describe('herald', () => {
       'trigger',
       'test',
       'webhooks',
+      'event-types',
+      'keys',
       'deliveries',
       'recover',
       'listen',
@@ -339,5 +341,41 @@ describe('herald login', () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('herald event-types and herald keys', () => {
+  it('manage the catalog and the API keys of a workspace', async () => {
+    const tenant = await workspaceWithKey(stack.herald, 'cli keys and types');
+    const as = { HERALD_API_KEY: tenant.key };
+    const created = await herald(
+      [
+        'event-types',
+        'create',
+        'cli.typed',
+        '--schema',
+        '{"type":"object","required":["id"]}',
+        '--example',
+        '{"id":1}',
+      ],
+      as,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const listed = await herald(['event-types', 'list'], as);
+    expect(listed.stdout).toMatch(/^cli\.typed +active {2}schema/m);
+
+    const key = await herald(['keys', 'create', 'ci job', '--permissions', 'events:publish', '--json'], {
+      HERALD_API_KEY: stack.herald.adminKey,
+    });
+    expect(key.code, key.stderr).toBe(0);
+    const { id, key: secret } = JSON.parse(key.stdout) as { id: string; key: string };
+    const keys = await herald(['keys', 'list'], { HERALD_API_KEY: stack.herald.adminKey });
+    expect(keys.stdout).toMatch(
+      new RegExp(`^${id} {2}hk_live_…\\S+ {2}live {2}active +events:publish {2}ci job$`, 'm'),
+    );
+    expect(keys.stdout).not.toContain(secret);
+    expect((await herald(['keys', 'revoke', id], { HERALD_API_KEY: stack.herald.adminKey })).code).toBe(0);
+    const refused = await herald(['trigger', 'cli.anything'], { HERALD_API_KEY: secret });
+    expect(refused.code).toBe(1);
   });
 });
