@@ -1,7 +1,7 @@
 import { reopenParked } from '../server/db/queries/endpoint-health.js';
 import { handOverDelivery } from '../server/db/queries/deliveries.js';
 import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
-import type { WorkflowGateway } from '../server/temporal/workflow-gateway.js';
+import type { WorkflowGateway } from '../server/temporal/workflow-gateway-contract.js';
 import { type DrainPageInput, type DrainPageResult, resumeWorkflowId } from '../workflows/shared.js';
 
 /** Attempts of one drained page run this many at a time, so a returning endpoint is not flooded. */

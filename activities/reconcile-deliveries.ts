@@ -7,7 +7,7 @@ import {
   handOverDelivery,
   type OverdueDelivery,
 } from '../server/db/queries/deliveries.js';
-import type { WorkflowGateway } from '../server/temporal/workflow-gateway.js';
+import type { WorkflowGateway } from '../server/temporal/workflow-gateway-contract.js';
 import type { DeliveryPolicy } from '../server/delivery/policy.js';
 import {
   legacyFanOutWorkflowId,

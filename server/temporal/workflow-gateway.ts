@@ -9,57 +9,20 @@ import type { resumeDelivery } from '../../workflows/resume-delivery.js';
 import type { retryDelivery } from '../../workflows/retry-delivery.js';
 import type { RetryDeliveryInput } from '../../workflows/shared.js';
 import {
-  type DeliveryBatch,
   drainWorkflowId,
   fanOutWorkflowId,
   MAX_LISTED_WEBHOOKS,
   reconcilerWorkflowId,
-  type RecoveryProgress,
-  type RecoverWebhookInput,
   type ResumeDeliveryInput,
   searchAttributes,
 } from '../../workflows/shared.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { Scope } from '../db/scope.js';
+import type { RecoveryState, WorkflowGateway } from './workflow-gateway-contract.js';
 
 const CALL_DEADLINE_MS = 10_000;
 
-export type RecoveryState = 'running' | 'completed' | 'cancelled' | 'failed';
-
-export interface RecoveryStatus {
-  id: string;
-  webhookId: string;
-  since: string;
-  state: RecoveryState;
-  progress: RecoveryProgress;
-}
-
-/** Everything Herald asks of Temporal, in one place: which workflows start, with which ids and options. */
-export interface WorkflowGateway {
-  /** The workflow id a publication's fan-out gets; its deliveries are stored as owned by it. */
-  fanOutWorkflowId(scope: Scope, eventId: string, publicationId: string): string;
-  /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
-  startFanOut(
-    scope: Scope,
-    event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string; webhookIds: string[] },
-  ): Promise<void>;
-  /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
-  startRetry(
-    input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string; webhookId: string },
-  ): Promise<string>;
-  /** A delivery handed over by the reconciler, continued by a workflow whose id is `input.owner`. */
-  startResume(input: Omit<ResumeDeliveryInput, 'policy'> & { webhookId: string }): Promise<void>;
-  /** Whether a workflow is running, has closed, or is unknown (never started, or closed longer ago than retention). */
-  workflowState(workflowId: string): Promise<'running' | 'closed' | 'missing'>;
-  /** The task queue's reconciler, unless it already runs. */
-  ensureReconciler(): Promise<void>;
-  /** Sends a webhook's parked deliveries, oldest first, at a bounded rate (it was resumed or enabled). */
-  startDrain(scope: Scope, webhookId: string): Promise<string>;
-  startRecovery(recoveryId: string, input: Omit<RecoverWebhookInput, 'policy' | 'progress'>): Promise<void>;
-  /** Undefined when no recovery with this id exists in the scope. */
-  recoveryStatus(scope: Scope, recoveryId: string): Promise<RecoveryStatus | undefined>;
-  cancelRecovery(recoveryId: string): Promise<void>;
-}
+export type { RecoveryState, RecoveryStatus, WorkflowGateway } from './workflow-gateway-contract.js';
 
 export function createWorkflowGateway(args: {
   client: Client;
