@@ -19,7 +19,11 @@ export function registerBacklogGauges(registry: Registry, read: () => Promise<De
       help,
       registers: [registry],
       async collect() {
-        this.set(pick(await backlog()));
+        try {
+          this.set(pick(await backlog()));
+        } catch {
+          // Postgres is unreachable: the gauge keeps its last value, and /metrics still answers with the rest.
+        }
       },
     });
   gauge(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAttemptObserver } from '../../server/app/attempt-observer.js';
+import { registerBacklogGauges } from '../../server/app/backlog-gauges.js';
 import type { ObservedAttempt } from '../../server/delivery/run-attempts.js';
 import { createMetrics } from '../../server/metrics.js';
 import { capturedLogger } from '../support/captured-logger.js';
@@ -47,5 +48,15 @@ describe('the attempt observer', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('herald_deliveries_settled_total{status="failed"} 1');
     expect(text).not.toContain('herald_deliveries_settled_total{status="succeeded"}');
+  });
+});
+
+describe('the backlog gauges', () => {
+  it('leave /metrics answering while Postgres is unreachable', async () => {
+    const metrics = createMetrics();
+    registerBacklogGauges(metrics.registry, () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE herald_deliveries_pending gauge');
+    expect(text).toContain('herald_delivery_attempts_total');
   });
 });
