@@ -1,9 +1,7 @@
 import { countFailedDeliveries, listFailedDeliveries, reopenDeliveries } from '../server/db/queries/deliveries.js';
-import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
+import type { AttemptDeps } from '../server/delivery/run-attempts.js';
+import { attemptEach } from './attempt-each.js';
 import type { FailedDeliveriesPage, FailedDeliveriesQuery, RedeliverPageInput } from '../workflows/shared.js';
-
-/** Redeliveries of one recovery page run this many at a time, so a recovery never floods the endpoint. */
-const CONCURRENCY = 10;
 
 export function createRecoveryActivities(deps: AttemptDeps) {
   return {
@@ -26,28 +24,11 @@ export function createRecoveryActivities(deps: AttemptDeps) {
         args.deliveries.map((d) => d.id),
         args.owner,
       );
-      let succeeded = 0;
-      let next = 0;
-      const worker = async () => {
-        while (next < reopened.length) {
-          const delivery = reopened[next++]!;
-          const run = await runAttempts(deps, {
-            range: {
-              scope: args.scope,
-              eventId: delivery.event_id,
-              fromId: delivery.id,
-              toId: delivery.id,
-              owner: args.owner,
-            },
-            maxCount: 1,
-            policy: args.policy,
-            trigger: 'manual',
-            seriesStart: delivery.series_start,
-          });
-          if (run.kind === 'done' && run.results[0]?.ok) succeeded += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      const succeeded = await attemptEach(
+        deps,
+        reopened.map((d) => ({ id: d.id, eventId: d.event_id, seriesStart: d.series_start })),
+        { scope: args.scope, owner: args.owner, policy: args.policy, trigger: 'manual' },
+      );
       return { succeeded };
     },
   };

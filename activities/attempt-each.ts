@@ -1,0 +1,51 @@
+import type { Scope } from '../server/db/scope.js';
+import type { DeliveryPolicy } from '../server/delivery/policy.js';
+import { type AttemptDeps, type AttemptResult, runAttempts } from '../server/delivery/run-attempts.js';
+import type { AttemptTrigger } from '../server/db/tables/delivery-attempts.table.js';
+
+/** Attempts of one page run this many at a time, so an endpoint coming back (or being recovered) is not flooded. */
+const CONCURRENCY = 10;
+
+export interface PageDelivery {
+  id: string;
+  eventId: string;
+  seriesStart: number;
+}
+
+/**
+ * One attempt at each delivery of a page that `owner` holds, at most CONCURRENCY at once; `after` is told each
+ * outcome (undefined when the attempt did not run: the delivery was no longer the owner's, or already settled).
+ * Resolves with how many succeeded.
+ */
+export async function attemptEach(
+  deps: AttemptDeps,
+  page: PageDelivery[],
+  args: { scope: Scope; owner: string; policy: DeliveryPolicy; trigger: AttemptTrigger },
+  after?: (delivery: PageDelivery, result: AttemptResult | undefined) => Promise<void>,
+): Promise<number> {
+  let succeeded = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < page.length) {
+      const delivery = page[next++]!;
+      const run = await runAttempts(deps, {
+        range: {
+          scope: args.scope,
+          eventId: delivery.eventId,
+          fromId: delivery.id,
+          toId: delivery.id,
+          owner: args.owner,
+        },
+        maxCount: 1,
+        policy: args.policy,
+        trigger: args.trigger,
+        seriesStart: delivery.seriesStart,
+      });
+      const result = run.kind === 'done' ? run.results[0] : undefined;
+      if (result?.ok) succeeded += 1;
+      await after?.(delivery, result);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return succeeded;
+}
