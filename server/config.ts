@@ -359,6 +359,24 @@ function readProfile(env: Environment): z.infer<typeof profileSchema> {
   return parsed.data;
 }
 
+/** What the environment says about colour in the client commands' output. */
+export interface ColourEnvironment {
+  /** `NO_COLOR`: present and not empty turns colour off (no-color.org). */
+  noColor: boolean;
+  /** `FORCE_COLOR`: turns colour on even in a pipe, unless `0` or `false`; undefined when not set. */
+  forceColor: boolean | undefined;
+  /** `TERM=dumb`: a terminal that shows escape codes as text. */
+  dumbTerminal: boolean;
+}
+
+export function colourEnvironment(env: Environment = process.env): ColourEnvironment {
+  return {
+    noColor: Boolean(env.NO_COLOR),
+    forceColor: env.FORCE_COLOR ? !['0', 'false'].includes(env.FORCE_COLOR.toLowerCase()) : undefined,
+    dumbTerminal: env.TERM === 'dumb',
+  };
+}
+
 /** Flags first, then HERALD_URL and HERALD_API_KEY, then the `herald login` profile, then `npm start`'s address. */
 export function loadClientSettings(
   flags: { url?: string | undefined; apiKey?: string | undefined },

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { type Config, loadConfig } from './config.js';
+import { colourEnvironment, type Config, loadConfig } from './config.js';
 import { heraldVersion } from './version.js';
 
 /**
  * `herald`: the stack's processes (start, api, worker, migrate, bundle-workflows) and the commands that script a
- * running Herald (trigger, test). Exit codes: 0 success; 1 a command failed (or a test or delivery did); 2 bad
- * usage; 3 `trigger --wait` timed out before every delivery had an outcome.
+ * running Herald (webhooks, trigger, test…). Exit codes: 0 success; 1 a command failed (or a test or delivery did);
+ * 2 bad usage; 3 `trigger --wait` timed out before every delivery had an outcome.
  */
 const program = new Command('herald')
   .description('Webhook delivery on Temporal and Postgres.')
@@ -16,6 +16,10 @@ const program = new Command('herald')
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** How client commands print: tables and colour for a person at a terminal, plain lines otherwise (output.ts). */
+const output = async () =>
+  (await import('./commands/client/output.js')).terminalOutput(process.stdout, colourEnvironment(), say);
 
 /** Runs a stack command with the configuration read from the environment, once. */
 function stack(name: string, load: () => Promise<(config: Config) => Promise<void>>) {
@@ -37,7 +41,12 @@ function client<A extends unknown[]>(name: string, run: (...args: A) => Promise<
     try {
       process.exitCode = await run(...args);
     } catch (error) {
-      const { explain } = await import('./commands/client/connection.js');
+      const { explain, UsageError } = await import('./commands/client/connection.js');
+      if (error instanceof UsageError) {
+        process.stderr.write(`herald ${name}: ${error.message} (herald ${name} --help shows how)\n`);
+        process.exitCode = 2;
+        return;
+      }
       const { loadClientSettings } = await import('./config.js');
       const flags = args.find((a): a is { heraldUrl?: string; apiKey?: string } => typeof a === 'object' && a !== null);
       let message = (error as Error).message;
@@ -149,7 +158,7 @@ Exit codes: 0 delivered (or published, without --wait); 1 a delivery failed; 3 -
   )
   .action(
     client('trigger', async (type: string, flags) =>
-      (await import('./commands/client/trigger.js')).triggerCommand(type, flags, say),
+      (await import('./commands/client/trigger.js')).triggerCommand(type, flags, await output()),
     ),
   );
 
@@ -170,7 +179,7 @@ Exit codes: 0 every test delivered; 1 any failed.`,
   )
   .action(
     client('test', async (webhookId: string, flags) =>
-      (await import('./commands/client/test-webhook.js')).testCommand(webhookId, flags, say),
+      (await import('./commands/client/test-webhook.js')).testCommand(webhookId, flags, await output()),
     ),
   );
 
@@ -180,11 +189,13 @@ connection(
     .description('check a URL and API key, and keep them (file mode 0600) for the commands that follow'),
 )
   .addHelpText('after', '\nExample:\n  herald login --herald-url https://herald.internal --api-key hk_live_…')
-  .action(client('login', async (flags) => (await import('./commands/client/login.js')).loginCommand(flags, say)));
+  .action(
+    client('login', async (flags) => (await import('./commands/client/login.js')).loginCommand(flags, await output())),
+  );
 program
   .command('logout')
   .description('forget what herald login kept')
-  .action(client('logout', async () => (await import('./commands/client/login.js')).logoutCommand(say)));
+  .action(client('logout', async () => (await import('./commands/client/login.js')).logoutCommand(await output())));
 
 const webhooks = program.command('webhooks').description("create and list the workspace's webhooks");
 connection(
@@ -199,15 +210,16 @@ connection(
   .addHelpText('after', '\nExample:\n  herald webhooks create --url https://example.com/hooks --events "order.*"')
   .action(
     client('webhooks create', async (flags) =>
-      (await import('./commands/client/webhooks.js')).createWebhookCommand(flags, say),
+      (await import('./commands/client/webhooks.js')).createWebhookCommand(flags, await output()),
     ),
   );
-connection(webhooks.command('list').description('one line per webhook: id, state, URL, events')).action(
-  client('webhooks list', async (flags) =>
-    (await import('./commands/client/webhooks.js')).listWebhooksCommand(flags, say),
-  ),
-);
-
+connection(webhooks.command('list').description('one row per webhook: id, state, URL, events, name'))
+  .addHelpText('after', "\nExamples:\n  herald webhooks list\n  herald webhooks list --json | jq -r '.[].id'")
+  .action(
+    client('webhooks list', async (flags) =>
+      (await import('./commands/client/webhooks.js')).listWebhooksCommand(flags, await output()),
+    ),
+  );
 const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry');
 connection(
   deliveries
@@ -221,19 +233,19 @@ connection(
   .addHelpText('after', '\nExample:\n  herald deliveries list --status failed --webhook wh_01J8Q…')
   .action(
     client('deliveries list', async (flags) =>
-      (await import('./commands/client/deliveries.js')).listDeliveriesCommand(flags, say),
+      (await import('./commands/client/deliveries.js')).listDeliveriesCommand(flags, await output()),
     ),
   );
 connection(deliveries.command('get <delivery-id>').description('one delivery and every attempt')).action(
   client('deliveries get', async (id: string, flags) =>
-    (await import('./commands/client/deliveries.js')).getDeliveryCommand(id, flags, say),
+    (await import('./commands/client/deliveries.js')).getDeliveryCommand(id, flags, await output()),
   ),
 );
 connection(
   deliveries.command('retry <delivery-id>').description('start a new series of attempts for a failed delivery'),
 ).action(
   client('deliveries retry', async (id: string, flags) =>
-    (await import('./commands/client/deliveries.js')).retryDeliveryCommand(id, flags, say),
+    (await import('./commands/client/deliveries.js')).retryDeliveryCommand(id, flags, await output()),
   ),
 );
 connection(
@@ -248,14 +260,14 @@ connection(
   )
   .action(
     client('recover', async (webhookId: string, flags) =>
-      (await import('./commands/client/deliveries.js')).recoverCommand(webhookId, flags, say),
+      (await import('./commands/client/deliveries.js')).recoverCommand(webhookId, flags, await output()),
     ),
   );
 
 const eventTypes = program.command('event-types').description("the workspace's event type catalog");
 connection(eventTypes.command('list').description('one line per type')).action(
   client('event-types list', async (flags) =>
-    (await import('./commands/client/catalog-and-keys.js')).listEventTypesCommand(flags, say),
+    (await import('./commands/client/catalog-and-keys.js')).listEventTypesCommand(flags, await output()),
   ),
 );
 connection(
@@ -269,14 +281,14 @@ connection(
   .addHelpText('after', '\nExample:\n  herald event-types create order.shipped --schema @order-shipped.schema.json')
   .action(
     client('event-types create', async (name: string, flags) =>
-      (await import('./commands/client/catalog-and-keys.js')).createEventTypeCommand(name, flags, say),
+      (await import('./commands/client/catalog-and-keys.js')).createEventTypeCommand(name, flags, await output()),
     ),
   );
 
 const keys = program.command('keys').description('API keys (needs an admin key)');
 connection(keys.command('list').description('the keys, with a hint of each, never the key')).action(
   client('keys list', async (flags) =>
-    (await import('./commands/client/catalog-and-keys.js')).listKeysCommand(flags, say),
+    (await import('./commands/client/catalog-and-keys.js')).listKeysCommand(flags, await output()),
   ),
 );
 connection(
@@ -290,12 +302,12 @@ connection(
   .addHelpText('after', '\nExample:\n  herald keys create "shop backend" --permissions events:publish,webhooks:manage')
   .action(
     client('keys create', async (name: string, flags) =>
-      (await import('./commands/client/catalog-and-keys.js')).createKeyCommand(name, flags, say),
+      (await import('./commands/client/catalog-and-keys.js')).createKeyCommand(name, flags, await output()),
     ),
   );
 connection(keys.command('revoke <key-id>').description('revoke a key at once')).action(
   client('keys revoke', async (id: string, flags) =>
-    (await import('./commands/client/catalog-and-keys.js')).revokeKeyCommand(id, flags, say),
+    (await import('./commands/client/catalog-and-keys.js')).revokeKeyCommand(id, flags, await output()),
   ),
 );
 
@@ -319,7 +331,11 @@ Examples:
 
 Answers 401 when --secret is given and no signature verifies, as a careful receiver would.`,
   )
-  .action(client('listen', async (flags) => (await import('./commands/client/listen.js')).listenCommand(flags, say)));
+  .action(
+    client('listen', async (flags) =>
+      (await import('./commands/client/listen.js')).listenCommand(flags, await output()),
+    ),
+  );
 
 // `herald` alone starts the stack, as `npm start` does.
 await program.parseAsync(process.argv.length > 2 ? process.argv : [...process.argv, 'start']);

@@ -292,7 +292,7 @@ describe('herald deliveries and herald recover', () => {
     );
     const shown = await herald(['deliveries', 'get', ids[0]!]);
     expect(shown.stdout).toMatch(new RegExp(`^${ids[0]}  failed  cli\\.recover`));
-    expect(shown.stdout.match(/^ {2}#\d scheduled +failed +500/gm)).toHaveLength(5);
+    expect(shown.stdout.match(/^ {2}#\d +scheduled +failed +500/gm)).toHaveLength(5);
 
     failing.delete('/flaky');
     const retried = await herald(['deliveries', 'retry', ids[0]!]);
@@ -362,7 +362,7 @@ describe('herald event-types and herald keys', () => {
     );
     expect(created.code, created.stderr).toBe(0);
     const listed = await herald(['event-types', 'list'], as);
-    expect(listed.stdout).toMatch(/^cli\.typed +active {2}schema/m);
+    expect(listed.stdout).toMatch(/^cli\.typed +active +schema/m);
 
     const key = await herald(['keys', 'create', 'ci job', '--permissions', 'events:publish', '--json'], {
       HERALD_API_KEY: stack.herald.adminKey,
@@ -370,9 +370,7 @@ describe('herald event-types and herald keys', () => {
     expect(key.code, key.stderr).toBe(0);
     const { id, key: secret } = JSON.parse(key.stdout) as { id: string; key: string };
     const keys = await herald(['keys', 'list'], { HERALD_API_KEY: stack.herald.adminKey });
-    expect(keys.stdout).toMatch(
-      new RegExp(`^${id} {2}hk_live_…\\S+ {2}live {2}active +events:publish {2}ci job$`, 'm'),
-    );
+    expect(keys.stdout).toMatch(new RegExp(`^${id} +hk_live_…\\S+ +live +active +events:publish +ci job$`, 'm'));
     expect(keys.stdout).not.toContain(secret);
     expect((await herald(['keys', 'revoke', id], { HERALD_API_KEY: stack.herald.adminKey })).code).toBe(0);
     const refused = await herald(['trigger', 'cli.anything'], { HERALD_API_KEY: secret });

@@ -1,19 +1,23 @@
-import { readFile } from 'node:fs/promises';
-import { type ConnectionFlags, connect } from './connection.js';
+import { type ConnectionFlags, connect, jsonOption } from './connection.js';
+import type { Output } from './output.js';
 
-type Print = (line: string) => void;
 type Json = ConnectionFlags & { json?: boolean };
 
-/** `herald event-types list`: the workspace's catalog, one line per type. */
-export async function listEventTypesCommand(flags: Json, print: Print): Promise<number> {
+/** `herald event-types list`: the workspace's catalog, one row per type. */
+export async function listEventTypesCommand(flags: Json, out: Output): Promise<number> {
   const { client } = connect(flags);
   const page = await client.eventTypes.list.query({});
-  if (flags.json) print(JSON.stringify(page.data));
+  if (flags.json) out.json(page.data);
   else
-    for (const type of page.data)
-      print(
-        `${type.name.padEnd(32)} ${type.archived ? 'archived' : type.deprecated ? 'deprecated' : 'active'}${type.schema ? '  schema' : ''}${type.description ? `  ${type.description}` : ''}`,
-      );
+    out.table(
+      ['NAME', 'STATE', 'SCHEMA', 'DESCRIPTION'],
+      page.data.map((type) => [
+        type.name,
+        out.state(type.archived ? 'archived' : type.deprecated ? 'deprecated' : 'active'),
+        type.schema ? 'schema' : '—',
+        type.description ?? '',
+      ]),
+    );
   return 0;
 }
 
@@ -24,7 +28,7 @@ export async function listEventTypesCommand(flags: Json, print: Print): Promise<
 export async function createEventTypeCommand(
   name: string,
   flags: Json & { description?: string; schema?: string; example?: string },
-  print: Print,
+  out: Output,
 ): Promise<number> {
   const { client } = connect(flags);
   const created = await client.eventTypes.create.mutate({
@@ -33,20 +37,28 @@ export async function createEventTypeCommand(
     ...(flags.schema ? { schema: (await jsonOption('--schema', flags.schema)) as Record<string, unknown> } : {}),
     ...(flags.example ? { example: (await jsonOption('--example', flags.example)) as Record<string, unknown> } : {}),
   });
-  print(flags.json ? JSON.stringify(created) : `created event type ${created.name}`);
+  if (flags.json) out.json(created);
+  else out.print(`created event type ${created.name}`);
   return 0;
 }
 
 /** `herald keys list`: the workspace's API keys (never the keys themselves: only a hint). */
-export async function listKeysCommand(flags: Json, print: Print): Promise<number> {
+export async function listKeysCommand(flags: Json, out: Output): Promise<number> {
   const { client } = connect(flags);
   const page = await client.apiKeys.list.query({ limit: 100 });
-  if (flags.json) print(JSON.stringify(page.data));
+  if (flags.json) out.json(page.data);
   else
-    for (const key of page.data)
-      print(
-        `${key.id}  ${key.hint}  ${key.mode}  ${key.revokedAt ? 'revoked' : 'active '}  ${key.permissions.join(',')}  ${key.name}`,
-      );
+    out.table(
+      ['ID', 'KEY', 'MODE', 'STATE', 'PERMISSIONS', 'NAME'],
+      page.data.map((key) => [
+        key.id,
+        key.hint,
+        key.mode,
+        out.state(key.revokedAt ? 'revoked' : 'active'),
+        key.permissions.join(','),
+        key.name,
+      ]),
+    );
   return 0;
 }
 
@@ -54,7 +66,7 @@ export async function listKeysCommand(flags: Json, print: Print): Promise<number
 export async function createKeyCommand(
   name: string,
   flags: Json & { permissions: string; mode: string; workspace?: string },
-  print: Print,
+  out: Output,
 ): Promise<number> {
   const { client } = connect(flags);
   const created = await client.apiKeys.create.mutate({
@@ -63,24 +75,16 @@ export async function createKeyCommand(
     mode: flags.mode as 'live' | 'test',
     ...(flags.workspace ? { workspaceId: flags.workspace } : {}),
   });
-  if (flags.json) print(JSON.stringify(created));
-  else print(`created ${created.id}: ${created.key}   (shown only now: store it)`);
+  if (flags.json) out.json(created);
+  else out.print(`created ${created.id}: ${out.colour.bold(created.key)}   (shown only now: store it)`);
   return 0;
 }
 
 /** `herald keys revoke <id>`. */
-export async function revokeKeyCommand(id: string, flags: Json, print: Print): Promise<number> {
+export async function revokeKeyCommand(id: string, flags: Json, out: Output): Promise<number> {
   const { client } = connect(flags);
-  await client.apiKeys.revoke.mutate({ id });
-  print(`revoked ${id}`);
+  const revoked = await client.apiKeys.revoke.mutate({ id });
+  if (flags.json) out.json(revoked);
+  else out.print(`revoked ${id}`);
   return 0;
-}
-
-async function jsonOption(flag: string, value: string): Promise<unknown> {
-  const text = value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${flag} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
 }

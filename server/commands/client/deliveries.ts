@@ -1,8 +1,7 @@
 import cliProgress from 'cli-progress';
 import { parseSeconds } from './trigger.js';
 import { type ConnectionFlags, connect } from './connection.js';
-
-type Print = (line: string) => void;
+import type { Output } from './output.js';
 
 export interface ListDeliveriesFlags extends ConnectionFlags {
   webhook?: string;
@@ -12,8 +11,8 @@ export interface ListDeliveriesFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-/** `herald deliveries list`: the delivery log, newest first, one line each. */
-export async function listDeliveriesCommand(flags: ListDeliveriesFlags, print: Print): Promise<number> {
+/** `herald deliveries list`: the delivery log, newest first, one row each. */
+export async function listDeliveriesCommand(flags: ListDeliveriesFlags, out: Output): Promise<number> {
   const { client } = connect(flags);
   const page = await client.deliveries.list.query({
     ...(flags.webhook ? { webhookId: flags.webhook } : {}),
@@ -21,36 +20,57 @@ export async function listDeliveriesCommand(flags: ListDeliveriesFlags, print: P
     ...(flags.eventType ? { eventType: flags.eventType } : {}),
     limit: Number(flags.limit),
   });
-  if (flags.json) print(JSON.stringify(page));
+  if (flags.json) out.json(page);
   else
-    for (const d of page.data)
-      print(
-        `${d.id}  ${d.status.padEnd(9)} ${String(d.statusCode ?? '—').padEnd(3)}  ${d.attempts} attempt(s)  ${d.eventType}  ${d.webhookId}  ${d.createdAt}${d.error && d.status !== 'succeeded' ? `  ${d.error}` : ''}`,
-      );
+    out.table(
+      ['ID', 'STATUS', 'HTTP', 'ATTEMPTS', 'EVENT TYPE', 'WEBHOOK', 'CREATED', 'ERROR'],
+      page.data.map((d) => [
+        d.id,
+        out.state(d.status),
+        String(d.statusCode ?? '—'),
+        String(d.attempts),
+        d.eventType,
+        d.webhookId,
+        d.createdAt,
+        d.error && d.status !== 'succeeded' ? d.error : '',
+      ]),
+    );
   return 0;
 }
 
 /** `herald deliveries get`: one delivery and every attempt. */
-export async function getDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, print: Print) {
+export async function getDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, out: Output) {
   const { client } = connect(flags);
   const delivery = await client.deliveries.get.query({ id });
-  if (flags.json) print(JSON.stringify(delivery));
+  if (flags.json) out.json(delivery);
   else {
-    print(`${delivery.id}  ${delivery.status}  ${delivery.eventType} ${delivery.eventId} → ${delivery.webhookId}`);
-    if (delivery.nextAttemptAt) print(`next attempt at ${delivery.nextAttemptAt}`);
-    for (const a of delivery.attemptLog)
-      print(
-        `  #${a.attemptNumber} ${a.trigger.padEnd(9)} ${a.outcome.padEnd(11)} ${String(a.statusCode ?? '—').padEnd(3)} ${a.durationMs ?? '—'} ms  ${a.requestedAt}${a.error ? `  ${a.error}` : ''}${a.waitReason ? `  (then waited ${a.waitMs} ms: ${a.waitReason})` : ''}`,
-      );
+    out.print(
+      `${delivery.id}  ${out.state(delivery.status)}  ${delivery.eventType} ${delivery.eventId} → ${delivery.webhookId}`,
+    );
+    if (delivery.nextAttemptAt) out.print(`next attempt at ${delivery.nextAttemptAt}`);
+    out.table(
+      ['#', 'TRIGGER', 'OUTCOME', 'HTTP', 'DURATION', 'REQUESTED AT', 'NOTE'],
+      delivery.attemptLog.map((a) => [
+        `#${a.attemptNumber}`,
+        a.trigger,
+        out.state(a.outcome),
+        String(a.statusCode ?? '—'),
+        `${a.durationMs ?? '—'} ms`,
+        a.requestedAt,
+        [a.error, a.waitReason ? `(then waited ${a.waitMs} ms: ${a.waitReason})` : ''].filter(Boolean).join('  '),
+      ]),
+      { indent: 2 },
+    );
   }
   return 0;
 }
 
 /** `herald deliveries retry`: a new series of attempts for a failed delivery. */
-export async function retryDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, print: Print) {
+export async function retryDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, out: Output) {
   const { client } = connect(flags);
   const retried = await client.deliveries.retry.mutate({ id });
-  print(flags.json ? JSON.stringify(retried) : `retrying ${id}: a new series of attempts has started`);
+  if (flags.json) out.json(retried);
+  else out.print(`retrying ${id}: a new series of attempts has started`);
   return 0;
 }
 
@@ -62,8 +82,9 @@ export async function retryDeliveryCommand(id: string, flags: ConnectionFlags & 
 export async function recoverCommand(
   webhookId: string,
   flags: ConnectionFlags & { since: string; json?: boolean },
-  print: Print,
+  out: Output,
 ): Promise<number> {
+  const print = out.print;
   const { client } = connect(flags);
   const since = new Date(Date.now() - parseSeconds(flags.since) * 1000).toISOString();
   const started = await client.webhooks.recover.mutate({ id: webhookId, since });
@@ -83,10 +104,10 @@ export async function recoverCommand(
     }
     if (recovery.state !== 'running') {
       bar?.stop();
-      if (flags.json) print(JSON.stringify(recovery));
+      if (flags.json) out.json(recovery);
       else
         print(
-          `recovery ${recovery.id} ${recovery.state}: ${progress?.succeeded ?? 0} succeeded, ${progress?.failed ?? 0} failed of ${progress?.total ?? 0}`,
+          `recovery ${recovery.id} ${out.state(recovery.state)}: ${progress?.succeeded ?? 0} succeeded, ${progress?.failed ?? 0} failed of ${progress?.total ?? 0}`,
         );
       return recovery.state === 'completed' && (progress?.failed ?? 0) === 0 ? 0 : 1;
     }

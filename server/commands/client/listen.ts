@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BodySignatureHeader, verifyWebhook } from '../../../client/index.js';
+import type { Output } from './output.js';
 
 export interface ListenFlags {
   port: string;
@@ -43,7 +44,8 @@ const bodyFormats: Array<Omit<BodySignatureHeader, 'header'>> = [
  * the developer's app and answers with its status; `--fail-rate` and `--status` answer errors on purpose, so
  * retries can be watched. Runs until interrupted.
  */
-export async function listenCommand(flags: ListenFlags, print: (line: string) => void): Promise<never> {
+export async function listenCommand(flags: ListenFlags, out: Output): Promise<never> {
+  const print = out.print;
   const failRate = Number(flags.failRate ?? 0);
   if (!(failRate >= 0 && failRate <= 1)) throw new Error('--fail-rate must be between 0 and 1, such as 0.3');
   const failStatus = Number(flags.status);
@@ -60,7 +62,7 @@ export async function listenCommand(flags: ListenFlags, print: (line: string) =>
     req.on('end', () => {
       void handle(Buffer.concat(chunks), req.headers).then(({ status, body, delivery }) => {
         res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-        print(flags.json ? JSON.stringify(delivery) : describe(delivery));
+        print(flags.json ? JSON.stringify(delivery) : describe(delivery, out));
       });
     });
   });
@@ -147,13 +149,13 @@ function verifiedSignatures(raw: Buffer, headers: http.IncomingHttpHeaders, secr
   return verified;
 }
 
-function describe(delivery: ListenedDelivery): string {
+function describe(delivery: ListenedDelivery, out: Output): string {
   const time = delivery.at.slice(11, 19);
   const what = `${delivery.eventType ?? '(no type)'} ${delivery.eventId ?? ''}${delivery.attempt ? ` attempt ${delivery.attempt}` : ''}`;
   const check = delivery.rejected
-    ? `✗ ${delivery.rejected}`
+    ? `${out.mark('✗')} ${delivery.rejected}`
     : delivery.verified.length > 0
-      ? `✓ verified (${delivery.verified.join(', ')})`
+      ? `${out.mark('✓')} verified (${delivery.verified.join(', ')})`
       : '· not verified';
   const answer =
     delivery.answeredBy === 'forward'

@@ -1,4 +1,5 @@
 import { type ConnectionFlags, connect } from './connection.js';
+import type { Output } from './output.js';
 
 export interface TestFlags extends ConnectionFlags {
   eventType?: string;
@@ -9,18 +10,18 @@ export interface TestFlags extends ConnectionFlags {
  * `herald test <webhook>`: sends the webhook one test event per subscribed type (or `--event-type`), now, and
  * prints the report. Exit code 0 when every test was delivered, 1 when any failed.
  */
-export async function testCommand(webhookId: string, flags: TestFlags, print: (line: string) => void): Promise<number> {
+export async function testCommand(webhookId: string, flags: TestFlags, out: Output): Promise<number> {
   const { client } = connect(flags);
   const report = await client.webhooks.test.mutate({
     id: webhookId,
     ...(flags.eventType ? { eventType: flags.eventType } : {}),
   });
-  if (flags.json) print(JSON.stringify(report));
+  if (flags.json) out.json(report);
   else {
-    print(`${report.testsSucceeded} of ${report.testsRun} test(s) delivered to ${webhookId}`);
+    out.print(`${report.testsSucceeded} of ${report.testsRun} test(s) delivered to ${webhookId}`);
     for (const test of report.tests)
-      print(
-        `  ${test.status === 'succeeded' ? '✓' : '✗'} ${test.eventType}  ${test.statusCode ?? '—'}  ${test.durationMs} ms${test.error ? `  ${test.error}` : ''}`,
+      out.print(
+        `  ${out.mark(test.status === 'succeeded' ? '✓' : '✗')} ${test.eventType}  ${test.statusCode ?? '—'}  ${test.durationMs} ms${test.error ? `  ${test.error}` : ''}`,
       );
   }
   return report.testsFailed === 0 ? 0 : 1;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { HeraldClient } from '../../../client/index.js';
 import { sampleData } from '../../catalog/sample-data.js';
 import { type ConnectionFlags, connect } from './connection.js';
+import type { Output } from './output.js';
 import { waitForOutcomes, type DeliveryOutcome } from './outcomes.js';
 
 export interface TriggerFlags extends ConnectionFlags {
@@ -17,16 +18,13 @@ export interface TriggerFlags extends ConnectionFlags {
  * of the type (its example, else generated from its schema, as test sends do). With `--wait`, waits for every delivery's first outcome and returns
  * the exit code: 0 when each was delivered, 1 when any failed (even if a retry is still to come), 3 on timeout.
  */
-export async function triggerCommand(
-  type: string,
-  flags: TriggerFlags,
-  print: (line: string) => void,
-): Promise<number> {
+export async function triggerCommand(type: string, flags: TriggerFlags, out: Output): Promise<number> {
   const { client } = connect(flags);
+  const print = out.print;
   const data = await dataFor(client, type, flags.data);
   const published = await client.events.publish.mutate({ ...(flags.id ? { id: flags.id } : {}), type, data });
   if (!flags.wait) {
-    if (flags.json) print(JSON.stringify(published));
+    if (flags.json) out.json(published);
     else
       print(
         `${published.duplicate ? 'already published' : 'published'} ${published.id} (${type}) to ${published.deliveries.length} webhook(s)`,
@@ -38,16 +36,16 @@ export async function triggerCommand(
     published.deliveries.map((d) => d.id),
     parseSeconds(flags.timeout),
   );
-  if (flags.json) print(JSON.stringify({ ...published, outcomes }));
+  if (flags.json) out.json({ ...published, outcomes });
   else {
     print(`published ${published.id} (${type}) to ${published.deliveries.length} webhook(s)`);
-    for (const outcome of outcomes) print(describe(outcome));
+    for (const outcome of outcomes) print(describe(outcome, out));
   }
   if (outcomes.some((o) => o.result === 'waiting')) return 3;
   return outcomes.every((o) => o.result === 'delivered') ? 0 : 1;
 }
 
-function describe(outcome: DeliveryOutcome): string {
+function describe(outcome: DeliveryOutcome, out: Output): string {
   const mark = { delivered: '✓', failed: '✗', waiting: '…', parked: '‖' }[outcome.result];
   const detail =
     outcome.result === 'delivered'
@@ -57,7 +55,7 @@ function describe(outcome: DeliveryOutcome): string {
         : outcome.result === 'waiting'
           ? 'no outcome yet (timed out waiting)'
           : `failed: ${outcome.error ?? `HTTP ${outcome.statusCode}`}${outcome.nextAttemptAt ? `; next attempt at ${outcome.nextAttemptAt}` : ''}`;
-  return `  ${mark} ${outcome.webhookId}  ${detail}`;
+  return `  ${out.mark(mark)} ${outcome.webhookId}  ${detail}`;
 }
 
 async function dataFor(client: HeraldClient, type: string, flag: string | undefined): Promise<Record<string, unknown>> {
