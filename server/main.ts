@@ -197,7 +197,9 @@ program
   .description('forget what herald login kept')
   .action(client('logout', async () => (await import('./commands/client/login.js')).logoutCommand(await output())));
 
-const webhooks = program.command('webhooks').description("create and list the workspace's webhooks");
+const webhooks = program
+  .command('webhooks')
+  .description("the workspace's webhooks: create, list, inspect, change, pause, rotate secrets, delete");
 connection(
   webhooks
     .command('create')
@@ -220,6 +222,104 @@ connection(webhooks.command('list').description('one row per webhook: id, state,
       (await import('./commands/client/webhooks.js')).listWebhooksCommand(flags, await output()),
     ),
   );
+connection(
+  webhooks.command('get <webhook-id>').description('one webhook: URL, events, state, health; never its secret'),
+)
+  .addHelpText('after', '\nExample:\n  herald webhooks get wh_01J8Q…')
+  .action(
+    client('webhooks get', async (id: string, flags) =>
+      (await import('./commands/client/webhooks.js')).getWebhookCommand(id, flags, await output()),
+    ),
+  );
+connection(
+  webhooks
+    .command('update <webhook-id>')
+    .description('change the fields given and keep the others')
+    .option('--url <url>', 'where deliveries go')
+    .option('--events <types>', 'comma-separated event types or wildcards; replaces the subscriptions')
+    .option('--name <name>', 'a name for people')
+    .option('--description <text>', 'free text for people ("" removes it)')
+    .addOption(
+      new Option('--active <bool>', 'false: send nothing and keep nothing until set back to true').choices([
+        'true',
+        'false',
+      ]),
+    )
+    .option(
+      '--header <"Name: value">',
+      'a custom header sent with each delivery; repeat for more; replaces them all',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--clear-headers', 'remove every custom header')
+    .option(
+      '--signature-profile <json>',
+      'how deliveries are signed: JSON, @file.json, or "workspace" for its default',
+    ),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  herald webhooks update wh_01J8Q… --url https://example.com/hooks/v2
+  herald webhooks update wh_01J8Q… --events "order.*,refund.created" --name "shop backend"
+  herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"`,
+  )
+  .action(
+    client('webhooks update', async (id: string, flags) =>
+      (await import('./commands/client/webhooks.js')).updateWebhookCommand(id, flags, await output()),
+    ),
+  );
+connection(
+  webhooks
+    .command('delete <webhook-id>')
+    .description('delete a webhook at once, without asking: this cannot be undone; its delivery log stays readable'),
+)
+  .addHelpText('after', '\nExample:\n  herald webhooks delete wh_01J8Q…')
+  .action(
+    client('webhooks delete', async (id: string, flags) =>
+      (await import('./commands/client/webhooks.js')).deleteWebhookCommand(id, flags, await output()),
+    ),
+  );
+connection(
+  webhooks
+    .command('rotate-secret <webhook-id>')
+    .description('a new signing secret, printed this once; the previous one stays valid for the grace period')
+    .option('--secret <secret>', 'your own new secret (default: a generated whsec_ secret)')
+    .option(
+      '--grace-period <duration>',
+      'how long the previous secret stays valid: 30m, 24h… at most 7d; 0s: none',
+      '24h',
+    ),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  herald webhooks rotate-secret wh_01J8Q…                     # the previous secret stays valid for 24 hours
+  herald webhooks rotate-secret wh_01J8Q… --grace-period 0s   # the previous secret stops working now`,
+  )
+  .action(
+    client('webhooks rotate-secret', async (id: string, flags) =>
+      (await import('./commands/client/webhooks.js')).rotateSecretCommand(id, flags, await output()),
+    ),
+  );
+for (const [action, description, example] of [
+  ['pause', 'send nothing and keep deliveries (parked) until resume', 'herald webhooks pause wh_01J8Q…'],
+  ['resume', 'send again: the parked deliveries go out first, in publish order', 'herald webhooks resume wh_01J8Q…'],
+  [
+    'enable',
+    'enable a webhook Herald disabled (410 Gone, or failing) or set inactive; parked deliveries go out',
+    'herald webhooks get wh_01J8Q…   # state: disabled (gone)\n  herald webhooks enable wh_01J8Q…',
+  ],
+] as const)
+  connection(webhooks.command(`${action} <webhook-id>`).description(description))
+    .addHelpText('after', `\nExample:\n  ${example}`)
+    .action(
+      client(`webhooks ${action}`, async (id: string, flags) =>
+        (await import('./commands/client/webhooks.js')).toggleWebhookCommand(action, id, flags, await output()),
+      ),
+    );
+
 const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry');
 connection(
   deliveries

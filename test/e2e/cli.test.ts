@@ -13,10 +13,16 @@ import { startReceiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
-/** Paths that answer 500 until a test heals them. */
+/** Paths that answer 500, or 410 Gone, until a test heals them. */
 const failing = new Set(['/down', '/flaky']);
+const gone = new Set(['/gone']);
 const stack = useStack({
-  receiver: (request) => (failing.has(request.path) ? { status: 500 } : { status: 200, body: 'OK' }),
+  receiver: (request) =>
+    gone.has(request.path)
+      ? { status: 410 }
+      : failing.has(request.path)
+        ? { status: 500 }
+        : { status: 200, body: 'OK' },
 });
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,6 +75,17 @@ describe('herald', () => {
     const trigger = await herald(['trigger', '--help']);
     expect(trigger.code).toBe(0);
     expect(trigger.stdout).toMatch(/Examples:\n {2}herald trigger order\.created/);
+    const webhooks = await herald(['webhooks', '--help']);
+    for (const command of ['create', 'list', 'get', 'update', 'delete', 'rotate-secret', 'pause', 'resume', 'enable'])
+      expect(webhooks.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const commands = ['get', 'update', 'delete', 'rotate-secret', 'pause', 'resume', 'enable'];
+    const helps = await Promise.all(commands.map((command) => herald(['webhooks', command, '--help'])));
+    helps.forEach((help, n) => {
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`Examples?:\n {2}herald webhooks (get|${commands[n]}) wh_`));
+      expect(help.stdout).toMatch(/--json/);
+    });
+    expect((await herald(['webhooks', 'delete', '--help'])).stdout).toMatch(/cannot be undone/);
     const unknown = await herald(['no-such-command']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'no-such-command'/);
@@ -375,5 +392,181 @@ describe('herald event-types and herald keys', () => {
     expect((await herald(['keys', 'revoke', id], { HERALD_API_KEY: stack.herald.adminKey })).code).toBe(0);
     const refused = await herald(['trigger', 'cli.anything'], { HERALD_API_KEY: secret });
     expect(refused.code).toBe(1);
+  });
+});
+
+describe('herald webhooks', () => {
+  it('shows a webhook, changes it as update says, and deletes it for good', async () => {
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/before`,
+      events: ['cli.crud'],
+    });
+    const before = await herald(['webhooks', 'get', hook.id]);
+    expect(before.code, before.stderr).toBe(0);
+    expect(before.stdout).toMatch(new RegExp(`^url +${stack.receiver.url}/before$`, 'm'));
+    expect(before.stdout).toMatch(/^state +active$/m);
+
+    const updated = await herald([
+      'webhooks',
+      'update',
+      hook.id,
+      '--url',
+      `${stack.receiver.url}/after`,
+      '--events',
+      'cli.crud,cli.more',
+      '--name',
+      'renamed by the CLI',
+      '--header',
+      'X-Team: payments-secret-value',
+    ]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toMatch(`updated ${hook.id}`);
+    const after = await herald(['webhooks', 'get', hook.id]);
+    expect(after.stdout).toMatch(new RegExp(`^url +${stack.receiver.url}/after$`, 'm'));
+    expect(after.stdout).toMatch(/^events +cli\.crud, cli\.more$/m);
+    expect(after.stdout).toMatch(/^name +renamed by the CLI$/m);
+    expect(after.stdout).toMatch(/^headers +X-Team$/im);
+    expect(after.stdout).not.toContain('payments-secret-value');
+    const json = await herald(['webhooks', 'get', hook.id, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: hook.id, url: `${stack.receiver.url}/after`, active: true });
+    const listed = await herald(['webhooks', 'list']);
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${hook.id} +active +${stack.receiver.url}/after +cli\\.crud,cli\\.more +renamed by the CLI$`, 'm'),
+    );
+    // Not a terminal: plain lines; FORCE_COLOR asks for colour anyway, and NO_COLOR wins over it.
+    expect(listed.stdout).not.toContain('\u001b[');
+    expect((await herald(['webhooks', 'get', hook.id], { FORCE_COLOR: '1' })).stdout).toContain('\u001b[32mactive');
+    expect((await herald(['webhooks', 'get', hook.id], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout).not.toContain(
+      '\u001b[',
+    );
+
+    const nothing = await herald(['webhooks', 'update', hook.id]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/nothing to update: pass at least one of --url.*herald webhooks update --help/);
+    const badUrl = await herald(['webhooks', 'update', hook.id, '--url', 'not a url']);
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toMatch(/^herald webhooks update failed: .*url/);
+
+    const deleted = await herald(['webhooks', 'delete', hook.id]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(`deleted ${hook.id}`);
+    const missing = await herald(['webhooks', 'get', hook.id]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `herald webhooks get failed: Webhook ${hook.id} does not exist for this key: check the id (herald webhooks list shows what its workspace and mode can see)\n`,
+    );
+    expect((await herald(['webhooks', 'delete', hook.id])).code).toBe(1);
+  }, 120_000);
+
+  it('rotates the secret: prints the new one once, and deliveries verify with it', async () => {
+    const previous = 'whsec_cm90YXRlLWZyb20tdGhpcy1zZWNyZXQtMDE=';
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/rotating`,
+      events: ['cli.rotate'],
+      secret: previous,
+    });
+    const rotated = await herald(['webhooks', 'rotate-secret', hook.id]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const secret = new RegExp(`^new secret for ${hook.id}: (whsec_\\S+) {3}\\(shown only now: store it\\)$`, 'm').exec(
+      rotated.stdout,
+    )?.[1];
+    expect(secret, rotated.stdout).toBeDefined();
+    expect(secret).not.toBe(previous);
+    const until = /^the previous secret stays valid until (\S+):/m.exec(rotated.stdout)?.[1];
+    expect(Date.parse(until!)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    const shown = await herald(['webhooks', 'get', hook.id]);
+    expect(shown.stdout).toMatch(new RegExp(`^previous secret +valid until ${until}$`, 'm'));
+    expect(shown.stdout).not.toContain(secret);
+
+    const listen = await listening(['--secret', secret!, '--json']);
+    try {
+      expect((await herald(['webhooks', 'update', hook.id, '--url', listen.url])).code).toBe(0);
+      const sent = await herald(['trigger', 'cli.rotate', '--data', '{"n":1}', '--wait']);
+      expect(sent.code, `${sent.stdout}${sent.stderr}`).toBe(0);
+      const line = await waitFor(
+        () =>
+          listen
+            .output()
+            .split('\n')
+            .filter((l) => l.startsWith('{"at"'))
+            .map((l) => JSON.parse(l) as { eventType: string; verified: string[]; status: number })
+            .find((d) => d.eventType === 'cli.rotate'),
+        { what: 'the delivery signed after the rotation' },
+      );
+      // During the grace period the body-only header keeps the previous secret; Standard Webhooks carries both.
+      expect(line).toMatchObject({ verified: ['standard-webhooks'], status: 200 });
+    } finally {
+      listen.process.kill();
+    }
+
+    const now = await herald(['webhooks', 'rotate-secret', hook.id, '--grace-period', '0s', '--json']);
+    expect(now.code, now.stderr).toBe(0);
+    expect(JSON.parse(now.stdout)).toMatchObject({
+      id: hook.id,
+      secret: expect.stringMatching(/^whsec_/),
+      secretRotation: null,
+    });
+    const tooLong = await herald(['webhooks', 'rotate-secret', hook.id, '--grace-period', '30d']);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/gracePeriod: must be at most 7d/);
+  });
+
+  it('pause holds deliveries and resume releases them', async () => {
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/held`,
+      events: ['cli.pause'],
+    });
+    const paused = await herald(['webhooks', 'pause', hook.id]);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toBe(
+      `paused ${hook.id}: deliveries are kept (parked) until herald webhooks resume ${hook.id}\n`,
+    );
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^state +paused$/m);
+
+    const published = await stack.herald.client.events.publish.mutate({ type: 'cli.pause', data: { n: 1 } });
+    const id = published.deliveries[0]!.id;
+    await waitFor(
+      async () => (await stack.herald.client.deliveries.get.query({ id })).status === 'parked' || undefined,
+      {
+        what: 'the delivery to be parked',
+      },
+    );
+    expect(stack.receiver.requests.filter((r) => r.path === '/held')).toHaveLength(0);
+
+    const resumed = await herald(['webhooks', 'resume', hook.id]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(`resumed ${hook.id}: active; parked deliveries go out first`);
+    expect(await stack.herald.settled(id)).toMatchObject({ status: 'succeeded', statusCode: 200 });
+    expect(stack.receiver.requests.filter((r) => r.path === '/held')).toHaveLength(1);
+  });
+
+  it('enable sends again to a webhook Herald disabled, parked deliveries first', async () => {
+    const hook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/gone`,
+      events: ['cli.gone'],
+    });
+    const first = await stack.herald.client.events.publish.mutate({ type: 'cli.gone', data: { n: 1 } });
+    expect(await stack.herald.settled(first.deliveries[0]!.id)).toMatchObject({ status: 'failed', statusCode: 410 });
+    await waitFor(
+      async () =>
+        (await stack.herald.client.webhooks.get.query({ id: hook.id })).disabledReason === 'gone' || undefined,
+      { what: 'Herald to disable the webhook after 410 Gone' },
+    );
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^state +disabled \(gone\)$/m);
+    const second = await stack.herald.client.events.publish.mutate({ type: 'cli.gone', data: { n: 2 } });
+    const id = second.deliveries[0]!.id;
+    await waitFor(
+      async () => (await stack.herald.client.deliveries.get.query({ id })).status === 'parked' || undefined,
+      {
+        what: 'the delivery to a disabled webhook to be parked',
+      },
+    );
+
+    gone.delete('/gone');
+    const enabled = await herald(['webhooks', 'enable', hook.id, '--json']);
+    expect(enabled.code, enabled.stderr).toBe(0);
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ id: hook.id, active: true, disabledReason: null });
+    expect(await stack.herald.settled(id)).toMatchObject({ status: 'succeeded', statusCode: 200 });
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^state +active$/m);
   });
 });
