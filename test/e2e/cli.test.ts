@@ -89,7 +89,7 @@ describe('herald', () => {
     const unknown = await herald(['no-such-command']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'no-such-command'/);
-  });
+  }, 120_000);
 
   it('triggers an event and, with --wait, exits by how its deliveries went', async () => {
     await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/up`, events: ['cli.good'] });
@@ -509,7 +509,7 @@ describe('herald webhooks', () => {
     const tooLong = await herald(['webhooks', 'rotate-secret', hook.id, '--grace-period', '30d']);
     expect(tooLong.code).toBe(1);
     expect(tooLong.stderr).toMatch(/gracePeriod: must be at most 7d/);
-  });
+  }, 120_000);
 
   it('pause holds deliveries and resume releases them', async () => {
     const hook = await stack.herald.client.webhooks.create.mutate({
