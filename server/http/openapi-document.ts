@@ -5,7 +5,7 @@ import { appRouter } from '../api/routers/index.js';
 import { sample } from '../api/schemas/examples.js';
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import { heraldVersion, userAgent } from '../version.js';
-import { created, noContent } from './rest-responses.js';
+import { created, createdWithoutLocation, noContent } from './rest-responses.js';
 
 /** Fails to compile if Herald's own route metadata type stops fitting what the generator reads. */
 const routeMetaFitsOpenApiMeta: RouteMeta extends OpenApiMeta ? true : never = true;
@@ -126,6 +126,11 @@ const tags = [
   },
   { name: 'audit', description: 'Who changed what, and when.' },
   { name: 'admin', description: 'Workspaces (tenants) and API keys; needs the `admin` permission.' },
+  {
+    name: 'portal',
+    description:
+      "The endpoint owners' portal: one-time links that let your customers manage their own webhooks and see their deliveries.",
+  },
 ];
 
 /** What a receiver gets: OpenAPI 3.1's `webhooks`, so that a receiver's types can be generated like the API's. */
@@ -322,6 +327,8 @@ function completeOperation(procedure: string, operation: OperationObject, input:
   const creation = created[procedure];
   if (noContent.has(procedure)) {
     responses['204'] = { description: 'Done; no content.' };
+  } else if (createdWithoutLocation.has(procedure)) {
+    responses['201'] = { ...success, description: 'Created.' };
   } else if (creation) {
     responses['201'] = {
       ...success,
