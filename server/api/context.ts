@@ -24,12 +24,14 @@ export interface ApiServices {
   observe?: AttemptDeps['observe'];
 }
 
-export function createContextFactory(services: ApiServices) {
-  return ({ req }: CreateFastifyContextOptions) => ({
+/** `closing` aborts when the server begins to stop: long-lived subscriptions end then, so that it can. */
+export function createContextFactory(services: ApiServices, closing: AbortSignal = new AbortController().signal) {
+  return ({ req }: Pick<CreateFastifyContextOptions, 'req'>) => ({
     ...services,
     requestId: req.id,
     log: req.log as FastifyBaseLogger,
     apiKey: presentedApiKey(req.headers),
+    closing,
   });
 }
 

@@ -12,6 +12,7 @@ import { appRouter, type AppRouter } from '../api/routers/index.js';
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { registerAttemptStreamRoute } from './attempt-stream-route.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
@@ -54,7 +55,11 @@ export function createServer(options: ServerOptions): HeraldServer {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 5_000 },
   });
-  const createContext = createContextFactory(options.services);
+  // Aborted as the server begins to stop, which ends every open attempt stream: otherwise close() would wait for
+  // clients that never hang up.
+  const closing = new AbortController();
+  server.addHook('preClose', async () => closing.abort());
+  const createContext = createContextFactory(options.services, closing.signal);
   // Many HTTP clients send `Content-Type: application/json` with an empty body on DELETE and on bodiless actions;
   // an empty body means "no input", not malformed JSON. Anything else is parsed refusing prototype poisoning, as
   // Fastify does, but saying which of the two a refused body was.
@@ -115,6 +120,7 @@ export function createServer(options: ServerOptions): HeraldServer {
     trpcOptions: { router: appRouter, createContext } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
+  registerAttemptStreamRoute(server, createContext);
   void server.register(async (rest) => {
     // `curl -X POST …/webhooks/{id}/test` with no body is a common way to call an action; it means "no input".
     rest.addHook('preHandler', async (request) => {
