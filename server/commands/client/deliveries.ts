@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import type { RouterOutputs } from '../../../client/index.js';
 import { parseSeconds } from './trigger.js';
-import { type ConnectionFlags, connect } from './connection.js';
+import { type ConnectionFlags, connect, explain } from './connection.js';
 
 type Print = (line: string) => void;
 
@@ -131,6 +131,7 @@ export async function tailDeliveriesCommand(
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
     let announced = false;
+    let away = false;
     let subscription: { unsubscribe(): void } | undefined;
     const stop = (outcome: () => void) => {
       stopped = true;
@@ -168,6 +169,13 @@ export async function tailDeliveriesCommand(
           },
           // The server ended the stream: it is stopping. Come back when it is up again.
           onComplete: () => again('Herald closed the stream'),
+          // The EventSource reconnects by itself; say so once per outage, so a silent terminal is not a mystery.
+          onConnectionStateChange: (state) => {
+            if (state.state === 'pending') away = false;
+            if (state.state !== 'connecting' || !state.error || away) return;
+            away = true;
+            note(`${explain(state.error, settings)}; reconnecting…`);
+          },
         },
       );
     };
