@@ -320,7 +320,7 @@ for (const [action, description, example] of [
       ),
     );
 
-const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry');
+const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry, tail');
 connection(
   deliveries
     .command('list')
@@ -348,6 +348,23 @@ connection(
     (await import('./commands/client/deliveries.js')).retryDeliveryCommand(id, flags, await output()),
   ),
 );
+connection(
+  deliveries
+    .command('tail')
+    .description('attempts as they complete, until Ctrl-C; resumes where it was after a lost connection')
+    .option('--webhook <id>', 'only attempts of deliveries to this webhook')
+    .option('--status <outcome>', 'only succeeded, failed or interrupted attempts')
+    .option('--event-type <type>', 'only attempts of deliveries of this event type'),
+)
+  .addHelpText(
+    'after',
+    '\nExamples:\n  herald deliveries tail\n  herald deliveries tail --status failed --webhook wh_01J8Q…\n  herald deliveries tail --json | jq .statusCode\n\nExit codes: 0 stopped with Ctrl-C; 1 the stream was refused (key, permission or filters).',
+  )
+  .action(
+    client('deliveries tail', async (flags) =>
+      (await import('./commands/client/deliveries.js')).tailDeliveriesCommand(flags, await output()),
+    ),
+  );
 connection(
   program
     .command('recover <webhook-id>')

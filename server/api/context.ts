@@ -26,15 +26,21 @@ export interface ApiServices {
 
 /**
  * `baseUrlOf` gives the URL a request reached Herald at (the public URL when one is configured), for links the API
- * hands out: a portal session's.
+ * hands out: a portal session's. `closing` aborts when the server begins to stop: long-lived subscriptions end then,
+ * so that it can.
  */
-export function createContextFactory(services: ApiServices, baseUrlOf: (headers: IncomingHttpHeaders) => string) {
-  return ({ req }: CreateFastifyContextOptions) => ({
+export function createContextFactory(
+  services: ApiServices,
+  baseUrlOf: (headers: IncomingHttpHeaders) => string,
+  closing: AbortSignal = new AbortController().signal,
+) {
+  return ({ req }: Pick<CreateFastifyContextOptions, 'req'>) => ({
     ...services,
     requestId: req.id,
     log: req.log as FastifyBaseLogger,
     apiKey: presentedApiKey(req.headers),
     publicUrl: () => baseUrlOf(req.headers),
+    closing,
   });
 }
 

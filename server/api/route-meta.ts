@@ -17,4 +17,16 @@ export type RouteMeta = {
     successDescription?: string;
     errorResponses?: number[] | Record<number, string>;
   };
+  /**
+   * A subscription's REST route: server-sent events, which the generator cannot describe. The route is served by
+   * hand (`server/http/attempt-stream-route.ts`) and `server/http/openapi-document.ts` documents it from this and
+   * the procedure's input.
+   */
+  stream?: {
+    method: 'GET';
+    path: `/${string}`;
+    summary: string;
+    description: string;
+    tags: string[];
+  };
 };

@@ -17,6 +17,9 @@ const t = initTRPC
     // Never send stack traces, whatever NODE_ENV says.
     isDev: false,
     errorFormatter: (opts) => formatError(opts),
+    // Subscriptions (the attempt stream) ping while idle, so that proxies keep the connection and a client whose
+    // connection died silently notices, reconnects and resumes from its last event id.
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
   });
 
 /**

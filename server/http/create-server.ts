@@ -15,6 +15,7 @@ import { portalAppRouter, type PortalRouter } from '../api/routers/portal/index.
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { registerAttemptStreamRoute } from './attempt-stream-route.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
@@ -60,7 +61,11 @@ export function createServer(options: ServerOptions): HeraldServer {
   });
   let baseUrl = '';
   const baseUrlOf = (headers: IncomingHttpHeaders) => publicBaseUrl(options.publicUrl, headers, baseUrl);
-  const createContext = createContextFactory(options.services, baseUrlOf);
+  // Aborted as the server begins to stop, which ends every open attempt stream: otherwise close() would wait for
+  // clients that never hang up.
+  const closing = new AbortController();
+  server.addHook('preClose', async () => closing.abort());
+  const createContext = createContextFactory(options.services, baseUrlOf, closing.signal);
   // Many HTTP clients send `Content-Type: application/json` with an empty body on DELETE and on bodiless actions;
   // an empty body means "no input", not malformed JSON. Anything else is parsed refusing prototype poisoning, as
   // Fastify does, but saying which of the two a refused body was.
@@ -131,6 +136,8 @@ export function createServer(options: ServerOptions): HeraldServer {
       createContext: createPortalContextFactory(options.services, baseUrlOf),
     } satisfies FastifyTRPCPluginOptions<PortalRouter>['trpcOptions'],
   });
+
+  registerAttemptStreamRoute(server, createContext);
 
   void server.register(async (rest) => {
     // `curl -X POST …/webhooks/{id}/test` with no body is a common way to call an action; it means "no input".

@@ -1,7 +1,9 @@
 import type { OperationObject, ParameterObject, SchemaObject } from 'openapi3-ts/oas31';
 import { generateOpenApiDocument, type OpenAPIObject, type OpenApiMeta } from 'trpc-to-openapi';
+import { z } from 'zod';
 import type { RouteMeta } from '../api/route-meta.js';
 import { appRouter } from '../api/routers/index.js';
+import { streamedAttemptSchema } from '../api/schemas/delivery.js';
 import { sample } from '../api/schemas/examples.js';
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import { heraldVersion, userAgent } from '../version.js';
@@ -279,7 +281,12 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
   );
   document.components = {
     ...document.components,
-    schemas: { ...schemas, Error: errorSchema, EventEnvelope: eventEnvelopeSchema },
+    schemas: {
+      ...schemas,
+      Error: errorSchema,
+      EventEnvelope: eventEnvelopeSchema,
+      StreamedAttempt: jsonSchemaOf(streamedAttemptSchema),
+    },
     responses: Object.fromEntries(
       Object.entries(errorResponses).map(([status, description]) => [
         errorResponseName(status),
@@ -305,6 +312,14 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
 
   for (const [name, procedure] of Object.entries(appRouter._def.procedures)) {
     const definition = (procedure as unknown as { _def: { meta?: RouteMeta; inputs: unknown[] } })._def;
+    const stream = definition.meta?.stream;
+    if (stream) {
+      const operation = streamOperation(name, stream, definition.inputs[0] as z.ZodType);
+      document.paths = { ...document.paths, [stream.path]: { ...document.paths?.[stream.path], get: operation } };
+      completeOperation(name, operation, undefined);
+      (operation.responses!['200'] as { description: string }).description =
+        'The stream, open until the client hangs up.';
+    }
     const route = definition.meta?.openapi;
     if (!route) continue;
     const operation = document.paths?.[route.path]?.[route.method.toLowerCase() as 'get'];
@@ -312,6 +327,76 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
     completeOperation(name, operation, definition.inputs[0]);
   }
   return document;
+}
+
+/** A zod schema as a JSON Schema (2020-12) of its own, without the `$schema` and `$defs` wrapping of its id. */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): SchemaObject {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io }) as SchemaObject & {
+    $schema?: string;
+    $ref?: string;
+    $defs?: Record<string, SchemaObject>;
+  };
+  const { $schema: _schema, $ref, $defs, ...rest } = json;
+  return $ref && $defs ? $defs[$ref.split('/').pop()!]! : rest;
+}
+
+/**
+ * The operation of a subscription's REST route (`RouteMeta.stream`): its input's fields as query parameters, the
+ * resume point also as the `Last-Event-ID` header, and a `text/event-stream` answer whose events carry the
+ * documented schema.
+ */
+function streamOperation(name: string, stream: NonNullable<RouteMeta['stream']>, input: z.ZodType): OperationObject {
+  const properties = (jsonSchemaOf(input, 'input').properties ?? {}) as Record<string, SchemaObject>;
+  const parameters: ParameterObject[] = Object.entries(properties).map(([parameter, schema]) => ({
+    name: parameter,
+    in: 'query',
+    required: false,
+    description: schema.description,
+    schema,
+  }));
+  if (properties.lastEventId)
+    parameters.push({
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description: 'The id of the last event received, as an EventSource sends it when it reconnects.',
+      schema: { type: 'string', pattern: properties.lastEventId.pattern },
+    });
+  return {
+    operationId: name.replace(/\.(\w)/g, (_, letter: string) => letter.toUpperCase()),
+    summary: stream.summary,
+    description: stream.description,
+    tags: stream.tags,
+    parameters,
+    responses: {
+      '200': {
+        description: 'The stream, open until the client hangs up.',
+        content: {
+          'text/event-stream': {
+            schema: {
+              type: 'array',
+              description:
+                'Server-sent events, sent as they happen, blank-line separated: per attempt an `id:` line (its position in the stream) and a `data:` line (the attempt as JSON); `: ping` comment lines while idle.',
+              items: {
+                type: 'object',
+                required: ['id', 'data'],
+                additionalProperties: false,
+                properties: {
+                  id: {
+                    type: 'string',
+                    pattern: properties.lastEventId?.pattern,
+                    description: 'The event id: send it back as `Last-Event-ID` to resume after this attempt.',
+                  },
+                  data: { $ref: '#/components/schemas/StreamedAttempt' },
+                },
+                examples: [{ id: `7421-${sample.attemptId}`, data: streamedAttemptSchema.meta()?.examples?.[0] }],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
 }
 
 function errorResponseName(status: string): string {

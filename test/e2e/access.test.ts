@@ -61,6 +61,8 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['deliveries.list', 'deliveries:read', (c) => c.deliveries.list.query({})],
   ['deliveries.get', 'deliveries:read', (c) => c.deliveries.get.query({ id: 'del_missing' })],
   ['deliveries.retry', 'deliveries:retry', (c) => c.deliveries.retry.mutate({ id: 'del_missing' })],
+  // A subscription: allowed, its invalid resume point is a BAD_REQUEST; refused, a FORBIDDEN before any input check.
+  ['deliveries.tail', 'deliveries:read', (c) => firstError(c, { lastEventId: 'not-an-event-id' })],
   ['recoveries.get', 'deliveries:read', (c) => c.recoveries.get.query({ id: 'rec_missing' })],
   ['recoveries.cancel', 'deliveries:retry', (c) => c.recoveries.cancel.mutate({ id: 'rec_missing' })],
   ['audit.list', 'audit:read', (c) => c.audit.list.query({})],
@@ -75,6 +77,18 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['apiKeys.revoke', 'admin', (c) => c.apiKeys.revoke.mutate({ id: 'key_missing' })],
   ['portal.createSession', 'webhooks:manage', (c) => c.portal.createSession.mutate({ owner: ' ' })],
 ];
+
+/** Subscribes to the attempt stream and fails with the stream's error (it never ends well on its own). */
+function firstError(c: HeraldClient, input: { lastEventId: string }): Promise<unknown> {
+  return new Promise((_resolve, reject) => {
+    const subscription = c.deliveries.tail.subscribe(input, {
+      onError: (error) => {
+        subscription.unsubscribe();
+        reject(error);
+      },
+    });
+  });
+}
 
 describe('authentication', () => {
   it('refuses a missing, malformed, unknown or revoked key with 401', async () => {

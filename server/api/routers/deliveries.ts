@@ -1,3 +1,5 @@
+import { tracked } from '@trpc/server';
+import { openAttemptStream } from '../../services/attempt-stream.js';
 import { getDelivery, listDeliveryLog } from '../../services/deliveries.js';
 import { retryDelivery } from '../../services/redelivery.js';
 import { idInput, pageOf, toPageOutput } from '../schemas/common.js';
@@ -5,9 +7,11 @@ import {
   deliverySchema,
   deliveryWithAttemptsSchema,
   listDeliveriesInput,
+  tailDeliveriesInput,
   toAttempt,
   toDelivery,
   toDeliveryLogQuery,
+  toStreamedAttempt,
 } from '../schemas/delivery.js';
 import { sample } from '../schemas/examples.js';
 import { protectedProcedure, router } from '../trpc.js';
@@ -68,4 +72,34 @@ export const deliveriesRouter = router({
     .input(deliveryId)
     .output(deliverySchema)
     .mutation(async ({ ctx, input }) => toDelivery(await retryDelivery(ctx, ctx.actor, input.id))),
+
+  /**
+   * Every attempt of the key's workspace and mode as it completes, over server-sent events (`httpSubscriptionLink`),
+   * each exactly once; a client that reconnects with the last event id resumes right after it. The same stream is
+   * served at `GET /v1/deliveries/tail` (`server/http/attempt-stream-route.ts`), which the OpenAPI document
+   * describes by hand: the generator knows no subscriptions.
+   */
+  tail: protectedProcedure('deliveries:read')
+    .meta({
+      stream: {
+        method: 'GET',
+        path: '/deliveries/tail',
+        tags,
+        summary: 'Attempts as they complete (server-sent events)',
+        description:
+          "Every attempt of the key's workspace and mode as it completes, as server-sent events: one `message` event per attempt, its `data` a `StreamedAttempt` and its `id` the position in the stream. Each attempt is sent exactly once; reconnect with the last id received (`Last-Event-ID`, which an EventSource sends by itself, or `lastEventId`) and the stream resumes right after it, with whatever completed meanwhile. Without one it starts with the attempts that complete from now on. Filters narrow it to a webhook, an outcome or an event type. Idle streams get a comment line every 15 seconds. An error after the stream has started ends it with an `error` event whose data has the shape of every error. Needs `deliveries:read`.",
+      },
+    })
+    .input(tailDeliveriesInput.prefault({}))
+    .subscription(async ({ ctx, input, signal }) => {
+      const stream = await openAttemptStream(
+        ctx,
+        ctx.principal,
+        { webhookId: input.webhookId, eventType: input.eventType, outcomes: input.status ? [input.status] : undefined },
+        { lastEventId: input.lastEventId, signal: signal ? AbortSignal.any([signal, ctx.closing]) : ctx.closing },
+      );
+      return (async function* () {
+        for await (const item of stream) yield tracked(item.eventId, toStreamedAttempt(item));
+      })();
+    }),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attemptOutcomes, attemptTriggers, type DeliveryAttemptRow } from '../../db/tables/delivery-attempts.table.js';
 import { deliveryStatuses, type DeliveryRow, statusClasses } from '../../db/tables/deliveries.table.js';
+import type { StreamedAttempt } from '../../services/attempt-stream.js';
 import type { DeliveryLogQuery } from '../../services/deliveries.js';
 import { eventTypeName, idOf, isoTimestamp, pageInput, resourceId, toDate, toIso } from './common.js';
 import { sample } from './examples.js';
@@ -191,4 +192,91 @@ export function toAttempt(row: DeliveryAttemptRow): z.infer<typeof attemptSchema
 /** The delivery log's filters as the service takes them. */
 export function toDeliveryLogQuery(input: z.infer<typeof listDeliveriesInput>): DeliveryLogQuery {
   return { ...input, from: toDate(input.from), to: toDate(input.to) };
+}
+
+/** The attempt stream's event ids: `<transaction id>-<attempt id>`, the position a reconnecting client resumes at. */
+export const ATTEMPT_EVENT_ID = /^\d{1,20}-att_[0-9A-Z]{26}$/;
+
+/** A finished attempt as the attempt stream (`deliveries.tail`, `GET /v1/deliveries/tail`) sends it. */
+export const streamedAttemptSchema = z
+  .object({
+    id: z.string().meta({ description: "The attempt's id (`att_…`)." }),
+    deliveryId: z.string(),
+    webhookId: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    attemptNumber: z.number().int().meta({ description: "Counts from 1 over the delivery's whole life." }),
+    trigger: z.enum(attemptTriggers).meta({
+      description: '`scheduled` (the first attempt and its retries), `manual` (a retry you asked for) or `test`.',
+    }),
+    outcome: z.enum(attemptOutcomes).exclude(['in_flight']).meta({
+      description:
+        '`succeeded` (a 2xx answer), `failed`, or `interrupted` (the process making it stopped before it could record the outcome).',
+    }),
+    statusCode: z.number().int().nullable().meta({ description: "The endpoint's HTTP status; null when none came." }),
+    error: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    requestedAt: isoTimestamp,
+    completedAt: isoTimestamp,
+  })
+  .meta({
+    id: 'StreamedAttempt',
+    description: 'One finished attempt, as the attempt stream sends it.',
+    examples: [
+      {
+        id: sample.attemptId,
+        deliveryId: sample.deliveryId,
+        webhookId: sample.webhookId,
+        eventId: sample.eventId,
+        eventType: 'order.shipped',
+        attemptNumber: 2,
+        trigger: 'scheduled' as const,
+        outcome: 'succeeded' as const,
+        statusCode: 200,
+        error: null,
+        durationMs: 84,
+        requestedAt: '2026-11-25T10:05:30.328Z',
+        completedAt: sample.deliveredAt,
+      },
+    ],
+  });
+
+export type StreamedAttemptOutput = z.infer<typeof streamedAttemptSchema>;
+
+export const tailDeliveriesInput = z.object({
+  webhookId: resourceId
+    .meta({ description: 'Only the attempts of deliveries to this webhook (its id).', examples: [sample.webhookId] })
+    .optional(),
+  status: z
+    .enum(['succeeded', 'failed', 'interrupted'])
+    .meta({ description: 'Only the attempts with this outcome.' })
+    .optional(),
+  eventType: eventTypeName.meta({ description: 'Only the attempts of deliveries of this event type.' }).optional(),
+  lastEventId: z
+    .string()
+    .regex(ATTEMPT_EVENT_ID, 'must be the id of an event this stream sent, such as 7421-att_01M892BT50SMKNPV4DA16YG4P7')
+    .optional()
+    .meta({
+      description:
+        'Resume after this event: the id of the last event received. An EventSource sends it by itself as the `Last-Event-ID` header when it reconnects.',
+    }),
+});
+
+export function toStreamedAttempt({ attempt }: StreamedAttempt): StreamedAttemptOutput {
+  return {
+    id: attempt.attemptId,
+    deliveryId: attempt.deliveryId,
+    webhookId: attempt.webhookId,
+    eventId: attempt.eventId,
+    eventType: attempt.eventType,
+    attemptNumber: attempt.attemptNumber,
+    trigger: attempt.trigger,
+    // Only finished attempts are streamed.
+    outcome: attempt.outcome === 'in_flight' ? 'interrupted' : attempt.outcome,
+    statusCode: attempt.statusCode,
+    error: attempt.error,
+    durationMs: attempt.durationMs,
+    requestedAt: attempt.requestedAt.toISOString(),
+    completedAt: attempt.completedAt.toISOString(),
+  };
 }

@@ -1,7 +1,11 @@
+import { TRPCClientError } from '@trpc/client';
 import cliProgress from 'cli-progress';
+import type { RouterOutputs } from '../../../client/index.js';
 import { parseSeconds } from './trigger.js';
-import { type ConnectionFlags, connect } from './connection.js';
+import { type ConnectionFlags, connect, explain } from './connection.js';
 import type { Output } from './output.js';
+
+type Print = (line: string) => void;
 
 export interface ListDeliveriesFlags extends ConnectionFlags {
   webhook?: string;
@@ -113,4 +117,98 @@ export async function recoverCommand(
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+export interface TailDeliveriesFlags extends ConnectionFlags {
+  webhook?: string;
+  status?: string;
+  eventType?: string;
+  json?: boolean;
+}
+
+type StreamedAttempt = (RouterOutputs['deliveries']['tail'] extends AsyncIterable<infer T> ? T : never)['data'];
+
+/** Answers that another try would get again: the command stops and says why. */
+const FINAL_CODES = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST', 'NOT_FOUND']);
+
+/**
+ * `herald deliveries tail`: every attempt as it completes, one line each (JSON lines with --json), until Ctrl-C,
+ * which exits 0. A dropped connection is taken up again from the last attempt printed (the EventSource sends its
+ * id by itself; after an error or a server restart the command subscribes again with it), so nothing is missed
+ * or printed twice. Status lines go to stderr, so stdout holds attempts only.
+ */
+export async function tailDeliveriesCommand(
+  flags: TailDeliveriesFlags,
+  out: Output,
+  note: Print = (line) => process.stderr.write(`${line}\n`),
+): Promise<number> {
+  const { client, settings } = connect(flags);
+  const filter = {
+    ...(flags.webhook ? { webhookId: flags.webhook } : {}),
+    ...(flags.status ? { status: flags.status as 'failed' } : {}),
+    ...(flags.eventType ? { eventType: flags.eventType } : {}),
+  };
+  return new Promise<number>((resolve, reject) => {
+    let lastEventId: string | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    let announced = false;
+    let away = false;
+    let subscription: { unsubscribe(): void } | undefined;
+    const stop = (outcome: () => void) => {
+      stopped = true;
+      clearTimeout(retry);
+      subscription?.unsubscribe();
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      outcome();
+    };
+    const interrupted = () => stop(() => resolve(0));
+    const again = (why: string) => {
+      subscription?.unsubscribe();
+      if (stopped) return;
+      note(`${why}; reconnecting${lastEventId ? ' after the last attempt shown' : ''}…`);
+      retry = setTimeout(subscribe, 1000);
+    };
+    const subscribe = () => {
+      subscription = client.deliveries.tail.subscribe(
+        { ...filter, ...(lastEventId ? { lastEventId } : {}) },
+        {
+          onStarted: () => {
+            if (announced) return note('reconnected');
+            announced = true;
+            note(`tailing attempts at ${settings.url} (Ctrl-C to stop)`);
+          },
+          onData: (event) => {
+            lastEventId = event.id;
+            out.print(flags.json ? JSON.stringify(event.data) : describeAttempt(event.data, out));
+          },
+          onError: (error) => {
+            const code =
+              error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+            if (code && FINAL_CODES.has(code)) stop(() => reject(error));
+            else again(`stream interrupted (${error.message})`);
+          },
+          // The server ended the stream: it is stopping. Come back when it is up again.
+          onComplete: () => again('Herald closed the stream'),
+          // The EventSource reconnects by itself; say so once per outage, so a silent terminal is not a mystery.
+          onConnectionStateChange: (state) => {
+            if (state.state === 'pending') away = false;
+            if (state.state !== 'connecting' || !state.error || away) return;
+            away = true;
+            note(`${explain(state.error, settings)}; reconnecting…`);
+          },
+        },
+      );
+    };
+    process.on('SIGINT', interrupted);
+    process.on('SIGTERM', interrupted);
+    subscribe();
+  });
+}
+
+function describeAttempt(a: StreamedAttempt, out: Output): string {
+  const pc = out.colour;
+  const outcome = out.state(a.outcome.padEnd(11));
+  return `${pc.dim(a.completedAt)}  ${outcome} ${String(a.statusCode ?? '—').padEnd(3)} ${String(a.durationMs ?? '—').padStart(5)} ms  #${a.attemptNumber} ${a.eventType}  ${a.deliveryId} → ${a.webhookId}${a.error ? `  ${pc.dim(a.error)}` : ''}`;
 }

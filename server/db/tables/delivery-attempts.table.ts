@@ -27,6 +27,11 @@ export interface DeliveryAttemptsTable {
   /** The wait applied before the next attempt, and why: the schedule, or the endpoint's Retry-After within bounds. */
   wait_ms: number | null;
   wait_reason: string | null;
+  /**
+   * The id of the transaction that recorded the outcome (a trigger sets it), as a decimal string: the attempt
+   * stream's order. Null while in flight, and for attempts completed before the stream existed.
+   */
+  completed_xid: ColumnType<string | null, never, never>;
 }
 
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
