@@ -91,7 +91,7 @@ export const payloadFilterExample: PayloadFilter = {
 export const payloadFilterSchema = (
   z.unknown().superRefine((value, ctx) => {
     for (const issue of payloadFilterIssues(value)) ctx.addIssue({ code: 'custom', ...issue });
-  }) as unknown as z.ZodType<PayloadFilter>
+  }) as unknown as z.ZodType<PayloadFilter, PayloadFilter>
 ).meta({
   id: 'PayloadFilter',
   description: `Conditions on an event that decide whether it is delivered, checked when it is published: an event that fails them creates no delivery for this webhook. A condition names one field (\`type\`, or a dotted path into \`data\`) and one operator: ${filterOperators.map((o) => `\`${o}\``).join(', ')}; \`and\`, \`or\` and \`not\` combine them. A condition on a field the event lacks does not hold, \`ne\` included (only \`exists: false\` holds); \`gt\`/\`gte\`/\`lt\`/\`lte\` compare numbers with numbers and strings with strings (by character code: ISO 8601 times compare as times), and string operators apply to strings only; any other pairing simply does not hold. At most ${FILTER_LIMITS.depth} levels, ${FILTER_LIMITS.conditions} conditions and ${FILTER_LIMITS.bytes} bytes as JSON. Where the catalog has a JSON Schema for the subscribed types, every field must be one of theirs.`,
