@@ -246,7 +246,7 @@ describe('payload filters', () => {
     ]);
   });
 
-  it('herald webhooks create takes --filter as JSON or @file.json', async () => {
+  it('herald webhooks create takes --filter as JSON or @file.json, and update --clear-filter removes it', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'herald-filter-'));
     try {
       const file = path.join(folder, 'filter.json');
@@ -263,7 +263,11 @@ describe('payload filters', () => {
         '--json',
       ]);
       expect(fromFile.code, fromFile.stderr).toBe(0);
-      expect((JSON.parse(fromFile.stdout) as { filter: unknown }).filter).toEqual(bigEuroOrders);
+      const created = JSON.parse(fromFile.stdout) as { id: string; filter: unknown };
+      expect(created.filter).toEqual(bigEuroOrders);
+      const cleared = await herald(['webhooks', 'update', created.id, '--clear-filter', '--json']);
+      expect(cleared.code, cleared.stderr).toBe(0);
+      expect((JSON.parse(cleared.stdout) as { filter: unknown }).filter).toBeNull();
       const bad = await herald([
         'webhooks',
         'create',
