@@ -71,13 +71,54 @@ const errors = [
 if (errors.length > 0) fail(`type errors:\n${format(errors)}`);
 
 const javascript = new Map<string, string>();
+const declarationTexts: string[] = [];
 for (const file of clientFiles) {
   const result = program.emit(file, (fileName, text) => {
     const name = relative(join(emitRoot, 'client'), fileName).split(sep).join('/');
-    if (name.endsWith('.d.ts')) writeFileSync(join(staging, name), text);
-    else javascript.set(name, text);
+    if (name.endsWith('.d.ts')) {
+      writeFileSync(join(staging, name), text);
+      declarationTexts.push(text);
+    } else javascript.set(name, text);
   });
   if (result.emitSkipped || result.diagnostics.length > 0) fail(`emit failed:\n${format(result.diagnostics)}`);
+}
+
+// A recursive type (a webhook's payload filter) cannot be written out in full, so the declarations name it where
+// the server declares it: `import("../server/db/payload-filter.js")`. Those server modules' declarations (and
+// what they import in turn) are staged where that path leads, for the bundle below to inline; they go afterwards.
+const serverStaging = join(dist, 'server');
+const serverModules = new Set<string>();
+for (let pending = declarationTexts; pending.length > 0;) {
+  const next: string[] = [];
+  for (const text of pending)
+    for (const [, module] of text.matchAll(/(?:import\(|from\s)\s*['"](?:\.\.\/|\.\/)*(server\/[^'"]+)\.js['"]/g)) {
+      if (serverModules.has(module!)) continue;
+      serverModules.add(module!);
+      const source = program.getSourceFile(join(root, `${module}.ts`));
+      if (!source) fail(`the declarations name ${module}, which is not part of the program`);
+      const result = program.emit(
+        source,
+        (fileName, text) => {
+          const name = relative(join(emitRoot, 'client'), fileName).split(sep).join('/');
+          mkdirSync(dirname(join(staging, name)), { recursive: true });
+          writeFileSync(join(staging, name), text);
+          // Its own relative imports, as paths from the root, for the next round.
+          next.push(
+            text.replace(
+              /(['"])(\.\.?\/[^'"]+\.js)\1/g,
+              (_match, quote: string, specifier: string) =>
+                `${quote}${relative(root, join(dirname(join(root, module!)), specifier))
+                  .split(sep)
+                  .join('/')}${quote}`,
+            ),
+          );
+        },
+        undefined,
+        true,
+      );
+      if (result.emitSkipped || result.diagnostics.length > 0) fail(`emit failed:\n${format(result.diagnostics)}`);
+    }
+  pending = next;
 }
 
 // 2. JavaScript: what index.js loads, and nothing else (app-router.ts is types only). It may load its own modules,
@@ -110,6 +151,7 @@ const [declarations] = generateDtsBundle(
   { preferredConfigPath: tsconfig },
 );
 rmSync(staging, { recursive: true, force: true });
+rmSync(serverStaging, { recursive: true, force: true });
 if (!declarations) fail('dts-bundle-generator produced nothing');
 
 const imports = [...declarations.matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((match) => match[1]!);

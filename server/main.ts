@@ -207,9 +207,13 @@ connection(
     .requiredOption('--url <url>', 'where deliveries go')
     .requiredOption('--events <types>', 'comma-separated event types or wildcards, such as order.*')
     .option('--secret <secret>', 'your own signing secret (default: a generated whsec_ secret)')
-    .option('--name <name>', 'a name for people'),
+    .option('--name <name>', 'a name for people')
+    .option('--filter <json>', 'deliver only events that pass this payload filter: JSON, or @file.json'),
 )
-  .addHelpText('after', '\nExample:\n  herald webhooks create --url https://example.com/hooks --events "order.*"')
+  .addHelpText(
+    'after',
+    `\nExamples:\n  herald webhooks create --url https://example.com/hooks --events "order.*"\n  herald webhooks create --url https://example.com/big --events order.created --filter '{"field":"data.amount","gte":100}'`,
+  )
   .action(
     client('webhooks create', async (flags) =>
       (await import('./commands/client/webhooks.js')).createWebhookCommand(flags, await output()),
@@ -251,10 +255,9 @@ connection(
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--clear-headers', 'remove every custom header')
-    .option(
-      '--signature-profile <json>',
-      'how deliveries are signed: JSON, @file.json, or "workspace" for its default',
-    ),
+    .option('--signature-profile <json>', 'how deliveries are signed: JSON, @file.json, or "workspace" for its default')
+    .option('--filter <json>', 'a payload filter, replacing any: JSON, or @file.json')
+    .option('--clear-filter', 'remove the payload filter: every subscribed event is delivered'),
 )
   .addHelpText(
     'after',
@@ -262,7 +265,8 @@ connection(
 Examples:
   herald webhooks update wh_01J8Q… --url https://example.com/hooks/v2
   herald webhooks update wh_01J8Q… --events "order.*,refund.created" --name "shop backend"
-  herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"`,
+  herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"
+  herald webhooks update wh_01J8Q… --filter @filter.json`,
   )
   .action(
     client('webhooks update', async (id: string, flags) =>

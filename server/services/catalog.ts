@@ -1,4 +1,7 @@
 import { validateAgainst } from '../catalog/json-schema.js';
+import { schemaHasPath } from '../catalog/schema-paths.js';
+import type { PayloadFilter } from '../db/payload-filter.js';
+import { filterFields } from '../delivery/payload-filter-rules.js';
 import { isWildcard, patternMatches } from '../db/subscription-patterns.js';
 import type { Db } from '../db/database.js';
 import type { EventTypeRow } from '../db/tables/event-types.table.js';
@@ -57,4 +60,27 @@ export function checkPublishable(catalog: Catalog, event: { type: string; data: 
       `data does not match the schema of ${event.type}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
     );
   }
+}
+
+/**
+ * The fields of a payload filter that the schemas of the subscribed types do not have, one issue per field (under
+ * `filter`). A field must be in the schema of at least one subscribed type, since `or` and `type` let one filter
+ * speak of several types. Checked only where the catalog can tell: when every subscribed type has a schema.
+ */
+export function filterFieldIssues(
+  catalog: Catalog,
+  subscriptions: string[],
+  filter: PayloadFilter,
+): InvalidInputError['issues'] {
+  if (!catalog.enforced) return [];
+  const types = [...catalog.types.values()].filter(
+    (t) => !t.archived && subscriptions.some((pattern) => patternMatches(pattern, t.name)),
+  );
+  if (types.length === 0 || types.some((t) => t.schema === null || t.schema === undefined)) return [];
+  const names = types.map((t) => t.name);
+  const which = names.length === 1 ? `the schema of ${names[0]}` : `any of the schemas of ${names.join(', ')}`;
+  return filterFields(filter)
+    .filter(({ field }) => field !== 'type')
+    .filter(({ field }) => !types.some((t) => schemaHasPath(t.schema, field.split('.').slice(1))))
+    .map(({ field, path }) => ({ path: ['filter', ...path], message: `${field} is not a field of ${which}` }));
 }

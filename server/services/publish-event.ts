@@ -8,6 +8,7 @@ import { findEvents, insertEventsIfNew, type StoredEvent } from '../db/queries/e
 import { holdPublicationLocks } from '../db/queries/publication-locks.js';
 import type { WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { toBatches } from '../../workflows/shared.js';
+import { filterAdmits } from '../delivery/payload-filter.js';
 import { checkPublishable, loadCatalog } from './catalog.js';
 
 /** One event as published: stored now, or found from an earlier publication of the same id (`duplicate`). */
@@ -66,11 +67,17 @@ export async function publishEvents(
       events.filter((event) => !fresh.has(event.id)),
     );
     const publicationId = newId('publication');
+    const data = new Map(events.map((event, i) => [event.id, inputs[i]!.data]));
     const owned = inserted.map((event) => ({
       ...event,
       owner: deps.workflows.fanOutWorkflowId(scope, event.id, publicationId),
     }));
-    const deliveries = await createDeliveriesForEvents(trx, scope, owned, { exceptWebhookId: options.notice?.about });
+    // Payload filters are decided here, in the transaction that writes the deliveries: a filtered-out event gets
+    // no delivery row and its workflow never hears of the webhook.
+    const deliveries = await createDeliveriesForEvents(trx, scope, owned, {
+      exceptWebhookId: options.notice?.about,
+      admits: (filter, event) => filterAdmits(filter, { type: event.type, data: data.get(event.id) }),
+    });
     // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
     await Promise.all(
       owned.map((event) => {

@@ -5,6 +5,7 @@ import type { DeliveryPolicy } from '../delivery/policy.js';
 import { TEST_SEND_OWNER } from '../../workflows/shared.js';
 import { isWildcard, patternMatches } from '../db/subscription-patterns.js';
 import { sampleData } from '../catalog/sample-data.js';
+import { filterAdmits } from '../delivery/payload-filter.js';
 import type { Db } from '../db/database.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../db/ids.js';
@@ -30,6 +31,8 @@ export interface TestReport {
     durationMs: number;
     error?: string | undefined;
     responseExcerpt: string | null;
+    /** The webhook's payload filter would have kept this sample from it; the test sends it anyway. */
+    filteredOut: boolean;
   }>;
 }
 
@@ -37,6 +40,9 @@ export interface TestReport {
  * "Test a webhook": one synthetic event per type (the given one, or every type the webhook subscribes
  * to), flagged `"test": true`, signed like any delivery and sent once, now, without retries. The attempts are
  * recorded with trigger `test`, so they show in the delivery log; a disabled webhook can be tested too.
+ *
+ * A test ignores the webhook's payload filter: it checks the endpoint, and the samples are whatever the catalog
+ * gives. Each test says whether the filter would have kept its sample out (`filteredOut`).
  */
 export async function testWebhook(
   deps: {
@@ -66,7 +72,8 @@ export async function testWebhook(
     const events = types.map((type) => {
       const data = sampleData(catalog.types.get(type));
       checkPublishable(catalog, { type, data }, ['eventType']);
-      return { id: newId('event'), type, payloadJson: JSON.stringify(data) };
+      const filteredOut = webhook.payload_filter !== null && !filterAdmits(webhook.payload_filter, { type, data });
+      return { id: newId('event'), type, payloadJson: JSON.stringify(data), filteredOut };
     });
     await insertEventsIfNew(trx, scope, events, { test: true });
     // Sent by this process, now, with no workflow: if it dies mid-send, the reconciler settles them as failed.
@@ -104,6 +111,7 @@ export async function testWebhook(
         durationMs: result?.durationMs ?? 0,
         ...(result?.ok ? {} : { error: result?.error ?? 'not sent: the webhook was deleted' }),
         responseExcerpt: result?.responseExcerpt ?? null,
+        filteredOut: event.filteredOut,
       };
     }),
   );

@@ -2,6 +2,7 @@ import type { TargetPolicy } from '../delivery/target-policy.js';
 import type { Db } from '../db/database.js';
 import type { WebhookRow, WebhookUpdate } from '../db/tables/webhooks.table.js';
 import { findWorkspace } from '../db/queries/workspaces.js';
+import type { PayloadFilter } from '../db/payload-filter.js';
 import type { SignatureProfile } from '../db/signature-profile.js';
 import { headerNames, sealHeaders } from '../delivery/custom-headers.js';
 import type { SecretBox } from '../delivery/secret-box.js';
@@ -13,7 +14,7 @@ import { newId } from '../db/ids.js';
 import { findWebhook, insertWebhook, listWebhooks as queryWebhooks, updateWebhook } from '../db/queries/webhooks.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
-import { type Catalog, checkSubscriptions, loadCatalog } from './catalog.js';
+import { type Catalog, checkSubscriptions, filterFieldIssues, loadCatalog } from './catalog.js';
 import { fetchPage, type Page, type PageRequest } from './page.js';
 import { generateWebhookSecret } from './webhook-secrets.js';
 
@@ -35,6 +36,7 @@ export interface CreateWebhookInput {
   secret?: string | undefined;
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | undefined;
+  filter?: PayloadFilter | null | undefined;
 }
 
 /** A webhook as created or given a new secret: the secret is returned this once, in the clear. */
@@ -56,6 +58,7 @@ function snapshot(row: WebhookRow): Record<string, unknown> {
     disabledReason: row.disabled_reason,
     signatureProfile: row.signature_profile,
     headers: headerNames(row.custom_headers),
+    filter: row.payload_filter,
   };
 }
 
@@ -99,18 +102,30 @@ function throwIfAny(issues: Issue[]): void {
 
 /**
  * What only the server can judge about a webhook's fields, all of it at once: the URL under the endpoint policy,
- * the subscriptions under the workspace's catalog. Either field may be absent. Creating and changing a webhook run
- * it; the API also runs it when the input's schema refuses some other field, so that every invalid field is
- * reported together.
+ * the subscriptions under the workspace's catalog, and the payload filter's fields under the schemas of the types
+ * it receives (those given, or, on a change, the webhook's own: `id`). Any field may be absent. Creating and
+ * changing a webhook run it; the API also runs it when the input's schema refuses some other field, so that every
+ * invalid field is reported together.
  */
 export async function webhookFieldIssues(
   deps: WebhookDeps,
   actor: Actor,
-  fields: { url?: string | undefined; events?: string[] | undefined },
+  fields: {
+    id?: string | undefined;
+    url?: string | undefined;
+    events?: string[] | undefined;
+    filter?: PayloadFilter | null | undefined;
+  },
 ): Promise<Issue[]> {
   const issues = urlIssues(deps.targetPolicy, fields.url);
-  if (fields.events !== undefined)
-    issues.push(...subscriptionIssues(await loadCatalog(deps.db, actor.principal.workspaceId), fields.events));
+  if (fields.events === undefined && !fields.filter) return issues;
+  const catalog = await loadCatalog(deps.db, actor.principal.workspaceId);
+  if (fields.events !== undefined) issues.push(...subscriptionIssues(catalog, fields.events));
+  if (fields.filter && catalog.enforced) {
+    const subscriptions =
+      fields.events ?? (fields.id ? (await findWebhook(deps.db, actor.principal, fields.id))?.events : undefined);
+    if (subscriptions) issues.push(...filterFieldIssues(catalog, subscriptions, fields.filter));
+  }
   return issues;
 }
 
@@ -141,6 +156,7 @@ export async function createWebhook(
       secret: deps.secrets.seal(secret),
       signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null,
       custom_headers: input.headers ? sealHeaders(deps.secrets, input.headers) : null,
+      payload_filter: input.filter ? JSON.stringify(input.filter) : null,
     });
     await audit(trx, actor, {
       action: 'webhooks.create',
@@ -173,11 +189,12 @@ export interface UpdateWebhookInput {
   owner?: string | null | undefined;
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | null | undefined;
+  filter?: PayloadFilter | null | undefined;
 }
 
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
-  const { id, signatureProfile, headers, ...changes } = input;
+  const { id, signatureProfile, headers, filter, ...changes } = input;
   // A portal session cannot hand a webhook to another owner.
   if (actor.principal.owner !== undefined && changes.owner !== undefined)
     throw InvalidInputError.at(['owner'], 'cannot be changed from the portal');
@@ -190,7 +207,7 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
     // A new profile is checked against the headers the webhook keeps, too.
     const headerNamesAfter = headers === undefined ? headerNames(before.custom_headers) : Object.keys(headers ?? {});
     throwIfAny([
-      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, changes)),
+      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, { ...changes, filter, id })),
       ...headerIssues(headerNamesAfter, profile),
     ]);
     const after = (await updateWebhook(trx, actor.principal, id, {
@@ -199,8 +216,10 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
         ? { signature_profile: signatureProfile ? JSON.stringify(signatureProfile) : null }
         : {}),
       ...(headers !== undefined ? { custom_headers: headers ? sealHeaders(deps.secrets, headers) : null } : {}),
+      ...(filter !== undefined ? { payload_filter: filter ? JSON.stringify(filter) : null } : {}),
     }))!;
-    const onlyActive = Object.keys(changes).every((key) => key === 'active') && before.active !== after.active;
+    const onlyActive =
+      Object.keys(changes).every((key) => key === 'active') && filter === undefined && before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
     await auditChange(trx, actor, action, before, after);
     return after;

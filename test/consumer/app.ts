@@ -25,6 +25,15 @@ export async function example(): Promise<string> {
   await herald.webhooks.create.mutate({ url: 'https://example.com/hooks', events: 'order.created' });
   // @ts-expect-error a webhook is created with a url
   await herald.webhooks.create.mutate({ events: ['order.created'] });
+  // A payload filter is typed all the way down, recursion included.
+  const filtered = await herald.webhooks.create.mutate({
+    url: 'https://example.com/big',
+    events: ['order.created'],
+    filter: { and: [{ field: 'data.amount', gte: 100 }, { not: { field: 'data.test', eq: true } }] },
+  });
+  void filtered.filter;
+  // @ts-expect-error a condition's in takes a list
+  await herald.webhooks.update.mutate({ id: webhook.id, filter: { field: 'data.currency', in: 'EUR' } });
 
   const published = await herald.events.publish.mutate({ type: 'order.created', data: { orderId: 'ord_1' } });
   const status: string = published.deliveries[0]!.status;

@@ -29,6 +29,7 @@ describe('webhooks API', () => {
       health: { lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null },
       signatureProfile: null,
       headers: [],
+      filter: null,
       secretRotation: null,
       createdAt: expect.any(String),
       updatedAt: created.createdAt,

@@ -126,14 +126,24 @@ export function valuesOf(
   document: OpenApiDocument,
   override: (name: string) => fc.Arbitrary<unknown> | undefined,
 ): fc.Arbitrary<unknown> {
-  const of = (s: Schema, depth: number): fc.Arbitrary<unknown> => {
+  const of = (s: Schema, depth: number, expanding: ReadonlySet<string> = new Set()): fc.Arbitrary<unknown> => {
     if (depth > 10) return fc.constant(null);
-    if (s.$ref) return of(document.components.schemas[s.$ref.split('/').pop()!]!, depth + 1);
+    if (s.$ref) {
+      const name: string = s.$ref.split('/').pop()!;
+      return of(document.components.schemas[name]!, depth + 1, new Set([...expanding, name]));
+    }
     if (s.const !== undefined) return fc.constant(s.const);
     if (s.enum) return fc.constantFrom(...s.enum);
-    const alternatives = s.anyOf ?? s.oneOf;
-    if (alternatives) return fc.oneof(...alternatives.map((a: Schema) => of(a, depth + 1)));
-    if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type: string) => of({ ...s, type }, depth)));
+    const alternatives: Schema[] | undefined = s.anyOf ?? s.oneOf;
+    if (alternatives) {
+      // In a recursive schema (a payload filter's groups), past a few levels only the alternatives that end it.
+      const recursive = (a: Schema) =>
+        [...expanding].some((name) => JSON.stringify(a).includes(`"#/components/schemas/${name}"`));
+      const ending = alternatives.filter((a) => !recursive(a));
+      const chosen = depth > 3 && ending.length > 0 ? ending : alternatives;
+      return fc.oneof(...chosen.map((a: Schema) => of(a, depth + 1, expanding)));
+    }
+    if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type: string) => of({ ...s, type }, depth, expanding)));
     switch (s.type) {
       case 'null':
         return fc.constant(null);
@@ -146,7 +156,7 @@ export function valuesOf(
       case 'string':
         return stringOf(s);
       case 'array':
-        return fc.array(of(s.items ?? {}, depth + 1), {
+        return fc.array(of(s.items ?? {}, depth + 1, expanding), {
           minLength: s.minItems ?? 0,
           maxLength: Math.min(s.maxItems ?? 4, 4),
         });
@@ -160,14 +170,14 @@ export function valuesOf(
           const names: Schema = s.propertyNames ?? { type: 'string' };
           const excluded = names.not?.pattern ? new RegExp(names.not.pattern as string) : undefined;
           const name = stringOf(names).filter((n) => !excluded?.test(n));
-          return fc.dictionary(name, of(s.additionalProperties as Schema, depth + 1), {
+          return fc.dictionary(name, of(s.additionalProperties as Schema, depth + 1, expanding), {
             maxKeys: Math.min(s.maxProperties ?? 4, 4),
           });
         }
         if (Object.keys(properties).length === 0)
           return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
         const record = Object.fromEntries(
-          Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1)]),
+          Object.entries(properties).map(([name, p]) => [name, override(name) ?? of(p, depth + 1, expanding)]),
         );
         const values = fc.record(record, { requiredKeys: s.required ?? [] });
         return s.minProperties ? values.filter((v) => Object.keys(v).length >= s.minProperties) : values;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { WebhookRow } from '../../db/tables/webhooks.table.js';
 import { headerNames } from '../../delivery/custom-headers.js';
 import { eventTypeName, idOf, isoTimestamp, pageInput, subscriptionPattern, text, toIso } from './common.js';
+import { payloadFilterExample, payloadFilterSchema } from './payload-filter.js';
 import { customHeadersInput, signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 import { sample } from './examples.js';
 
@@ -19,6 +20,7 @@ const webhookExample = {
   health: { lastSuccessAt: sample.createdAt, lastFailureAt: null, consecutiveFailures: 0, failingSince: null },
   signatureProfile: null,
   headers: [],
+  filter: null,
   secretRotation: null,
   createdAt: sample.createdAt,
   updatedAt: sample.createdAt,
@@ -62,6 +64,9 @@ export const webhookSchema = z
     headers: z
       .array(z.string())
       .meta({ description: 'The names of its custom headers (their values are never shown).' }),
+    filter: payloadFilterSchema
+      .nullable()
+      .meta({ description: 'The conditions an event must meet to be delivered to it; null: every subscribed event.' }),
     secretRotation: z
       .object({
         previousSecretExpiresAt: isoTimestamp,
@@ -193,10 +198,15 @@ export const createWebhookInput = z
       description: "How its deliveries are signed; omitted or null: the workspace's profile.",
     }),
     headers: customHeadersInput.optional(),
+    filter: payloadFilterSchema.nullable().optional().meta({
+      description:
+        'Conditions on the event that decide whether it is delivered (see PayloadFilter); omitted or null: every event it subscribes to.',
+    }),
   })
   .meta({
     examples: [
       { name: 'Order Notifications', url: sample.url, events: ['order.created', 'order.shipped'], owner: sample.owner },
+      { name: 'Large orders', url: sample.url, events: ['order.created'], filter: payloadFilterExample },
     ],
   });
 
@@ -217,6 +227,10 @@ export const updateWebhookInput = z
       .nullable()
       .optional()
       .meta({ description: 'Replaces every custom header; null removes them all.' }),
+    filter: payloadFilterSchema.nullable().optional().meta({
+      description:
+        'Replaces the payload filter (see PayloadFilter); null removes it. It applies to events published from now on.',
+    }),
   })
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
     message: 'nothing to update: pass at least one field',
@@ -275,6 +289,10 @@ export const testReportSchema = z
         durationMs: z.number().int(),
         error: z.string().optional().meta({ description: 'Why the test failed.' }),
         responseExcerpt: z.string().nullable().meta({ description: "The start of the endpoint's response body." }),
+        filteredOut: z.boolean().meta({
+          description:
+            "Whether the webhook's payload filter would have kept this sample from it. Tests ignore the filter: the sample was sent anyway.",
+        }),
       }),
     ),
   })
@@ -295,6 +313,7 @@ export const testReportSchema = z
             statusCode: 200,
             durationMs: 84,
             responseExcerpt: 'OK',
+            filteredOut: false,
           },
         ],
       },
@@ -325,6 +344,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     },
     signatureProfile: row.signature_profile,
     headers: headerNames(row.custom_headers),
+    filter: row.payload_filter,
     secretRotation: rotating
       ? {
           previousSecretExpiresAt: row.previous_secret_expires_at!.toISOString(),

@@ -21,7 +21,7 @@ export async function testCommand(webhookId: string, flags: TestFlags, out: Outp
     out.print(`${report.testsSucceeded} of ${report.testsRun} test(s) delivered to ${webhookId}`);
     for (const test of report.tests)
       out.print(
-        `  ${out.mark(test.status === 'succeeded' ? '✓' : '✗')} ${test.eventType}  ${test.statusCode ?? '—'}  ${test.durationMs} ms${test.error ? `  ${test.error}` : ''}`,
+        `  ${out.mark(test.status === 'succeeded' ? '✓' : '✗')} ${test.eventType}  ${test.statusCode ?? '—'}  ${test.durationMs} ms${test.error ? `  ${test.error}` : ''}${test.filteredOut ? '  (its filter would keep this sample out)' : ''}`,
       );
   }
   return report.testsFailed === 0 ? 0 : 1;

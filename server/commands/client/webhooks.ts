@@ -10,6 +10,8 @@ export interface CreateWebhookFlags extends Json {
   events: string;
   secret?: string;
   name?: string;
+  /** A payload filter: JSON, or @file.json. */
+  filter?: string;
 }
 
 /** `herald webhooks create`: registers a webhook and prints its id and secret (shown this once). */
@@ -20,10 +22,13 @@ export async function createWebhookCommand(flags: CreateWebhookFlags, out: Outpu
     events: list(flags.events),
     ...(flags.secret ? { secret: flags.secret } : {}),
     ...(flags.name ? { name: flags.name } : {}),
+    // The server checks the filter and names every invalid part; the CLI only reads the JSON.
+    ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
   });
   if (flags.json) out.json(created);
   else {
     out.print(`created ${created.id} → ${created.url} (${created.events.join(', ')})`);
+    if (created.filter) out.print(`filter: ${JSON.stringify(created.filter)}`);
     out.print(`secret: ${out.colour.bold(created.secret)}   (shown only now: store it)`);
   }
   return 0;
@@ -66,11 +71,14 @@ export interface UpdateWebhookFlags extends Json {
   header?: string[];
   clearHeaders?: boolean;
   signatureProfile?: string;
+  filter?: string;
+  clearFilter?: boolean;
 }
 
 /** `herald webhooks update <id>`: changes the fields given, keeps the others. */
 export async function updateWebhookCommand(id: string, flags: UpdateWebhookFlags, out: Output): Promise<number> {
   if (flags.header && flags.clearHeaders) throw new UsageError('--header and --clear-headers do not go together');
+  if (flags.filter && flags.clearFilter) throw new UsageError('--filter and --clear-filter do not go together');
   const changes = {
     ...(flags.url !== undefined ? { url: flags.url } : {}),
     ...(flags.events !== undefined ? { events: list(flags.events) } : {}),
@@ -79,6 +87,8 @@ export async function updateWebhookCommand(id: string, flags: UpdateWebhookFlags
     ...(flags.active !== undefined ? { active: flags.active === 'true' } : {}),
     ...(flags.header ? { headers: headers(flags.header) } : {}),
     ...(flags.clearHeaders ? { headers: null } : {}),
+    ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
+    ...(flags.clearFilter ? { filter: null } : {}),
     ...(flags.signatureProfile !== undefined
       ? {
           signatureProfile:
@@ -182,6 +192,7 @@ function describe(hook: Webhook, out: Output): Array<[string, string]> {
     ['description', hook.description ?? '—'],
     ['headers', hook.headers.length > 0 ? hook.headers.join(', ') : '—'],
     ['signature', profile],
+    ['filter', hook.filter ? JSON.stringify(hook.filter) : '—'],
     ...(hook.secretRotation
       ? [['previous secret', `valid until ${hook.secretRotation.previousSecretExpiresAt}`] as [string, string]]
       : []),

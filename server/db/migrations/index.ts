@@ -7,6 +7,7 @@ import * as signaturesHealthParking from './2026-11-30T00-00-signatures-health-p
 import * as retention from './2026-11-30T02-00-retention.js';
 import * as portal from './2026-11-30T04-00-portal.js';
 import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
+import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T02-00-retention': retention,
   '2026-11-30T04-00-portal': portal,
   '2026-11-30T04-20-attempt-stream': attemptStream,
+  '2026-11-30T04-30-payload-filters': payloadFilters,
 };

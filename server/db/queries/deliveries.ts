@@ -6,24 +6,32 @@ import { deliveriesInScope, inWindow, webhooksInScope } from './filters.js';
 import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
 import type { DeliveryRow, DeliveryStatus, StatusClass } from '../tables/deliveries.table.js';
 import { newIds } from '../ids.js';
+import type { PayloadFilter } from '../payload-filter.js';
 
 /**
  * Creates one pending delivery per live webhook of the scope subscribed to each event's type (exactly or by
  * wildcard): one query finds the subscribers of every type at once (GIN index on `webhooks.events`), one insert
  * writes all the deliveries. Ids ascend in creation order, so each event's deliveries come back sorted.
+ *
+ * A subscriber with a payload filter gets a delivery only for the events `admits` lets through; the query returns
+ * the filter with the subscriber (null for most), so webhooks without one cost nothing more.
  */
-export async function createDeliveriesForEvents(
+export async function createDeliveriesForEvents<E extends { id: string; type: string; owner: string | null }>(
   db: Db,
   scope: Scope,
-  events: Array<{ id: string; type: string; owner: string | null }>,
-  options: { onlyWebhookId?: string; exceptWebhookId?: string } = {},
+  events: E[],
+  options: {
+    onlyWebhookId?: string;
+    exceptWebhookId?: string;
+    admits?: (filter: PayloadFilter, event: E) => boolean;
+  } = {},
 ): Promise<Map<string, DeliveryRow[]>> {
   const byEvent = new Map<string, DeliveryRow[]>(events.map((event) => [event.id, []]));
   if (events.length === 0) return byEvent;
   const patterns = [...new Set(events.flatMap((event) => matchingPatterns(event.type)))];
   let query = db
     .selectFrom('webhooks')
-    .select(['id', 'events', sql<boolean>`paused OR disabled_reason IS NOT NULL`.as('parks')])
+    .select(['id', 'events', 'payload_filter', sql<boolean>`paused OR disabled_reason IS NOT NULL`.as('parks')])
     .where(webhooksInScope(scope))
     .where('deleted_at', 'is', null);
   // Herald's own notices about a webhook go to the others, never to the webhook they are about.
@@ -36,6 +44,7 @@ export async function createDeliveriesForEvents(
   const pairs = events.flatMap((event) =>
     webhooks
       .filter((w) => options.onlyWebhookId || w.events.some((pattern) => patternMatches(pattern, event.type)))
+      .filter((w) => w.payload_filter === null || !options.admits || options.admits(w.payload_filter, event))
       .map((w) => ({ event, webhookId: w.id, parks: w.parks && !options.onlyWebhookId })),
   );
   if (pairs.length === 0) return byEvent;

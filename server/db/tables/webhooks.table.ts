@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { PayloadFilter } from '../payload-filter.js';
 import type { SignatureProfile } from '../signature-profile.js';
 import type { Mode } from '../scope.js';
 
@@ -25,6 +26,8 @@ export interface WebhooksTable {
   secret: string;
   /** Which signatures deliveries carry and the envelope's timestamp name; null: the workspace's profile. */
   signature_profile: ColumnType<SignatureProfile | null, string | null | undefined, string | null>;
+  /** Conditions an event must meet to be delivered to it, checked at publish; null: every subscribed event. */
+  payload_filter: ColumnType<PayloadFilter | null, string | null | undefined, string | null>;
   /** Extra request headers the receiver wants (an auth token…), as a sealed JSON object; null: none. */
   custom_headers: string | null;
   /** The secret being rotated out, sealed, and when its grace period ends. */
