@@ -22,6 +22,8 @@ interface ReceivedSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** 0 unset, 1 ok, 2 error. */
+  statusCode: number;
   attributes: Record<string, string | number | boolean | undefined>;
   serviceName: string | undefined;
 }
@@ -59,6 +61,7 @@ async function startOtlpReceiver() {
               spanId: span.spanId,
               parentSpanId: span.parentSpanId || undefined,
               name: span.name,
+              statusCode: span.status?.code ?? 0,
               attributes: flat(span.attributes),
               serviceName,
             });
@@ -83,7 +86,12 @@ beforeAll(async () => {
   otlp = await startOtlpReceiver();
   [herald, receiver] = await Promise.all([
     startTestHerald({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'herald-under-test' } }),
-    startReceiver(),
+    // `/two` fails its first request, so its second attempt runs later, in `signAndPost`, within the same trace.
+    startReceiver((request) =>
+      request.path === '/two' && receiver.requests.filter((r) => r.path === '/two').length === 1
+        ? { status: 503 }
+        : { status: 200, body: 'OK' },
+    ),
   ]);
 });
 afterAll(async () => {
@@ -92,7 +100,7 @@ afterAll(async () => {
 });
 
 describe('OpenTelemetry tracing', () => {
-  it('links one publish, from the API request to both attempts, in one trace that keeps secrets out', async () => {
+  it('links one publish, from the API request to every attempt, in one trace that keeps secrets out', async () => {
     const headerValue = 'hv_never_in_spans_5512';
     const one = await herald.client.webhooks.create.mutate({
       url: `${receiver.url}/one/path-token-3301?sig=query-token-4402`,
@@ -111,58 +119,63 @@ describe('OpenTelemetry tracing', () => {
     expect(published.deliveries).toHaveLength(2);
     for (const delivery of published.deliveries) await herald.settled(delivery.id);
 
-    const attemptOf = (deliveryId: string) =>
-      otlp.spans.find((s) => s.name === 'delivery attempt' && s.attributes['herald.delivery.id'] === deliveryId);
+    const attemptsOf = (deliveryId: string) =>
+      otlp.spans.filter((s) => s.name === 'delivery attempt' && s.attributes['herald.delivery.id'] === deliveryId);
     const request = () => otlp.spans.find((s) => s.attributes['herald.request_id'] === 'trace-req-1');
+    const [toOne, toTwo] = [one.id, two.id].map((id) => published.deliveries.find((d) => d.webhookId === id)!.id);
     // The batch processor sends every few seconds; the request span ends after the answer was sent.
-    const attempts = await waitFor(
-      () => {
-        const found = published.deliveries.map((d) => attemptOf(d.id));
-        return found.every(Boolean) && request() ? (found as ReceivedSpan[]) : undefined;
-      },
-      { timeoutMs: 30_000, what: 'the request span and both attempt spans at the OTLP receiver' },
-    );
+    await waitFor(() => attemptsOf(toOne!).length === 1 && attemptsOf(toTwo!).length === 2 && request(), {
+      timeoutMs: 30_000,
+      what: 'the request span and all three attempt spans at the OTLP receiver',
+    });
     const root = request()!;
     // Named after the route (the REST routes share one), as OpenTelemetry's HTTP conventions ask; the path says more.
     expect(root).toMatchObject({ name: 'POST /v1/*', serviceName: 'herald-under-test' });
     expect(root.attributes['url.path']).toBe('/v1/events');
 
-    // One trace, and every attempt descends from the request through the workflow start, the workflow and its
-    // activity.
+    // One trace, and every attempt descends from the request through the workflow start, the workflow and an
+    // activity: the first attempts in `firstAttempts`, the retry in `signAndPost`.
     const byId = new Map(otlp.spans.map((s) => [s.spanId, s]));
     const ancestry = (span: ReceivedSpan) => {
       const names: string[] = [];
       for (let at = byId.get(span.parentSpanId ?? ''); at; at = byId.get(at.parentSpanId ?? '')) names.push(at.name);
       return names;
     };
-    for (const attempt of attempts) {
+    const first: ReceivedSpan = attemptsOf(toOne!)[0]!;
+    const [firstFailed, retry] = attemptsOf(toTwo!).sort(
+      (a, b) => Number(a.attributes['herald.attempt.number']) - Number(b.attributes['herald.attempt.number']),
+    ) as [ReceivedSpan, ReceivedSpan];
+    for (const [attempt, activity] of [
+      [first, 'firstAttempts'],
+      [firstFailed, 'firstAttempts'],
+      [retry, 'signAndPost'],
+    ] as const) {
       expect(attempt.traceId).toBe(root.traceId);
       const names = ancestry(attempt);
       expect(names.slice(0, 4)).toEqual([
-        'RunActivity:firstAttempts',
-        'StartActivity:firstAttempts',
+        `RunActivity:${activity}`,
+        `StartActivity:${activity}`,
         'RunWorkflow:fanOutEvent',
         'StartWorkflow:fanOutEvent',
       ]);
       expect(names.at(-1)).toBe('POST /v1/*');
     }
-    expect(
-      attempts.map((s) => [s.attributes['herald.webhook.id'], s.attributes['herald.attempt.number']]).sort(),
-    ).toEqual(
-      [
-        [one.id, 1],
-        [two.id, 1],
-      ].sort(),
-    );
     const host = new URL(receiver.url);
-    for (const attempt of attempts) {
+    for (const [attempt, webhookId, number, status] of [
+      [first, one.id, 1, 200],
+      [firstFailed, two.id, 1, 503],
+      [retry, two.id, 2, 200],
+    ] as const) {
       expect(attempt.attributes).toMatchObject({
+        'herald.webhook.id': webhookId,
+        'herald.attempt.number': number,
+        'http.response.status_code': status,
         'server.address': host.hostname,
         'server.port': Number(host.port),
-        'http.response.status_code': 200,
         'herald.event.type': 'traced.event',
         'herald.attempt.trigger': 'scheduled',
       });
+      expect(attempt.statusCode).toBe(status === 200 ? 0 : 2);
     }
     const workflow = otlp.spans.find((s) => s.name === 'RunWorkflow:fanOutEvent' && s.traceId === root.traceId)!;
     expect(workflow.attributes.temporalWorkflowId).toBe(await herald.fanOut(published.id).workflowId());
