@@ -25,6 +25,7 @@ export function createFirstAttempts(deps: AttemptDeps) {
         policy: args.policy,
         trigger: 'scheduled',
         seriesStart: 0,
+        requestId: args.requestId,
       });
     let run = await attempt();
     if (run.kind === 'not-owned') {

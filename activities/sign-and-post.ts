@@ -21,6 +21,7 @@ export function createSignAndPost(deps: AttemptDeps) {
       policy,
       trigger: input.trigger,
       seriesStart: input.seriesStart,
+      requestId: input.requestId,
     });
     const final = { nonRetryable: true };
     if (run.kind === 'not-owned') {

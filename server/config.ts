@@ -44,6 +44,17 @@ const retrySchedule = z.string().transform((value, ctx) => {
 
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
+const otlpUrl = z.url({
+  protocol: /^https?$/,
+  error: "expected the http(s) URL of an OTLP/HTTP receiver, such as http://collector:4318 (a collector's HTTP port)",
+});
+
+/** Herald exports OTLP over HTTP (JSON); a gRPC endpoint would take none of it, so saying so is better than silence. */
+const otlpProtocol = z.enum(['http/json', 'http/protobuf', 'grpc']).refine((value) => value !== 'grpc', {
+  message:
+    "Herald exports traces over OTLP/HTTP only: point the endpoint at the collector's HTTP port (4318) and set http/json or http/protobuf",
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -144,6 +155,13 @@ const envSchema = z.object({
       }
     }),
   HERALD_ALLOW_HTTP: booleanFlag.optional(),
+  // OpenTelemetry's own variables, as every OpenTelemetry SDK reads them: tracing is on when an endpoint is set.
+  OTEL_SDK_DISABLED: booleanFlag.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).default('herald'),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -234,12 +252,24 @@ export interface Config {
     eventsMs: number;
     auditMs: number;
   };
+  /**
+   * OpenTelemetry tracing, when an OTLP endpoint is configured; undefined (the default) leaves it off, and then
+   * nothing of OpenTelemetry is loaded.
+   */
+  tracing: TracingSettings | undefined;
   /** The safety net that restarts pending deliveries no workflow is working on. */
   reconciler: {
     intervalMs: number;
     /** How long past its due time a pending delivery must be before the reconciler checks its workflow. */
     graceMs: number;
   };
+}
+
+export interface TracingSettings {
+  /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesUrl: string;
+  /** `service.name` on every span (OTEL_SERVICE_NAME, default `herald`). */
+  serviceName: string;
 }
 
 export class ConfigError extends Error {
@@ -312,7 +342,17 @@ export function loadConfig(env: Environment = process.env): Config {
       drainPerSecond: e.HERALD_DRAIN_RATE,
     },
     encryptionKeys: e.HERALD_ENCRYPTION_KEY ? splitList(e.HERALD_ENCRYPTION_KEY) : undefined,
+    tracing: tracingSettings(e),
   };
+}
+
+/** The traces URL per the OTLP exporter specification: the signal's own endpoint as is, or the base one's /v1/traces. */
+function tracingSettings(e: z.infer<typeof envSchema>): TracingSettings | undefined {
+  if (e.OTEL_SDK_DISABLED) return undefined;
+  const tracesUrl =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME } : undefined;
 }
 
 /** Production defaults to public addresses only (no SSRF into the private network); development allows any. */

@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
+  log,
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
@@ -29,6 +30,8 @@ export interface RetrySeries {
   /** Wait before the next attempt (a durable timer, so no worker holds it). */
   waitMs: number;
   trigger: 'scheduled' | 'manual';
+  /** The request that published the event or asked for the retry, for the attempt log lines. */
+  requestId?: string | undefined;
 }
 
 /** How a series ended: the delivery succeeded, failed for good, was parked, or went to another workflow. */
@@ -64,6 +67,7 @@ export async function deliverWithRetries(series: RetrySeries): Promise<SeriesEnd
           seriesStart: series.seriesStart,
           attemptsBefore: series.attemptsBefore,
           trigger: series.trigger,
+          requestId: series.requestId,
         },
       ],
     );
@@ -72,6 +76,9 @@ export async function deliverWithRetries(series: RetrySeries): Promise<SeriesEnd
     if (isCancellation(error)) throw error;
     const ended = endedBy(error);
     if (ended) return ended;
+    log.warn('a delivery attempt did not record its end (its worker stopped or it timed out); settling it as failed', {
+      deliveryId: series.deliveryId,
+    });
     await markDeliveryFailed({
       deliveryId: series.deliveryId,
       owner: series.owner,

@@ -1,5 +1,6 @@
 import {
   executeChild,
+  log,
   patched,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -31,6 +32,8 @@ export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventR
       : (await Promise.all(input.batches.map((batch) => deliverBatch(input, batch)))).reduce(sum, none());
   if (patched('outcome-search-attribute'))
     upsertSearchAttributes([{ key: searchAttributes.outcome, value: outcomeOf(result) }]);
+  // Replay-safe (never repeated on replay); the request id comes from the log interceptor (workflows/interceptors.ts).
+  log.debug('fan-out finished', { eventId: input.eventId, outcome: outcomeOf(result), ...result });
   return result;
 }
 
@@ -59,7 +62,14 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
     retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
   });
   const owner = input.owner ?? null;
-  const first = await firstAttempts({ scope: input.scope, eventId: input.eventId, batch, policy: input.policy, owner });
+  const first = await firstAttempts({
+    scope: input.scope,
+    eventId: input.eventId,
+    batch,
+    policy: input.policy,
+    owner,
+    requestId: input.requestId,
+  });
   // A workflow whose publication rolled back owns no delivery: it ends here, having sent nothing.
   if (first.rolledBack) return { ...none(), rolledBack: true };
   const retried = await Promise.all(
@@ -75,6 +85,7 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
         attemptsBefore: delivery.attempts,
         waitMs: delivery.retryDelayMs,
         trigger: 'scheduled',
+        requestId: input.requestId,
       }),
     ),
   );

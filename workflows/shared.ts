@@ -82,6 +82,11 @@ export interface FanOutEventInput {
   batches: DeliveryBatch[];
   /** The workflow id the deliveries belong to (the root fan-out's); absent in fan-outs started before owners. */
   owner?: string;
+  /**
+   * The API request that asked for this work (its `X-Request-Id`, or the id Herald gave it), carried into every
+   * log line of the workflow and its attempts; absent for Herald's own work and in workflows started before it.
+   */
+  requestId?: string;
 }
 
 export interface FanOutEventResult {
@@ -100,6 +105,8 @@ export interface FirstAttemptsInput {
   batch: DeliveryBatch;
   policy: DeliveryPolicy;
   owner: string | null;
+  /** The publishing request, for the attempt log lines. */
+  requestId?: string;
 }
 
 export interface FirstAttemptsResult {
@@ -126,6 +133,8 @@ export interface SignAndPostInput {
   /** Attempts made before this activity's first one. */
   attemptsBefore: number;
   trigger: 'scheduled' | 'manual';
+  /** The request that published the event or asked for the retry, for the attempt log lines. */
+  requestId?: string;
 }
 
 export interface SignAndPostResult {
@@ -155,6 +164,8 @@ export interface RetryDeliveryInput {
   attemptsBefore: number;
   /** This workflow's id, which the delivery was given to when it was reopened; absent in older retries. */
   owner?: string;
+  /** The request that asked for the retry, carried into the log lines of its attempts. */
+  requestId?: string;
 }
 
 export interface MarkDeliveryFailedInput {
@@ -217,6 +228,17 @@ export const failureTypes = {
   /** The event was never stored: its publishing transaction rolled back after starting the workflow. */
   eventNotFound: 'EventNotFound',
 } as const;
+
+/**
+ * The request id a workflow or activity was started with: its input's `requestId`. Every Herald workflow and
+ * activity takes one object argument, so interceptors can find it there without knowing the type.
+ */
+export function requestIdOf(args: readonly unknown[]): string | undefined {
+  const first = args[0];
+  if (typeof first !== 'object' || first === null) return undefined;
+  const id = (first as { requestId?: unknown }).requestId;
+  return typeof id === 'string' ? id : undefined;
+}
 
 /** Splits ids (ascending, as created) into delivery batches. */
 export function toBatches(sortedIds: string[], size = DELIVERIES_PER_BATCH): DeliveryBatch[] {

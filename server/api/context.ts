@@ -22,6 +22,8 @@ export interface ApiServices {
   deliveryPolicy: DeliveryPolicy;
   /** Logs and counts each test send's attempt, as the worker does its own. */
   observe?: AttemptDeps['observe'];
+  /** A span per test send's attempt, when tracing is on. */
+  traceAttempt?: AttemptDeps['traceAttempt'];
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics.js';
 
 /**
  * What every recorded attempt leaves behind outside Postgres: one `info` log line (delivery, webhook, the endpoint's
- * host, attempt number, status or error, duration) and the attempt metrics. Secrets and header values never reach
+ * host, attempt number, status or error, duration, and the API request it goes back to) and the attempt metrics. Secrets and header values never reach
  * it; URLs appear as their host only, since paths and queries sometimes carry tokens.
  */
 export function createAttemptObserver(logger: Logger, metrics: Metrics): (attempt: ObservedAttempt) => void {
@@ -31,6 +31,7 @@ export function createAttemptObserver(logger: Logger, metrics: Metrics): (attemp
         error: attempt.error ?? undefined,
         durationMs: attempt.durationMs,
         nextAttemptInMs: attempt.retryDelayMs,
+        requestId: attempt.requestId,
       },
       attempt.ok
         ? 'delivery attempt succeeded'

@@ -23,6 +23,7 @@ import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
+import { startTracing } from '../tracing/tracing.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowGateway } from '../temporal/workflow-gateway.js';
 import { userAgent } from '../version.js';
@@ -66,6 +67,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
 
   try {
+    // Before anything it instruments is made; off (and not loaded) unless an OTLP endpoint is configured.
+    const tracing = await startTracing(config.tracing, logger);
+    // Pushed first, so it runs last: the spans of the shutdown itself go out too.
+    if (tracing) stops.push(() => tracing.flush());
     const db = createDatabase({
       url: options.databaseUrl,
       poolSize: config.postgres.poolSize,
@@ -94,9 +99,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (workerConnection) stops.push(() => workerConnection.close());
     const eagerStart = config.temporal.eagerStart && workerConnection !== undefined && roles.includes('api');
     // A worker's own client (the reconciler's) shares its connection; an API-only process opens a client connection.
+    const clientInterceptors = tracing?.clientInterceptors ?? [];
     const client = workerConnection
-      ? new Client({ connection: workerConnection, namespace: config.temporal.namespace })
-      : await connectClient(options.temporalAddress, config.temporal.namespace);
+      ? new Client({
+          connection: workerConnection,
+          namespace: config.temporal.namespace,
+          interceptors: { workflow: clientInterceptors },
+        })
+      : await connectClient(options.temporalAddress, config.temporal.namespace, clientInterceptors);
     if (!workerConnection) stops.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporal.namespace);
     const metrics = options.metrics ?? createMetrics({ perWebhook: config.metricsPerWebhook });
@@ -133,6 +143,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           userAgent,
           secrets,
           observe,
+          traceAttempt: tracing?.traceAttempt,
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,
@@ -152,6 +163,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         },
         maxCachedWorkflows: config.temporal.maxCachedWorkflows,
         workflowBundlePath: options.workflowBundlePath ?? config.temporal.workflowBundlePath,
+        tracing,
       });
       void worker.run().catch((error) => {
         logger.fatal({ err: error }, 'worker stopped unexpectedly');
@@ -177,6 +189,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         bodyLimitBytes: config.http.bodyLimitBytes,
         publicUrl: config.http.publicUrl,
         logger,
+        tracing,
         services: {
           db,
           targetPolicy,
@@ -184,6 +197,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           userAgent,
           secrets,
           observe,
+          traceAttempt: tracing?.traceAttempt,
           deliveryPolicy,
           workflows,
         },

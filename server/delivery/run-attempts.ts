@@ -25,6 +25,22 @@ export interface AttemptDeps {
   secrets: SecretBox;
   /** Told of every recorded attempt (the composition root logs and counts them); never of a secret or header. */
   observe?: (attempt: ObservedAttempt) => void;
+  /**
+   * Wraps each request in a trace span, when tracing is configured (server/tracing/); absent otherwise, so an
+   * attempt pays nothing for it. It sees the endpoint's host, never its URL, a secret or a header.
+   */
+  traceAttempt?: (attempt: TracedAttempt, post: () => Promise<PostOutcome>) => Promise<PostOutcome>;
+}
+
+/** What a trace span says about an attempt before its request goes out. */
+export interface TracedAttempt {
+  deliveryId: string;
+  webhookId: string;
+  eventType: string;
+  attemptNumber: number;
+  trigger: AttemptTrigger;
+  /** host[:port], never the path or query. */
+  host: string;
 }
 
 /** One recorded attempt, as logs and metrics see it. */
@@ -44,6 +60,8 @@ export interface ObservedAttempt {
   retryDelayMs: number | undefined;
   /** For a first attempt: how long after the event was published it was made. */
   sinceEventMs: number | undefined;
+  /** The API request the attempt goes back to (the publish, the retry, the test send); absent for Herald's own. */
+  requestId?: string | undefined;
 }
 
 export interface AttemptResult {
@@ -96,6 +114,8 @@ export async function runAttempts(
     trigger: AttemptTrigger;
     /** Attempts each delivery had before this series of attempts began (0 for the scheduled series). */
     seriesStart: number;
+    /** The API request behind these attempts, for their log lines. */
+    requestId?: string | undefined;
   },
 ): Promise<RunAttemptsResult> {
   const leaseMs = attemptLeaseMs(args.policy);
@@ -152,6 +172,7 @@ export async function runAttempts(
         durationMs: outcome.durationMs,
         retryDelayMs,
         sinceEventMs: attempt.attemptNumber === 1 ? Date.now() - begun.event.createdAt.getTime() : undefined,
+        requestId: args.requestId,
       });
       results.set(attempt.deliveryId, {
         deliveryId: attempt.deliveryId,
@@ -186,7 +207,7 @@ export async function runAttempts(
 
 async function send(
   deps: AttemptDeps,
-  args: { policy: DeliveryPolicy; seriesStart: number },
+  args: { policy: DeliveryPolicy; seriesStart: number; trigger: AttemptTrigger },
   event: { id: string; type: string },
   bodyFor: (field: TimestampField) => string,
   attempt: StartedAttempt,
@@ -199,27 +220,41 @@ async function send(
 }> {
   const profile = attempt.signatureProfile ?? DEFAULT_SIGNATURE_PROFILE;
   const body = bodyFor(profile.timestampField);
-  const outcome = await deps.http.post({
-    url: attempt.url,
-    body,
-    headers: deliveryHeaders({
+  const post = () =>
+    deps.http.post({
+      url: attempt.url,
       body,
-      profile,
-      secrets: {
-        current: deps.secrets.open(attempt.secret),
-        previous: attempt.previousSecret ? deps.secrets.open(attempt.previousSecret) : undefined,
-        bodyHeadersUsePrevious: !attempt.bodySignatureSwitched,
-      },
-      customHeaders: openHeaders(deps.secrets, attempt.customHeaders),
-      eventId: event.id,
-      eventType: event.type,
-      attemptNumber: attempt.attemptNumber,
-      userAgent: deps.userAgent,
-    }),
-    timeoutMs: args.policy.attemptTimeoutMs,
-    // Over a second before the lease ends (time to record it), so no later attempt can overlap this request.
-    deadline: Date.now() + attempt.leaseMs - 1_000,
-  });
+      headers: deliveryHeaders({
+        body,
+        profile,
+        secrets: {
+          current: deps.secrets.open(attempt.secret),
+          previous: attempt.previousSecret ? deps.secrets.open(attempt.previousSecret) : undefined,
+          bodyHeadersUsePrevious: !attempt.bodySignatureSwitched,
+        },
+        customHeaders: openHeaders(deps.secrets, attempt.customHeaders),
+        eventId: event.id,
+        eventType: event.type,
+        attemptNumber: attempt.attemptNumber,
+        userAgent: deps.userAgent,
+      }),
+      timeoutMs: args.policy.attemptTimeoutMs,
+      // Over a second before the lease ends (time to record it), so no later attempt can overlap this request.
+      deadline: Date.now() + attempt.leaseMs - 1_000,
+    });
+  const outcome = deps.traceAttempt
+    ? await deps.traceAttempt(
+        {
+          deliveryId: attempt.deliveryId,
+          webhookId: attempt.webhookId,
+          eventType: event.type,
+          attemptNumber: attempt.attemptNumber,
+          trigger: args.trigger,
+          host: hostOf(attempt.url),
+        },
+        post,
+      )
+    : await post();
   if (outcome.ok) return { attempt, outcome, retryDelayMs: undefined, waitReason: null, gone: false };
   // 410 Gone: the endpoint says it will never take this again. No further attempts; the webhook is disabled.
   if (outcome.statusCode === 410)

@@ -7,7 +7,6 @@ import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/a
 import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
-import { ulid } from 'ulid';
 import { createContextFactory, type ApiServices } from '../api/context.js';
 import { createPortalContextFactory } from '../api/portal-trpc.js';
 import { appRouter, type AppRouter } from '../api/routers/index.js';
@@ -16,11 +15,13 @@ import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { registerAttemptStreamRoute } from './attempt-stream-route.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
 import { publicBaseUrl } from './public-url.js';
 import { registerPortalSessionRoute } from './portal-session.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { created, createdWithoutLocation, locationOf, noContent } from './rest-responses.js';
 
 export interface ServerOptions {
@@ -36,6 +37,8 @@ export interface ServerOptions {
   health: HealthChecks;
   logger: Logger;
   metrics: Metrics;
+  /** A span per request, when tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
 export interface HeraldServer {
@@ -55,10 +58,13 @@ export function createServer(options: ServerOptions): HeraldServer {
     // Per-request logs would dominate the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
-    genReqId: () => `req_${ulid()}`,
+    genReqId: requestIdFor,
+    // genReqId reads X-Request-Id itself, refusing ids that are not sane.
     requestIdHeader: false,
     routerOptions: { maxParamLength: 5_000 },
   });
+  // First, so that every route registered after it gets a span.
+  if (options.tracing) void server.register(options.tracing.fastifyPlugin);
   let baseUrl = '';
   const baseUrlOf = (headers: IncomingHttpHeaders) => publicBaseUrl(options.publicUrl, headers, baseUrl);
   // Aborted as the server begins to stop, which ends every open attempt stream: otherwise close() would wait for
@@ -103,8 +109,10 @@ export function createServer(options: ServerOptions): HeraldServer {
           : `Malformed request: ${error.message}`;
     return reply.code(status).send(errorBody(code, message));
   });
-  // Every 503 (a dependency down) tells the caller when to try again, on /trpc and /v1 alike.
-  server.addHook('onSend', async (_request, reply, payload) => {
+  // Every 503 (a dependency down) tells the caller when to try again, on /trpc and /v1 alike; every answer names
+  // the request, so a caller can find its lines in Herald's logs.
+  server.addHook('onSend', async (request, reply, payload) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
     if (reply.statusCode === 503 && !reply.hasHeader('retry-after'))
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return payload;

@@ -266,6 +266,8 @@ export function buildOpenApiDocument(serverUrl: string): OpenAPIObject {
       'Errors answer `{ "error": { "code", "message", "issues"? } }`; invalid input lists every invalid field.',
       'Request bodies may not contain a key named `__proto__`, or `constructor` holding `prototype`, at any depth:',
       'they are the shape of prototype-pollution attacks, and are refused with a 400 that says so.',
+      'Every answer names its request in `X-Request-Id`: the one sent (letters, digits, `.`, `_`, `:`, `-`, at most',
+      "128 characters) or Herald's own. The deliveries a request starts log their attempts under that id.",
     ].join('\n'),
     version: heraldVersion,
     baseUrl: `${serverUrl}${REST_BASE_PATH}`,

@@ -45,6 +45,8 @@ export async function publishEvents(
   options: {
     /** Herald's own notices (`webhook.failing`, `webhook.disabled`): outside any catalog, never to `about`. */
     notice?: { about: string };
+    /** The API request publishing, carried into the fan-outs' logs; the events of one batch share it. */
+    requestId?: string | undefined;
   } = {},
 ): Promise<Publication[]> {
   const events = inputs.map((input) => ({
@@ -90,6 +92,7 @@ export async function publishEvents(
           batches: toBatches(pending.map((d) => d.id)),
           workflowId: event.owner,
           webhookIds: pending.map((d) => d.webhook_id),
+          requestId: options.requestId,
         });
       }),
     );

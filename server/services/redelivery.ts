@@ -49,6 +49,7 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
       attemptsBefore: delivery.attempt_count,
       owner,
       webhookId: delivery.webhook_id,
+      requestId: actor.requestId ?? undefined,
     });
     return reopened!;
   });

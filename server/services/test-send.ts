@@ -52,6 +52,7 @@ export async function testWebhook(
     secrets: SecretBox;
     deliveryPolicy: DeliveryPolicy;
     observe?: AttemptDeps['observe'];
+    traceAttempt?: AttemptDeps['traceAttempt'];
   },
   actor: Actor,
   input: { id: string; eventType?: string | undefined },
@@ -101,6 +102,7 @@ export async function testWebhook(
         policy,
         trigger: 'test',
         seriesStart: 0,
+        requestId: actor.requestId ?? undefined,
       });
       const result = run.kind === 'done' ? run.results[0] : undefined;
       return {

@@ -28,7 +28,15 @@ export interface WorkflowGateway {
   /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
   startFanOut(
     scope: Scope,
-    event: { id: string; type: string; batches: DeliveryBatch[]; workflowId: string; webhookIds: string[] },
+    event: {
+      id: string;
+      type: string;
+      batches: DeliveryBatch[];
+      workflowId: string;
+      webhookIds: string[];
+      /** The publishing API request, for the workflow's and its attempts' log lines. */
+      requestId?: string | undefined;
+    },
   ): Promise<void>;
   /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
   startRetry(

@@ -49,7 +49,16 @@ export function createWorkflowGateway(args: {
         client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
           taskQueue,
           workflowId: event.workflowId,
-          args: [{ scope, eventId: event.id, policy, batches: event.batches, owner: event.workflowId }],
+          args: [
+            {
+              scope,
+              eventId: event.id,
+              policy,
+              batches: event.batches,
+              owner: event.workflowId,
+              ...(event.requestId ? { requestId: event.requestId } : {}),
+            },
+          ],
           // The id is unique to one publishing transaction; a start the SDK repeats after a lost answer joins the
           // workflow it already started.
           workflowIdConflictPolicy: 'USE_EXISTING',

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
+import type { Tracing } from '../tracing/tracing.js';
+import { requestIdLogAttributes } from './request-id-interceptor.js';
 
 export interface HeraldWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +13,8 @@ export interface HeraldWorkerOptions {
   maxCachedWorkflows: number;
   /** A pre-built workflow bundle (tests build it once per run); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string | undefined;
+  /** Activity spans and the workflows' span sink, when tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
 export interface HeraldWorker {
@@ -26,9 +30,17 @@ export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    // A prebuilt bundle already holds the workflow interceptors (see workflow-bundle.ts).
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: workflowsPath() }),
+    interceptors: {
+      ...(options.workflowBundlePath ? {} : { workflowModules: [workflowInterceptorsPath()] }),
+      activity: [requestIdLogAttributes, ...(options.tracing?.activityInterceptors ?? [])],
+    },
+    // A workflow started with a trace context sends its spans here; with tracing off they are dropped, so a
+    // workflow traced before a restart without tracing finds the sink it calls.
+    sinks: options.tracing?.workflowSinks ?? { exporter: { export: { fn: () => {} } } },
     activities: createActivities(options.activities),
     maxCachedWorkflows: options.maxCachedWorkflows,
     // Never more concurrent workflow tasks than cached workflows, unless the cache is off (the SDK's rule).
@@ -51,9 +63,18 @@ export async function createHeraldWorker(options: HeraldWorkerOptions): Promise<
 
 /** The workflows entry, as TypeScript source (tsx, tests) or compiled JavaScript (`dist/`). */
 export function workflowsPath(): string {
+  return workflowsFile('index');
+}
+
+/** The workflow interceptors (request ids in logs, tracing when a start carries a trace context). */
+export function workflowInterceptorsPath(): string {
+  return workflowsFile('interceptors');
+}
+
+function workflowsFile(name: string): string {
   for (const extension of ['ts', 'js']) {
-    const file = fileURLToPath(new URL(`../../workflows/index.${extension}`, import.meta.url));
+    const file = fileURLToPath(new URL(`../../workflows/${name}.${extension}`, import.meta.url));
     if (existsSync(file)) return file;
   }
-  throw new Error('workflows/index.ts not found next to the server code');
+  throw new Error(`workflows/${name}.ts not found next to the server code`);
 }

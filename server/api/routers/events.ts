@@ -26,7 +26,9 @@ export const eventsRouter = router({
     })
     .input(publishEventInput)
     .output(publishedEventSchema)
-    .mutation(async ({ ctx, input }) => toPublishedEvent((await publishEvents(ctx, ctx.principal, [input]))[0]!)),
+    .mutation(async ({ ctx, input }) =>
+      toPublishedEvent((await publishEvents(ctx, ctx.principal, [input], { requestId: ctx.requestId }))[0]!),
+    ),
 
   publishBatch: protectedProcedure('events:publish', publishBatchChecks)
     .meta({
@@ -43,6 +45,8 @@ export const eventsRouter = router({
     .input(publishBatchInput)
     .output(publishedBatchSchema)
     .mutation(async ({ ctx, input }) => ({
-      events: (await publishEvents(ctx, ctx.principal, input.events)).map(toPublishedEvent),
+      events: (await publishEvents(ctx, ctx.principal, input.events, { requestId: ctx.requestId })).map(
+        toPublishedEvent,
+      ),
     })),
 });
