@@ -36,7 +36,7 @@ const sizeOf = async (ctx: BenchContext) =>
  */
 export async function retention(ctx: BenchContext, rows: number): Promise<RetentionBenchResult> {
   const deps = { db: ctx.db, logger: createLogger('warn', 'bench-retention'), metrics: createMetrics() };
-  const settings = { eventsMs: 30 * DAY, auditMs: 365 * DAY, budgetMs: 3_600_000 };
+  const settings = { eventsMs: 30 * DAY, payloadMs: 30 * DAY, auditMs: 365 * DAY, budgetMs: 3_600_000 };
   const before = await sizeOf(ctx);
   await insertHistory(ctx, rows, 40, 'R retention');
   const full = await sizeOf(ctx);

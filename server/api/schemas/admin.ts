@@ -18,6 +18,10 @@ export const workspaceSchema = z
     retentionDays: retentionDays.nullable().meta({
       description: "How many days its events, deliveries and attempts are kept; null: the server's default (30).",
     }),
+    payloadRetentionDays: retentionDays.nullable().meta({
+      description:
+        "After how many days its events' payloads and the endpoints' response excerpts are dropped, while the delivery records stay until `retentionDays`; null: the server's default (the same as the full window unless configured shorter).",
+    }),
     createdAt: isoTimestamp,
   })
   .meta({
@@ -29,6 +33,7 @@ export const workspaceSchema = z
         name: 'Acme Inc',
         signatureProfile: null,
         retentionDays: null,
+        payloadRetentionDays: null,
         createdAt: sample.createdAt,
       },
     ],
@@ -46,9 +51,17 @@ export const updateWorkspaceInput = z
       description:
         "Keep events, deliveries and attempts this many days, then delete them (those still pending or parked are kept); null: the server's default.",
     }),
+    payloadRetentionDays: retentionDays.nullable().optional().meta({
+      description:
+        "Drop events' payloads and the endpoints' response excerpts after this many days, keeping each delivery's status and its attempts' times, durations, status codes and errors until `retentionDays`; at most `retentionDays`. A delivery whose payload is gone cannot be retried. Null: the server's default.",
+    }),
   })
   .refine(
-    (input) => input.name !== undefined || input.signatureProfile !== undefined || input.retentionDays !== undefined,
+    (input) =>
+      input.name !== undefined ||
+      input.signatureProfile !== undefined ||
+      input.retentionDays !== undefined ||
+      input.payloadRetentionDays !== undefined,
     'nothing to update: pass at least one field',
   )
   .meta({
@@ -135,6 +148,7 @@ export function toWorkspace(row: WorkspaceRow): z.infer<typeof workspaceSchema> 
     name: row.name,
     signatureProfile: row.signature_profile,
     retentionDays: row.retention_days,
+    payloadRetentionDays: row.payload_retention_days,
     createdAt: row.created_at.toISOString(),
   };
 }

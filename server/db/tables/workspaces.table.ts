@@ -9,6 +9,8 @@ export interface WorkspacesTable {
   signature_profile: ColumnType<SignatureProfile | null, string | null | undefined, string | null>;
   /** How many days its events, deliveries and attempts are kept; null: the configured default. */
   retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  /** After how many days its events' payloads and response excerpts are dropped; null: the configured default. */
+  payload_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
