@@ -123,6 +123,7 @@ const envSchema = z
     HERALD_RECONCILE_AFTER: duration.default(120_000),
     HERALD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).default(30 * 86_400_000),
     HERALD_PAYLOAD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).optional(),
+    HERALD_RETENTION_BATCH: z.coerce.number().int().min(10).max(10_000).default(1_000),
     HERALD_AUDIT_RETENTION: duration.pipe(z.number().min(86_400_000, 'at least 1d')).default(365 * 86_400_000),
     HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
     HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
@@ -249,6 +250,8 @@ export interface Config {
      */
     payloadMs: number;
     auditMs: number;
+    /** Rows per statement: each batch holds its locks only for one short statement. */
+    batchSize: number;
   };
   /** The safety net that restarts pending deliveries no workflow is working on. */
   reconciler: {
@@ -323,6 +326,7 @@ export function loadConfig(env: Environment = process.env): Config {
       eventsMs: e.HERALD_RETENTION,
       payloadMs: e.HERALD_PAYLOAD_RETENTION ?? e.HERALD_RETENTION,
       auditMs: e.HERALD_AUDIT_RETENTION,
+      batchSize: e.HERALD_RETENTION_BATCH,
     },
     endpoints: {
       disableAfterMs: e.HERALD_DISABLE_AFTER,

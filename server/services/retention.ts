@@ -25,6 +25,8 @@ export interface RetentionSettings {
 export async function applyRetention(
   deps: { db: Db; logger: Logger; metrics: Metrics },
   settings: RetentionSettings,
+  /** Called after every batch: the reconciler's activity heartbeats with it. */
+  onBatch: () => void = () => undefined,
 ): Promise<RetentionResult> {
   const batchSize = settings.batchSize ?? 1_000;
   const started = Date.now();
@@ -46,6 +48,7 @@ export async function applyRetention(
     deps.metrics.retentionDeleted.inc({ table: 'events' }, deleted.events);
     deps.metrics.retentionDeleted.inc({ table: 'deliveries' }, deleted.deliveries);
     deps.metrics.retentionDeleted.inc({ table: 'delivery_attempts' }, deleted.attempts);
+    onBatch();
     if (deleted.events < batchSize) break;
     if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
   }
@@ -57,6 +60,7 @@ export async function applyRetention(
     });
     result.payloads += dropped.events;
     deps.metrics.retentionPayloadsDropped.inc(dropped.events);
+    onBatch();
     if (dropped.events < batchSize) break;
     if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
   }
@@ -65,6 +69,7 @@ export async function applyRetention(
     const deleted = await deleteExpiredAuditEntries(deps.db, { before, limit: batchSize });
     result.auditEntries += deleted;
     deps.metrics.retentionDeleted.inc({ table: 'audit_log' }, deleted);
+    onBatch();
     if (deleted < batchSize) break;
     if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
   }
