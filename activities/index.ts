@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { RetentionResult, SweepResult } from '../workflows/shared.js';
 import { createDrainParkedPage } from './drain-parked.js';
 import { createFirstAttempts } from './first-attempts.js';
@@ -11,8 +12,8 @@ export type ActivityDeps = AttemptDeps &
   ReconcileDeps & {
     /** The endpoint sweep (a service: it audits and publishes notices), built where the worker is wired. */
     sweepEndpoints: () => Promise<SweepResult>;
-    /** The retention cleanup, a service too, likewise built where the worker is wired. */
-    applyRetention: () => Promise<RetentionResult>;
+    /** The retention cleanup, a service too, likewise built where the worker is wired; it calls `onBatch` after each batch. */
+    applyRetention: (onBatch: () => void) => Promise<RetentionResult>;
   };
 
 /** Every activity the worker registers, built from the dependencies the worker wires once. */
@@ -23,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     markDeliveryFailed: createMarkDeliveryFailed(deps),
     reconcileDeliveries: createReconcileDeliveries(deps),
     sweepEndpoints: () => deps.sweepEndpoints(),
-    applyRetention: () => deps.applyRetention(),
+    applyRetention: () => deps.applyRetention(() => heartbeat()),
     drainParkedPage: createDrainParkedPage(deps),
     ...createRecoveryActivities(deps),
   };

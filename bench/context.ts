@@ -17,6 +17,10 @@ export interface BenchOptions {
   waiting: number;
   wide: number;
   fanOutFloorWorkflows: number;
+  /** R's plateau: retention cycles, their length, and the steady publish rate during them. */
+  retentionCycles: number;
+  retentionCycleSeconds: number;
+  retentionRate: number;
 }
 
 /** Everything a workload uses: the stack under test, the receiver, and direct access to check the results. */

@@ -29,6 +29,9 @@ const usage = `npm run bench -- [options]
   --flaky-events N        W4 events (2000)                   --growth-rows N      W5 old deliveries (100000)
   --waiting N             W5 deliveries waiting on a retry (5000)
   --wide N                webhooks for the wide fan-out (10000)
+  --retention-cycles N    R's plateau: cleanup cycles under a steady load (8)
+  --retention-cycle-seconds S  their length (15; the window is two cycles)
+  --retention-rate R      events/s published during them (50)
   --floor-fanout-workflows N  F100 workflows of 100 activities (50)
   --extra-workers N       run N more \`herald worker\` processes on the same task queue (0)
   --set KEY=VALUE         pass a setting to the Herald processes, e.g. --set HERALD_EAGER_START=false (repeatable)
@@ -52,6 +55,9 @@ const { values } = parseArgs({
     waiting: { type: 'string', default: '5000' },
     wide: { type: 'string', default: '10000' },
     'floor-fanout-workflows': { type: 'string', default: '50' },
+    'retention-cycles': { type: 'string', default: '8' },
+    'retention-cycle-seconds': { type: 'string', default: '15' },
+    'retention-rate': { type: 'string', default: '50' },
     out: { type: 'string', default: 'bench/results' },
     'extra-workers': { type: 'string', default: '0' },
     set: { type: 'string', multiple: true, default: [] },
@@ -78,6 +84,9 @@ const options: BenchOptions = {
   waiting: Number(values.waiting),
   wide: Number(values.wide),
   fanOutFloorWorkflows: Number(values['floor-fanout-workflows']),
+  retentionCycles: Number(values['retention-cycles']),
+  retentionCycleSeconds: Number(values['retention-cycle-seconds']),
+  retentionRate: Number(values['retention-rate']),
 };
 const selected = new Set(values.workloads.split(',').map((w) => w.trim()));
 const started = Date.now();
@@ -327,6 +336,12 @@ try {
         workload: 'R table size',
         figure: `MiB: ${[r.bytes.before, r.bytes.full, r.bytes.deleted, r.bytes.vacuumed, r.bytes.refilled, r.bytes.refilledDeleted].map(mib).join(' → ')} (empty, full, deleted, vacuumed, refilled, deleted+vacuumed)`,
         herald: r.bytes.refilledDeleted / 2 ** 20,
+      });
+      const cycles = r.plateau.cycles;
+      rows.push({
+        workload: `R plateau, ${r.plateau.rate}/s for ${r.plateau.cycleSeconds} s a cycle, window 2 cycles`,
+        figure: `MiB after each cycle's cleanup + VACUUM: ${cycles.map((c) => (c.bytesAfterVacuum / 2 ** 20).toFixed(1)).join(' → ')}; last ÷ third`,
+        herald: cycles.at(-1)!.bytesAfterVacuum / cycles[Math.min(2, cycles.length - 1)]!.bytesAfterVacuum,
       });
     });
   }

@@ -55,114 +55,126 @@ const otlpProtocol = z.enum(['http/json', 'http/protobuf', 'grpc']).refine((valu
     "Herald exports traces over OTLP/HTTP only: point the endpoint at the collector's HTTP port (4318) and set http/json or http/protobuf",
 });
 
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port.default(3000),
-  HERALD_METRICS_PORT: port.optional(),
-  HERALD_METRICS_PER_WEBHOOK: booleanFlag.default(false),
-  HERALD_SDK_METRICS_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, such as 127.0.0.1:9465')
-    .optional(),
-  HERALD_PUBLIC_URL: z
-    .url({
-      protocol: /^https?$/,
-      error: 'expected the http(s) URL clients reach Herald at, such as https://herald.example.com',
-    })
-    .refine((value) => {
-      // Not a URL at all is the check above's to report.
-      if (!URL.canParse(value)) return true;
-      const url = new URL(value);
-      return !url.search && !url.hash && !url.username && !url.password;
-    }, 'expected a URL without a query, a #fragment or credentials, such as https://herald.example.com')
-    .transform((value) => value.replace(/\/+$/, ''))
-    .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HERALD_LOG_FORMAT: z.enum(['pretty', 'json', 'auto']).default('auto'),
-  HERALD_STATE_DIR: z.string().min(1).default('.herald'),
-  HERALD_CACHE_DIR: z.string().min(1).optional(),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' })
-    .optional(),
-  HERALD_POSTGRES_PORT: port.default(5433),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port, such as localhost:7233')
-    .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  HERALD_TEMPORAL_PORT: port.default(7233),
-  HERALD_TEMPORAL_UI_PORT: port.default(8233),
-  HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
-  HERALD_EAGER_START: booleanFlag.default(true),
-  HERALD_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
-  HERALD_WORKFLOW_BUNDLE: z
-    .string()
-    .min(1)
-    .refine(
-      (file) => existsSync(file),
-      'no such file: build it with `herald bundle-workflows <file>` (the Dockerfile does)',
-    )
-    .optional(),
-  HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
-  HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
-  HERALD_ENCRYPTION_KEY: z
-    .string()
-    .optional()
-    .superRefine((value, ctx) => {
-      for (const key of splitList(value ?? '')) {
-        if (Buffer.from(key, 'base64').length !== 32) {
-          ctx.addIssue({
-            code: 'custom',
-            message:
-              'expected base64 of 32 random bytes (openssl rand -base64 32), several separated by commas, the current one first',
-          });
-          return;
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    HERALD_METRICS_PORT: port.optional(),
+    HERALD_METRICS_PER_WEBHOOK: booleanFlag.default(false),
+    HERALD_SDK_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, such as 127.0.0.1:9465')
+      .optional(),
+    HERALD_PUBLIC_URL: z
+      .url({
+        protocol: /^https?$/,
+        error: 'expected the http(s) URL clients reach Herald at, such as https://herald.example.com',
+      })
+      .refine((value) => {
+        // Not a URL at all is the check above's to report.
+        if (!URL.canParse(value)) return true;
+        const url = new URL(value);
+        return !url.search && !url.hash && !url.username && !url.password;
+      }, 'expected a URL without a query, a #fragment or credentials, such as https://herald.example.com')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HERALD_LOG_FORMAT: z.enum(['pretty', 'json', 'auto']).default('auto'),
+    HERALD_STATE_DIR: z.string().min(1).default('.herald'),
+    HERALD_CACHE_DIR: z.string().min(1).optional(),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/database' })
+      .optional(),
+    HERALD_POSTGRES_PORT: port.default(5433),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'expected host:port, such as localhost:7233')
+      .optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    HERALD_TEMPORAL_PORT: port.default(7233),
+    HERALD_TEMPORAL_UI_PORT: port.default(8233),
+    HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
+    HERALD_EAGER_START: booleanFlag.default(true),
+    HERALD_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+    HERALD_WORKFLOW_BUNDLE: z
+      .string()
+      .min(1)
+      .refine(
+        (file) => existsSync(file),
+        'no such file: build it with `herald bundle-workflows <file>` (the Dockerfile does)',
+      )
+      .optional(),
+    HERALD_ATTEMPT_TIMEOUT: duration.default(5_000),
+    HERALD_RETRY_SCHEDULE: retrySchedule.default([0, 30_000, 300_000, 1_800_000, 7_200_000]),
+    HERALD_ENCRYPTION_KEY: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        for (const key of splitList(value ?? '')) {
+          if (Buffer.from(key, 'base64').length !== 32) {
+            ctx.addIssue({
+              code: 'custom',
+              message:
+                'expected base64 of 32 random bytes (openssl rand -base64 32), several separated by commas, the current one first',
+            });
+            return;
+          }
         }
-      }
-    }),
-  HERALD_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.1),
-  HERALD_DISABLE_AFTER: duration.pipe(z.number().min(1_000, 'at least 1s')).default(5 * 86_400_000),
-  HERALD_WARN_AFTER_SHARE: z.coerce.number().gt(0).lt(1).default(0.5),
-  HERALD_PARKED_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
-  HERALD_PARKED_MAX_AGE: duration.pipe(z.number().min(60_000, 'at least 1m')).default(14 * 86_400_000),
-  HERALD_DRAIN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
-  HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
-  HERALD_RECONCILE_AFTER: duration.default(120_000),
-  HERALD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).default(30 * 86_400_000),
-  HERALD_AUDIT_RETENTION: duration.pipe(z.number().min(86_400_000, 'at least 1d')).default(365 * 86_400_000),
-  HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
-  HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
-  HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
-  HERALD_ADMIN_KEY: z
-    .string()
-    .regex(
-      /^hk_(live|test)_[A-Za-z0-9_-]{16,200}$/,
-      'expected an API key such as hk_live_ followed by at least 16 letters, digits, _ or -',
-    )
-    .optional(),
-  HERALD_EVENT_TYPES_FILE: z.string().min(1).optional(),
-  HERALD_ALLOWED_NETWORKS: z
-    .string()
-    .optional()
-    .superRefine((value, ctx) => {
-      try {
-        validateNetworks(splitList(value ?? ''));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }),
-  HERALD_ALLOW_HTTP: booleanFlag.optional(),
-  // OpenTelemetry's own variables, as every OpenTelemetry SDK reads them: tracing is on when an endpoint is set.
-  OTEL_SDK_DISABLED: booleanFlag.default(false),
-  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
-  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).max(200).default('herald'),
-});
+      }),
+    HERALD_RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(0.1),
+    HERALD_DISABLE_AFTER: duration.pipe(z.number().min(1_000, 'at least 1s')).default(5 * 86_400_000),
+    HERALD_WARN_AFTER_SHARE: z.coerce.number().gt(0).lt(1).default(0.5),
+    HERALD_PARKED_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    HERALD_PARKED_MAX_AGE: duration.pipe(z.number().min(60_000, 'at least 1m')).default(14 * 86_400_000),
+    HERALD_DRAIN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+    HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
+    HERALD_RECONCILE_AFTER: duration.default(120_000),
+    HERALD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).default(30 * 86_400_000),
+    HERALD_PAYLOAD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).optional(),
+    HERALD_RETENTION_BATCH: z.coerce.number().int().min(10).max(10_000).default(1_000),
+    HERALD_AUDIT_RETENTION: duration.pipe(z.number().min(86_400_000, 'at least 1d')).default(365 * 86_400_000),
+    HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
+    HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
+    HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
+    HERALD_ADMIN_KEY: z
+      .string()
+      .regex(
+        /^hk_(live|test)_[A-Za-z0-9_-]{16,200}$/,
+        'expected an API key such as hk_live_ followed by at least 16 letters, digits, _ or -',
+      )
+      .optional(),
+    HERALD_EVENT_TYPES_FILE: z.string().min(1).optional(),
+    HERALD_ALLOWED_NETWORKS: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        try {
+          validateNetworks(splitList(value ?? ''));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+    HERALD_ALLOW_HTTP: booleanFlag.optional(),
+    // OpenTelemetry's own variables, as every OpenTelemetry SDK reads them: tracing is on when an endpoint is set.
+    OTEL_SDK_DISABLED: booleanFlag.default(false),
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).max(200).default('herald'),
+  })
+  .superRefine((e, ctx) => {
+    // The payload window drops payloads before their rows go; a longer one would never drop anything.
+    if (e.HERALD_PAYLOAD_RETENTION !== undefined && e.HERALD_PAYLOAD_RETENTION > e.HERALD_RETENTION)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HERALD_PAYLOAD_RETENTION'],
+        message: `must not be longer than HERALD_RETENTION (${ms(e.HERALD_RETENTION, { long: true })}): payloads are dropped before the rows that hold them`,
+      });
+  });
 
 export type Environment = Record<string, string | undefined>;
 
@@ -250,7 +262,14 @@ export interface Config {
   retention: {
     /** Events older than this are deleted with their deliveries and attempts, unless a workspace sets its own. */
     eventsMs: number;
+    /**
+     * Events older than this lose their payload, and their attempts the response excerpts (what the endpoint
+     * answered), while the rows themselves stay until `eventsMs`; at most `eventsMs`.
+     */
+    payloadMs: number;
     auditMs: number;
+    /** Rows per statement: each batch holds its locks only for one short statement. */
+    batchSize: number;
   };
   /**
    * OpenTelemetry tracing, when an OTLP endpoint is configured; undefined (the default) leaves it off, and then
@@ -333,7 +352,12 @@ export function loadConfig(env: Environment = process.env): Config {
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },
     reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },
-    retention: { eventsMs: e.HERALD_RETENTION, auditMs: e.HERALD_AUDIT_RETENTION },
+    retention: {
+      eventsMs: e.HERALD_RETENTION,
+      payloadMs: e.HERALD_PAYLOAD_RETENTION ?? e.HERALD_RETENTION,
+      auditMs: e.HERALD_AUDIT_RETENTION,
+      batchSize: e.HERALD_RETENTION_BATCH,
+    },
     endpoints: {
       disableAfterMs: e.HERALD_DISABLE_AFTER,
       warnAfterMs: Math.round(e.HERALD_DISABLE_AFTER * e.HERALD_WARN_AFTER_SHARE),

@@ -16,6 +16,8 @@ export interface Metrics {
   discardedDeliveries: Counter;
   /** Rows deleted by retention, by table. */
   retentionDeleted: Counter<'table'>;
+  /** Events whose payload (and response excerpts) retention dropped while keeping their rows. */
+  retentionPayloadsDropped: Counter;
   /** Every recorded attempt, by outcome, the class of the endpoint's answer and what triggered it. */
   attempts: Counter<'outcome' | 'status_class' | 'trigger'>;
   attemptDuration: Histogram<'outcome'>;
@@ -96,6 +98,11 @@ export function createMetrics(options: { perWebhook?: boolean } = {}): Metrics {
       name: 'herald_deliveries_settled_total',
       help: 'Deliveries settled by an attempt: succeeded, or failed (the schedule ran out, or the endpoint answered 410).',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    retentionPayloadsDropped: new Counter({
+      name: 'herald_retention_payloads_dropped_total',
+      help: "Events whose payload, and their attempts' response excerpts, were dropped past the payload retention window; their rows stay until the full window.",
       registers: [registry],
     }),
     lateDeliveries: new Gauge({

@@ -318,6 +318,8 @@ export interface RetentionResult {
   events: number;
   deliveries: number;
   attempts: number;
+  /** Events whose payload (and their attempts' response excerpts) was dropped, their rows kept. */
+  payloads: number;
   auditEntries: number;
   complete: boolean;
 }

@@ -149,7 +149,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           reconciler: config.reconciler,
           logger,
           metrics,
-          applyRetention: () => applyRetention({ db, logger, metrics }, config.retention),
+          applyRetention: (onBatch) => applyRetention({ db, logger, metrics }, config.retention, onBatch),
           sweepEndpoints: () =>
             sweepEndpointHealth(
               { db, workflows, logger, metrics },

@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import { type DeliveryFilter, findDelivery, listAttempts, listDeliveries } from '../db/queries/deliveries.js';
+import { findEventPayload } from '../db/queries/events.js';
 import { findWebhook } from '../db/queries/webhooks.js';
 import type { Scope } from '../db/scope.js';
 import type { DeliveryAttemptRow } from '../db/tables/delivery-attempts.table.js';
@@ -30,12 +31,15 @@ export async function webhookDeliveryLog(
   return listDeliveryLog(deps, scope, { ...query, webhookId });
 }
 
-/** A delivery with every attempt, oldest first. */
+/**
+ * A delivery with its event's payload (JSON text; null once past the payload retention window) and every attempt,
+ * oldest first.
+ */
 export async function getDelivery(
   deps: { db: Db },
   scope: Scope,
   id: string,
-): Promise<{ delivery: DeliveryRow; attempts: DeliveryAttemptRow[] }> {
+): Promise<{ delivery: DeliveryRow; payloadJson: string | null; attempts: DeliveryAttemptRow[] }> {
   // One snapshot for both reads: an attempt that completes between them would otherwise show its outcome beside a
   // delivery row from before it (the previous attempt's next-attempt time, say).
   return deps.db
@@ -45,6 +49,7 @@ export async function getDelivery(
     .execute(async (trx) => {
       const delivery = await findDelivery(trx, scope, id);
       if (!delivery) throw new NotFoundError('Delivery', id);
-      return { delivery, attempts: await listAttempts(trx, id) };
+      const payloadJson = (await findEventPayload(trx, scope, delivery.event_id)) ?? null;
+      return { delivery, payloadJson, attempts: await listAttempts(trx, id) };
     });
 }

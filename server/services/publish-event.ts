@@ -122,7 +122,9 @@ async function republished(
   for (const event of events) {
     const existing = stored.get(event.id);
     if (!existing) throw new Error(`event ${event.id} conflicted on insert but cannot be read`);
-    if (existing.type !== event.type || existing.payloadJson !== event.payloadJson) {
+    // A payload retention dropped (null) can no longer be compared: the type alone must match.
+    const payloadKept = (existing.payloadJson as string | null) !== null;
+    if (existing.type !== event.type || (payloadKept && existing.payloadJson !== event.payloadJson)) {
       throw new ConflictError(
         `Event ${event.id} was already published with a different type or data; use a new id for a new event.`,
       );

@@ -3,6 +3,7 @@ import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId, newUlid } from '../db/ids.js';
 import { findDelivery, reopenDeliveries } from '../db/queries/deliveries.js';
+import { findEventPayload } from '../db/queries/events.js';
 import { findWebhook } from '../db/queries/webhooks.js';
 import type { RecoveryStatus, WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { retryWorkflowId } from '../../workflows/shared.js';
@@ -35,6 +36,12 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
     // The delivery belongs to the new workflow from this commit on; the workflow starts last, just before it.
     const owner = retryWorkflowId(id, newUlid());
     const [reopened] = await reopenDeliveries(trx, scope, [id], owner);
+    // Checked once the delivery is held (reopened, uncommitted), so a cleanup that drops payloads either finished
+    // before this read or sees the delivery pending and keeps the payload.
+    if ((await findEventPayload(trx, scope, delivery.event_id)) === null)
+      throw new ConflictError(
+        `Delivery ${id} cannot be retried: its event's payload is past the retention window and was deleted; publish a new event to send it again.`,
+      );
     await audit(trx, actor, {
       action: 'deliveries.retry',
       entityType: 'delivery',

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { NotFoundError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { PortalSettings, WorkspaceRow } from '../db/tables/workspaces.table.js';
 import { newId } from '../db/ids.js';
 import {
@@ -42,7 +42,8 @@ export async function getWorkspace(deps: { db: Db }, id: string): Promise<Worksp
 
 /**
  * Renames a workspace, sets the signature profile its webhooks use unless they have their own (null: Herald's
- * default, both kinds of signature), sets how long its deliveries are kept, or sets its portal settings. Audited.
+ * default, both kinds of signature), sets how long its deliveries are kept and how long their payloads (never
+ * longer than the deliveries), or sets its portal settings. Audited.
  */
 export async function updateWorkspace(
   deps: { db: Db },
@@ -53,6 +54,7 @@ export async function updateWorkspace(
     signatureProfile?: SignatureProfile | null | undefined;
     retentionDays?: number | null | undefined;
     portal?: PortalSettings | null | undefined;
+    payloadRetentionDays?: number | null | undefined;
   },
 ): Promise<WorkspaceRow> {
   return deps.db.transaction().execute(async (trx) => {
@@ -65,7 +67,19 @@ export async function updateWorkspace(
         : {}),
       ...(input.retentionDays !== undefined ? { retention_days: input.retentionDays } : {}),
       ...(input.portal !== undefined ? { portal_settings: input.portal ? JSON.stringify(input.portal) : null } : {}),
+      ...(input.payloadRetentionDays !== undefined ? { payload_retention_days: input.payloadRetentionDays } : {}),
     }))!;
+    // Payloads go before the rows that hold them; a longer payload window would never drop anything. (Against the
+    // server's default window the cleanup takes the shorter of the two.)
+    if (
+      after.payload_retention_days !== null &&
+      after.retention_days !== null &&
+      after.payload_retention_days > after.retention_days
+    )
+      throw InvalidInputError.at(
+        ['payloadRetentionDays'],
+        `must not be more than the workspace's retentionDays (${after.retention_days})`,
+      );
     await audit(trx, actor, {
       action: 'workspaces.update',
       entityType: 'workspace',
@@ -75,12 +89,14 @@ export async function updateWorkspace(
         signatureProfile: before.signature_profile,
         retentionDays: before.retention_days,
         portal: before.portal_settings,
+        payloadRetentionDays: before.payload_retention_days,
       },
       after: {
         name: after.name,
         signatureProfile: after.signature_profile,
         retentionDays: after.retention_days,
         portal: after.portal_settings,
+        payloadRetentionDays: after.payload_retention_days,
       },
       workspaceId: input.id,
       mode: null,

@@ -1,7 +1,7 @@
 /**
  * Retention that really deletes: the reconciler's cleanup removes events past their workspace's window with their
  * deliveries and attempts, and old audit entries, while everything inside the window, and every delivery still
- * waiting on a retry or parked, stays.
+ * waiting on a retry or parked, stays. Past the shorter payload window only the payloads and response excerpts go.
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,15 @@ const stack = useStack({
     // A failed first attempt waits an hour for its retry: pending for the whole test.
     HERALD_RETRY_SCHEDULE: '0,1h,1h,1h,1h',
     HERALD_RECONCILE_INTERVAL: '200ms',
+    // Payloads go after 20 days, the rows after 30.
+    HERALD_PAYLOAD_RETENTION: '20d',
   },
-  receiver: (request) => (request.path === '/down' ? { status: 503 } : { status: 200, body: 'OK' }),
+  receiver: (request) =>
+    request.path === '/down'
+      ? { status: 503 }
+      : request.path === '/gone'
+        ? { status: 410, body: 'customer secret in a 410 body' }
+        : { status: 200, body: 'OK' },
 });
 
 const DAY = 86_400_000;
@@ -123,12 +130,134 @@ describe('retention', () => {
     expect(await rowsOf('evt_ret_recent')).toEqual({ events: 1, deliveries: 1, attempts: 1 });
     expect(await rowsOf('evt_ret_days_old')).toEqual({ events: 1, deliveries: 1, attempts: 1 });
     expect(await rowsOf('evt_ret_waiting')).toMatchObject({ events: 1, deliveries: 1, attempts: 1 });
+    // Past the payload window too, but still waiting on a retry: it keeps what it has to send.
+    const stillWaiting = await stack.herald.client.deliveries.get.query({ id: waiting.deliveries[0]!.id });
+    expect(stillWaiting).toMatchObject({ payload: {}, payloadExpired: false });
     expect(await rowsOf('evt_ret_parked')).toMatchObject({ events: 1, deliveries: 1, attempts: 0 });
     expect((await sql`SELECT 1 FROM audit_log WHERE id = ${monthAudit}`.execute(stack.herald.db)).rows).toHaveLength(1);
 
     const metrics = await (await fetch(`${stack.herald.url}/metrics`)).text();
     expect(metrics).toMatch(/herald_retention_deleted_rows_total\{table="events"\} [1-9]/);
     expect(metrics).toMatch(/herald_retention_deleted_rows_total\{table="audit_log"\} [1-9]/);
+  });
+
+  it('drops payloads and response excerpts past the shorter window, keeping what proves what happened', async () => {
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/up`, events: ['payload.*'] });
+    const gone = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/gone`,
+      events: ['payload.refused'],
+    });
+    const expired = await settledEvent(stack.herald.client, 'payload.expired', 'evt_pay_expired');
+    const kept = await settledEvent(stack.herald.client, 'payload.kept', 'evt_pay_kept');
+    // 410 Gone fails the delivery for good and disables the webhook; enabled again, only the payload stands in the
+    // way of a retry.
+    const refused = await stack.herald.client.events.publish.mutate({
+      id: 'evt_pay_refused',
+      type: 'payload.refused',
+      data: { card: '4242' },
+    });
+    const refusedId = refused.deliveries.find((d) => d.webhookId === gone.id)!.id;
+    await waitFor(
+      async () => (await stack.herald.client.deliveries.get.query({ id: refusedId })).status === 'failed' || undefined,
+      { what: 'the delivery to a 410 endpoint to fail' },
+    );
+    await stack.herald.client.webhooks.enable.mutate({ id: gone.id });
+    // A workspace with windows of its own: rows for 10 days, payloads for 3.
+    const own = await workspaceWithKey(stack.herald, 'keeps payloads 3 days');
+    await stack.herald.client.workspaces.update.mutate({
+      id: own.workspaceId,
+      retentionDays: 10,
+      payloadRetentionDays: 3,
+    });
+    await own.client.webhooks.create.mutate({ url: `${stack.receiver.url}/own`, events: ['own.*'] });
+    const ownExpired = await settledEvent(own.client, 'own.expired', 'evt_pay_own_expired');
+    const ownKept = await settledEvent(own.client, 'own.kept', 'evt_pay_own_kept');
+    for (const { id, days } of [
+      { id: 'evt_pay_expired', days: 25 },
+      { id: 'evt_pay_refused', days: 25 },
+      { id: 'evt_pay_kept', days: 15 },
+      { id: 'evt_pay_own_expired', days: 5 },
+      { id: 'evt_pay_own_kept', days: 2 },
+    ])
+      await age(id, days);
+
+    const payloadOf = (id: string) =>
+      sql<{ payload: unknown }>`SELECT payload FROM events WHERE id = ${id}`
+        .execute(stack.herald.db)
+        .then((r) => r.rows[0]?.payload);
+    await waitFor(
+      async () =>
+        ((await payloadOf('evt_pay_expired')) === null &&
+          (await payloadOf('evt_pay_refused')) === null &&
+          (await payloadOf('evt_pay_own_expired')) === null) ||
+        undefined,
+      { what: 'the cleanup to drop the payloads past their window' },
+    );
+    // The rows stay, with everything but the customer's data.
+    expect(await rowsOf('evt_pay_expired')).toEqual({ events: 1, deliveries: 1, attempts: 1 });
+    const dropped = await stack.herald.client.deliveries.get.query({ id: expired.deliveries[0]!.id });
+    expect(dropped).toMatchObject({ status: 'succeeded', statusCode: 200, payload: null, payloadExpired: true });
+    expect(dropped.attemptLog).toEqual([
+      expect.objectContaining({ outcome: 'succeeded', statusCode: 200, responseExcerpt: null }),
+    ]);
+    expect(dropped.attemptLog[0]!.durationMs).not.toBeNull();
+    const ownDropped = await own.client.deliveries.get.query({ id: ownExpired.deliveries[0]!.id });
+    expect(ownDropped).toMatchObject({ payload: null, payloadExpired: true });
+    // Inside their windows, untouched.
+    expect(await stack.herald.client.deliveries.get.query({ id: kept.deliveries[0]!.id })).toMatchObject({
+      payload: { id: 'evt_pay_kept' },
+      payloadExpired: false,
+      attemptLog: [expect.objectContaining({ responseExcerpt: 'OK' })],
+    });
+    expect(await own.client.deliveries.get.query({ id: ownKept.deliveries[0]!.id })).toMatchObject({
+      payload: { id: 'evt_pay_own_kept' },
+      payloadExpired: false,
+    });
+    // Nothing is left to send, and the answer says so.
+    const retry = await fetch(`${stack.herald.url}/v1/deliveries/${refusedId}/retry`, {
+      method: 'POST',
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
+    expect(retry.status).toBe(409);
+    expect(await retry.json()).toEqual({
+      error: { code: 'CONFLICT', message: expect.stringContaining("its event's payload is past the retention window") },
+    });
+    expect((await stack.herald.client.deliveries.get.query({ id: refusedId })).status).toBe('failed');
+    // Publishing the same id again still answers the first publication.
+    const again = await stack.herald.client.events.publish.mutate({
+      id: 'evt_pay_expired',
+      type: 'payload.expired',
+      data: { id: 'evt_pay_expired' },
+    });
+    expect(again.duplicate).toBe(true);
+
+    const metrics = await (await fetch(`${stack.herald.url}/metrics`)).text();
+    expect(metrics).toMatch(/herald_retention_payloads_dropped_total [1-9]/);
+  });
+
+  it('settles, without sending, a delivery whose payload was dropped while it was being reopened', async () => {
+    // The cleanup keeps the payload of a parked delivery; this stands for it losing a race with a retry or a drain.
+    const webhook = await stack.herald.client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/raced`,
+      events: ['payload.raced'],
+    });
+    await stack.herald.client.webhooks.pause.mutate({ id: webhook.id });
+    const published = await stack.herald.client.events.publish.mutate({
+      id: 'evt_pay_raced',
+      type: 'payload.raced',
+      data: {},
+    });
+    await sql`UPDATE events SET payload = NULL WHERE id = 'evt_pay_raced'`.execute(stack.herald.db);
+    await stack.herald.client.webhooks.resume.mutate({ id: webhook.id });
+    const settled = await waitFor(
+      async () => {
+        const delivery = await stack.herald.client.deliveries.get.query({ id: published.deliveries[0]!.id });
+        return delivery.status === 'failed' ? delivery : undefined;
+      },
+      { what: 'the drained delivery to settle' },
+    );
+    expect(settled).toMatchObject({ error: expect.stringContaining('past its retention window'), attemptLog: [] });
+    expect(stack.receiver.requests.filter((r) => r.path === '/raced')).toEqual([]);
   });
 
   it('is set per workspace through the API, within bounds, and audited', async () => {
@@ -138,9 +267,19 @@ describe('retention', () => {
     await expect(stack.herald.client.workspaces.update.mutate({ id: workspaceId, retentionDays: 0 })).rejects.toThrow(
       /retentionDays/,
     );
-    const reset = await stack.herald.client.workspaces.update.mutate({ id: workspaceId, retentionDays: null });
-    expect(reset.retentionDays).toBeNull();
+    await expect(
+      stack.herald.client.workspaces.update.mutate({ id: workspaceId, payloadRetentionDays: 91 }),
+    ).rejects.toThrow(/payloadRetentionDays: must not be more than the workspace's retentionDays \(90\)/);
+    const shorter = await stack.herald.client.workspaces.update.mutate({ id: workspaceId, payloadRetentionDays: 14 });
+    expect(shorter).toMatchObject({ retentionDays: 90, payloadRetentionDays: 14 });
+    const reset = await stack.herald.client.workspaces.update.mutate({
+      id: workspaceId,
+      retentionDays: null,
+      payloadRetentionDays: null,
+    });
+    expect(reset).toMatchObject({ retentionDays: null, payloadRetentionDays: null });
     const audit = await stack.herald.client.audit.list.query({ event: 'workspaces.update', entityId: workspaceId });
-    expect(JSON.stringify(audit.data[1]?.diff)).toContain('"retentionDays":90');
+    expect(JSON.stringify(audit.data[1]?.diff)).toContain('"payloadRetentionDays":14');
+    expect(JSON.stringify(audit.data[2]?.diff)).toContain('"retentionDays":90');
   });
 });

@@ -42,6 +42,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ HERALD_ATTEMPT_TIMEOUT: 'forever' })).toThrow(/HERALD_ATTEMPT_TIMEOUT/);
   });
 
+  it('keeps payloads as long as the rows unless told otherwise, and never longer', () => {
+    expect(loadConfig({ HERALD_RETENTION: '14d' }).retention).toMatchObject({
+      eventsMs: 14 * 86_400_000,
+      payloadMs: 14 * 86_400_000,
+    });
+    expect(loadConfig({ HERALD_PAYLOAD_RETENTION: '7d' }).retention).toMatchObject({
+      eventsMs: 30 * 86_400_000,
+      payloadMs: 7 * 86_400_000,
+    });
+    expect(() => loadConfig({ HERALD_RETENTION: '7d', HERALD_PAYLOAD_RETENTION: '8d' })).toThrow(
+      /HERALD_PAYLOAD_RETENTION="8d": must not be longer than HERALD_RETENTION \(7 days\)/,
+    );
+  });
+
   it('takes a workflow bundle only if the file exists, and says how to build one', () => {
     expect(() => loadConfig({ HERALD_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).toThrow(
       /HERALD_WORKFLOW_BUNDLE=.*herald bundle-workflows/,

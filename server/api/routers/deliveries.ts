@@ -12,6 +12,7 @@ import {
   toDelivery,
   toDeliveryLogQuery,
   toStreamedAttempt,
+  toPayload,
 } from '../schemas/delivery.js';
 import { sample } from '../schemas/examples.js';
 import { protectedProcedure, router } from '../trpc.js';
@@ -46,15 +47,15 @@ export const deliveriesRouter = router({
         tags,
         summary: 'Get a delivery and its attempts',
         description:
-          "One delivery with every attempt made for it, oldest first: when each request went out, how long it took, the endpoint's status and the start of its answer, or why no answer came. Needs `deliveries:read`.",
+          "One delivery with its event's payload and every attempt made for it, oldest first: when each request went out, how long it took, the endpoint's status and the start of its answer, or why no answer came. Past the payload retention window the payload and the answers are gone (`payload: null`, `payloadExpired: true`) while the rest stays. Needs `deliveries:read`.",
         protect: true,
       },
     })
     .input(deliveryId)
     .output(deliveryWithAttemptsSchema)
     .query(async ({ ctx, input }) => {
-      const { delivery, attempts } = await getDelivery(ctx, ctx.principal, input.id);
-      return { ...toDelivery(delivery), attemptLog: attempts.map(toAttempt) };
+      const { delivery, payloadJson, attempts } = await getDelivery(ctx, ctx.principal, input.id);
+      return { ...toDelivery(delivery), ...toPayload(payloadJson), attemptLog: attempts.map(toAttempt) };
     }),
 
   retry: protectedProcedure('deliveries:retry')
@@ -65,7 +66,7 @@ export const deliveriesRouter = router({
         tags,
         summary: 'Retry a failed delivery',
         description:
-          'Starts a new series of attempts for a delivery that failed, on the same schedule as the first series; the delivery is `pending` again until it settles. Only a failed delivery to an active webhook can be retried (409 otherwise). The body may be empty. Needs `deliveries:retry`.',
+          'Starts a new series of attempts for a delivery that failed, on the same schedule as the first series; the delivery is `pending` again until it settles. Only a failed delivery to an active webhook whose event still has its payload can be retried (409 otherwise, saying why). The body may be empty. Needs `deliveries:retry`.',
         protect: true,
       },
     })

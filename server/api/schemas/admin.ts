@@ -20,6 +20,10 @@ export const workspaceSchema = z
       description: "How many days its events, deliveries and attempts are kept; null: the server's default (30).",
     }),
     portal: portalSettingsSchema,
+    payloadRetentionDays: retentionDays.nullable().meta({
+      description:
+        "After how many days its events' payloads and the endpoints' response excerpts are dropped, while the delivery records stay until `retentionDays`; null: the server's default (the same as the full window unless configured shorter).",
+    }),
     createdAt: isoTimestamp,
   })
   .meta({
@@ -32,6 +36,7 @@ export const workspaceSchema = z
         signatureProfile: null,
         retentionDays: null,
         portal: { eventTypes: null, frameAncestors: [], branding: {} },
+        payloadRetentionDays: null,
         createdAt: sample.createdAt,
       },
     ],
@@ -53,13 +58,18 @@ export const updateWorkspaceInput = z
       description:
         "The endpoint owners' portal: which event types owners may subscribe to, which origins may embed it, its branding. Replaces all its settings (a field left out takes its default); null: the defaults.",
     }),
+    payloadRetentionDays: retentionDays.nullable().optional().meta({
+      description:
+        "Drop events' payloads and the endpoints' response excerpts after this many days, keeping each delivery's status and its attempts' times, durations, status codes and errors until `retentionDays`; at most `retentionDays`. A delivery whose payload is gone cannot be retried. Null: the server's default.",
+    }),
   })
   .refine(
     (input) =>
       input.name !== undefined ||
       input.signatureProfile !== undefined ||
       input.retentionDays !== undefined ||
-      input.portal !== undefined,
+      input.portal !== undefined ||
+      input.payloadRetentionDays !== undefined,
     'nothing to update: pass at least one field',
   )
   .meta({
@@ -147,6 +157,7 @@ export function toWorkspace(row: WorkspaceRow): z.infer<typeof workspaceSchema> 
     signatureProfile: row.signature_profile,
     retentionDays: row.retention_days,
     portal: toPortalSettings(row.portal_settings),
+    payloadRetentionDays: row.payload_retention_days,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -101,7 +101,9 @@ export const attemptSchema = z
     durationMs: z.number().int().nullable(),
     statusCode: z.number().int().nullable().meta({ description: "The endpoint's HTTP status; null when none came." }),
     error: z.string().nullable(),
-    responseExcerpt: z.string().nullable().meta({ description: "The start of the endpoint's response body." }),
+    responseExcerpt: z.string().nullable().meta({
+      description: "The start of the endpoint's response body; null once past the payload retention window.",
+    }),
     waitMs: z
       .number()
       .int()
@@ -119,11 +121,25 @@ export const attemptSchema = z
   });
 
 export const deliveryWithAttemptsSchema = deliverySchema
-  .extend({ attemptLog: z.array(attemptSchema).meta({ description: 'Every attempt, oldest first.' }) })
+  .extend({
+    payload: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({
+        description:
+          "The event's `data`, as published; null once it is past the payload retention window (`payloadExpired`).",
+        examples: [sample.eventData],
+      }),
+    payloadExpired: z.boolean().meta({
+      description:
+        "True once the event's payload, and the attempts' response excerpts, were dropped by retention: the delivery's status and every attempt's time, duration, status code and error stay until the full retention window, but it can no longer be retried.",
+    }),
+    attemptLog: z.array(attemptSchema).meta({ description: 'Every attempt, oldest first.' }),
+  })
   .meta({
     id: 'DeliveryWithAttempts',
-    description: 'A delivery with every attempt made for it.',
-    examples: [{ ...deliveryExample, attemptLog: attemptExamples }],
+    description: "A delivery with its event's payload and every attempt made for it.",
+    examples: [{ ...deliveryExample, payload: sample.eventData, payloadExpired: false, attemptLog: attemptExamples }],
   });
 
 const logFilters = {
@@ -187,6 +203,16 @@ export function toAttempt(row: DeliveryAttemptRow): z.infer<typeof attemptSchema
     waitMs: row.wait_ms,
     waitReason: row.wait_reason,
   };
+}
+
+/** The event's payload of a delivery, or the mark that retention dropped it. */
+export function toPayload(payloadJson: string | null): {
+  payload: Record<string, unknown> | null;
+  payloadExpired: boolean;
+} {
+  return payloadJson === null
+    ? { payload: null, payloadExpired: true }
+    : { payload: JSON.parse(payloadJson) as Record<string, unknown>, payloadExpired: false };
 }
 
 /** The delivery log's filters as the service takes them. */

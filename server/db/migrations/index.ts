@@ -8,6 +8,7 @@ import * as retention from './2026-11-30T02-00-retention.js';
 import * as portal from './2026-11-30T04-00-portal.js';
 import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
 import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
+import * as payloadRetention from './2026-11-30T04-10-payload-retention.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T04-00-portal': portal,
   '2026-11-30T04-20-attempt-stream': attemptStream,
   '2026-11-30T04-30-payload-filters': payloadFilters,
+  '2026-11-30T04-10-payload-retention': payloadRetention,
 };

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Scope } from '../scope.js';
 import { matchingPatterns, patternMatches } from '../subscription-patterns.js';
-import type { Db } from '../database.js';
+import type { Database, Db } from '../database.js';
 import { deliveriesInScope, inWindow, webhooksInScope } from './filters.js';
 import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
 import type { DeliveryRow, DeliveryStatus, StatusClass } from '../tables/deliveries.table.js';
@@ -154,7 +154,18 @@ export async function reopenDeliveries(db: Db, scope: Scope, ids: string[], owne
     .execute();
 }
 
-/** A page of a webhook's failed deliveries created since `since`, oldest first, after `afterId`. */
+/** The delivery's event still has its payload: once retention dropped it, there is nothing to send. */
+const payloadKept = ({ exists, selectFrom }: ExpressionBuilder<Database, 'deliveries'>) =>
+  exists(
+    selectFrom('events as e')
+      .select('e.id')
+      .whereRef('e.workspace_id', '=', 'deliveries.workspace_id')
+      .whereRef('e.mode', '=', 'deliveries.mode')
+      .whereRef('e.id', '=', 'deliveries.event_id')
+      .where('e.payload', 'is not', null),
+  );
+
+/** A page of a webhook's failed deliveries created since `since` whose event has its payload, oldest first, after `afterId`. */
 export async function listFailedDeliveries(
   db: Db,
   scope: Scope,
@@ -166,7 +177,8 @@ export async function listFailedDeliveries(
     .where(deliveriesInScope(scope))
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
-    .where(inWindow('delivery', 'created_at', { from: args.since }));
+    .where(inWindow('delivery', 'created_at', { from: args.since }))
+    .where(payloadKept);
   if (args.afterId) query = query.where('id', '>', args.afterId);
   const rows = await query.orderBy('id').limit(args.limit).execute();
   return rows.map((row) => ({ id: row.id, eventId: row.event_id }));
@@ -184,6 +196,7 @@ export async function countFailedDeliveries(
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
     .where(inWindow('delivery', 'created_at', { from: args.since }))
+    .where(payloadKept)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

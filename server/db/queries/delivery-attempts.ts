@@ -13,6 +13,8 @@ import { newIds } from '../ids.js';
  */
 
 const INTERRUPTED = 'interrupted: the worker stopped before this attempt recorded its result';
+/** Why a delivery whose event lost its payload to retention was settled without an attempt. */
+const PAYLOAD_EXPIRED = "not sent: the event's payload is past its retention window";
 
 /** An attempt may start this much before its due time: timers and the database clock never agree to the millisecond. */
 const DUE_TOLERANCE_MS = 100;
@@ -97,6 +99,10 @@ export async function beginAttempts(
   const allowDisabled = trigger === 'test';
   const { workspaceId, mode } = range.scope;
   const onlyIds = range.onlyIds ? sql`AND d.id = ANY(${range.onlyIds}::text[])` : sql``;
+  // Past the payload retention window there is nothing left to send: such a delivery (reopened in a race with the
+  // cleanup, which refuses retries of it otherwise) is settled as failed, as one whose webhook is gone.
+  const payloadGone = sql`coalesce((SELECT e.payload IS NULL FROM events e
+    WHERE e.workspace_id = ${workspaceId} AND e.mode = ${mode} AND e.id = ${range.eventId}), false)`;
   const { rows } = await sql<{
     id: string;
     type: string;
@@ -150,11 +156,12 @@ export async function beginAttempts(
     ),
     unavailable AS (
       UPDATE deliveries d
-         SET status = 'failed', last_error = 'not sent: the webhook was deleted or disabled', next_attempt_at = NULL,
-             lease_attempt_id = NULL, lease_expires_at = NULL, updated_at = now()
+         SET status = 'failed', next_attempt_at = NULL, lease_attempt_id = NULL, lease_expires_at = NULL, updated_at = now(),
+             last_error = CASE WHEN ${payloadGone} THEN ${PAYLOAD_EXPIRED}
+                               ELSE 'not sent: the webhook was deleted or disabled' END
         FROM ready r JOIN webhooks w ON w.id = r.webhook_id
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
-         AND ((NOT w.active AND NOT ${allowDisabled}) OR w.deleted_at IS NOT NULL)
+         AND ((NOT w.active AND NOT ${allowDisabled}) OR w.deleted_at IS NOT NULL OR ${payloadGone})
       RETURNING d.id
     ),
     parked AS (
@@ -164,6 +171,7 @@ export async function beginAttempts(
         FROM ready r JOIN webhooks w ON w.id = r.webhook_id
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
          AND w.active AND w.deleted_at IS NULL AND (w.paused OR w.disabled_reason IS NOT NULL) AND NOT ${allowDisabled}
+         AND NOT ${payloadGone}
       RETURNING d.id
     ),
     target AS (
@@ -174,6 +182,7 @@ export async function beginAttempts(
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
          AND w.deleted_at IS NULL
          AND ((w.active AND NOT w.paused AND w.disabled_reason IS NULL) OR ${allowDisabled})
+         AND NOT ${payloadGone}
       RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at,
                 CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
                 w.body_signature_switched, w.custom_headers,

@@ -46,3 +46,14 @@ export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<S
     .execute();
   return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json }));
 }
+
+/** An event's payload as JSON text; null once retention dropped it, undefined when there is no such event. */
+export async function findEventPayload(db: Db, scope: Scope, id: string): Promise<string | null | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.cast<string | null>('payload', 'text').as('payload_json'))
+    .where(inScope(scope))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.payload_json;
+}

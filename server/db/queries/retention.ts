@@ -59,6 +59,63 @@ export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; lim
   return { events: Number(row.events), deliveries: Number(row.deliveries), attempts: Number(row.attempts) };
 }
 
+export interface DroppedPayloads {
+  events: number;
+  /** Attempts whose response excerpt was dropped with their event's payload. */
+  attempts: number;
+}
+
+/**
+ * Drops the payload of up to `limit` events past their workspace's payload window (or `defaultMs`, never longer than
+ * the workspace's full window), and the response excerpts of their attempts, in one statement. The rows stay: the
+ * event's id, type and time, every delivery's status and every attempt's timing, status code and error remain until
+ * the full window deletes them. An event with a delivery still pending or parked keeps its payload, as it has yet
+ * to be sent. The walk follows `events_payload_kept_idx`, so dropped payloads are never stepped over again.
+ *
+ * A delivery retried by hand while the statement runs is no risk: the retry refuses an event without payload, and
+ * an attempt that finds the payload gone settles its delivery as failed without sending (`beginAttempts`).
+ */
+export async function dropExpiredPayloads(
+  db: Db,
+  args: { defaultMs: number; eventsDefaultMs: number; limit: number },
+): Promise<DroppedPayloads> {
+  const { rows } = await sql<{ events: string; attempts: string }>`
+    WITH doomed AS (
+      SELECT e.workspace_id, e.mode, e.id
+        FROM workspaces w
+        CROSS JOIN (VALUES ('live'), ('test')) AS m (mode)
+        CROSS JOIN LATERAL (
+          SELECT e.workspace_id, e.mode, e.id FROM events e
+           WHERE e.workspace_id = w.id AND e.mode = m.mode AND e.payload IS NOT NULL
+             AND e.created_at < now() - least(
+                   coalesce(w.payload_retention_days * 86400000::bigint, ${args.defaultMs}),
+                   coalesce(w.retention_days * 86400000::bigint, ${args.eventsDefaultMs})) * interval '1 ms'
+             AND NOT EXISTS (
+               SELECT 1 FROM deliveries d
+                WHERE d.workspace_id = e.workspace_id AND d.mode = e.mode AND d.event_id = e.id
+                  AND d.status IN ('pending', 'parked'))
+           ORDER BY e.created_at
+           LIMIT ${args.limit}
+        ) AS e
+       LIMIT ${args.limit}
+    ),
+    attempts AS (
+      UPDATE delivery_attempts a SET response_excerpt = NULL
+        FROM deliveries d JOIN doomed x ON d.workspace_id = x.workspace_id AND d.mode = x.mode AND d.event_id = x.id
+       WHERE a.delivery_id = d.id AND a.response_excerpt IS NOT NULL
+      RETURNING 1
+    ),
+    events AS (
+      UPDATE events e SET payload = NULL FROM doomed x
+       WHERE e.workspace_id = x.workspace_id AND e.mode = x.mode AND e.id = x.id
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM attempts) AS attempts
+  `.execute(db);
+  const row = rows[0]!;
+  return { events: Number(row.events), attempts: Number(row.attempts) };
+}
+
 /** Deletes up to `limit` audit entries made before `before`; their ids start with their time, so the key serves. */
 export async function deleteExpiredAuditEntries(db: Db, args: { before: Date; limit: number }): Promise<number> {
   const result = await sql`

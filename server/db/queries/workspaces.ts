@@ -27,6 +27,7 @@ export async function updateWorkspace(
     signature_profile?: string | null;
     retention_days?: number | null;
     portal_settings?: string | null;
+    payload_retention_days?: number | null;
   },
 ): Promise<WorkspaceRow | undefined> {
   return db.updateTable('workspaces').set(changes).where('id', '=', id).returningAll().executeTakeFirst();

@@ -9,7 +9,8 @@ export interface EventsTable {
   type: string;
   /**
    * The `data` object as published. A `json` column (not `jsonb`) keeps the publisher's key order, so the
-   * body a receiver gets reads like what was sent.
+   * body a receiver gets reads like what was sent. Null once past the payload retention window: the event's
+   * row stays (it proves what was sent and when) without the customer data.
    */
   payload: ColumnType<unknown, string, never>;
   /** A synthetic event sent by `webhooks.test`; its envelope says `"test": true`. */

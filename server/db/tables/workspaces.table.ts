@@ -11,6 +11,8 @@ export interface WorkspacesTable {
   retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   /** What the endpoint owners' portal allows and looks like; null: the defaults (`DEFAULT_PORTAL_SETTINGS`). */
   portal_settings: ColumnType<PortalSettings | null, string | null | undefined, string | null>;
+  /** After how many days its events' payloads and response excerpts are dropped; null: the configured default. */
+  payload_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
