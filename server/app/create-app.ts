@@ -186,6 +186,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           observe,
           deliveryPolicy,
           workflows,
+          scheduleHorizonMs: config.schedule.horizonMs,
         },
         metrics,
         health: {
