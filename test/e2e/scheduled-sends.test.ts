@@ -280,7 +280,8 @@ describe('scheduled sends', () => {
     });
     expect(restarted.status).toBe('scheduled');
     const handle = stack.herald.temporalClient().workflow.getHandle(restarted.workflow_id!);
-    expect((await handle.describe()).status.name).toBe('RUNNING');
+    // Handed over first, then started: the new workflow appears a moment later, waiting for the time left.
+    await waitFor(async () => (await handle.describe()).status.name === 'RUNNING', { what: 'the new workflow' });
     const [request] = await stack.receiver.waitForRequests(1, {
       timeoutMs: 30_000,
       matching: (r) => r.path === '/lost',
