@@ -50,6 +50,17 @@ async function webhookFor(path: string, type: string) {
   return stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/${path}`, events: [type] });
 }
 
+/** The delivery backlog gauges, as /metrics shows them. */
+async function gauges() {
+  const text = await (await fetch(`${stack.herald.url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  return {
+    pending: value('herald_deliveries_pending'),
+    parked: value('herald_deliveries_parked'),
+    scheduled: value('herald_deliveries_scheduled'),
+  };
+}
+
 /** Waits for a delivery to succeed (`settled` would stop at `scheduled`, which is not pending either). */
 async function succeeded(deliveryId: string) {
   return waitFor(
@@ -150,6 +161,8 @@ describe('scheduled sends', () => {
       deliverAt,
     });
     const workflowId = await stack.herald.fanOut(published.id).workflowId();
+    // The backlog gauges count them as scheduled, not as waiting for an attempt or parked.
+    expect(await gauges()).toEqual({ pending: 0, parked: 0, scheduled: 2 });
 
     const cancelled = await client.events.cancel.mutate({ id: published.id });
     expect(cancelled).toMatchObject({ id: published.id, type: 'reminder.cancel', deliverAt });
@@ -174,6 +187,7 @@ describe('scheduled sends', () => {
       ['cancelled', workflowId],
       ['cancelled', workflowId],
     ]);
+    await waitFor(async () => (await gauges()).scheduled === 0, { what: 'the scheduled gauge to drop' });
     expect(received('cancel-a')).toHaveLength(0);
     expect(received('cancel-b')).toHaveLength(0);
   });
