@@ -1,3 +1,4 @@
+import { activateScheduledDeliveries } from '../server/db/queries/deliveries.js';
 import { awaitPublication } from '../server/db/queries/publication-locks.js';
 import { DELIVERIES_PER_BATCH, type FirstAttemptsInput, type FirstAttemptsResult } from '../workflows/shared.js';
 import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.js';
@@ -12,21 +13,26 @@ import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.j
  */
 export function createFirstAttempts(deps: AttemptDeps) {
   return async function firstAttempts(args: FirstAttemptsInput): Promise<FirstAttemptsResult> {
-    const attempt = () =>
-      runAttempts(deps, {
-        range: {
-          scope: args.scope,
-          eventId: args.eventId,
-          fromId: args.batch.fromId,
-          toId: args.batch.toId,
-          owner: args.owner,
-        },
+    const range = {
+      scope: args.scope,
+      eventId: args.eventId,
+      fromId: args.batch.fromId,
+      toId: args.batch.toId,
+      owner: args.owner,
+    };
+    const attempt = async () => {
+      // A scheduled send comes due: its deliveries become pending here, in one statement that a concurrent cancel
+      // either precedes (they stay cancelled and nothing is sent) or follows (it finds them pending and refuses).
+      if (args.scheduled) await activateScheduledDeliveries(deps.db, range);
+      return runAttempts(deps, {
+        range,
         maxCount: DELIVERIES_PER_BATCH,
         policy: args.policy,
         trigger: 'scheduled',
         seriesStart: 0,
         requestId: args.requestId,
       });
+    };
     let run = await attempt();
     if (run.kind === 'not-owned') {
       // Started before its publishing transaction committed (eager start makes that the rule): wait for that
@@ -37,11 +43,14 @@ export function createFirstAttempts(deps: AttemptDeps) {
     }
     const retry = run.results.filter((r) => !r.ok && r.retryDelayMs !== undefined);
     const parked = run.parked.length + run.results.filter((r) => r.parked).length;
+    const cancelled = run.results.filter((r) => r.cancelled).length;
     return {
       succeeded: run.results.filter((r) => r.ok).length,
       failed:
-        run.results.filter((r) => !r.ok && !r.parked && r.retryDelayMs === undefined).length + run.unavailable.length,
+        run.results.filter((r) => !r.ok && !r.parked && !r.cancelled && r.retryDelayMs === undefined).length +
+        run.unavailable.length,
       ...(parked > 0 ? { parked } : {}),
+      ...(cancelled > 0 ? { cancelled } : {}),
       retry: retry.map((r) => ({
         deliveryId: r.deliveryId,
         attempts: r.attemptNumber,

@@ -130,6 +130,14 @@ const envSchema = z
     HERALD_PARKED_MAX: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
     HERALD_PARKED_MAX_AGE: duration.pipe(z.number().min(60_000, 'at least 1m')).default(14 * 86_400_000),
     HERALD_DRAIN_RATE: z.coerce.number().int().min(1).max(10_000).default(50),
+    HERALD_SCHEDULE_HORIZON: duration
+      .pipe(
+        z
+          .number()
+          .min(60_000, 'at least 1m')
+          .max(365 * 86_400_000, 'at most 365d'),
+      )
+      .default(30 * 86_400_000),
     HERALD_RECONCILE_INTERVAL: duration.pipe(z.number().min(100, 'at least 100ms')).default(60_000),
     HERALD_RECONCILE_AFTER: duration.default(120_000),
     HERALD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).default(30 * 86_400_000),
@@ -276,6 +284,8 @@ export interface Config {
    * nothing of OpenTelemetry is loaded.
    */
   tracing: TracingSettings | undefined;
+  /** Scheduled sends: how far ahead an event may be published to be delivered (`deliverAt`). */
+  schedule: { horizonMs: number };
   /** The safety net that restarts pending deliveries no workflow is working on. */
   reconciler: {
     intervalMs: number;
@@ -351,6 +361,7 @@ export function loadConfig(env: Environment = process.env): Config {
       allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
     },
+    schedule: { horizonMs: e.HERALD_SCHEDULE_HORIZON },
     reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },
     retention: {
       eventsMs: e.HERALD_RETENTION,

@@ -143,6 +143,7 @@ connection(
     .description("publish one event; without --data, a sample: the type's example, else one generated from its schema")
     .option('--data <json>', 'the event data: a JSON object, or @file.json')
     .option('--id <id>', 'the event id (publishing the same id again delivers nothing new)')
+    .option('--deliver-at <time>', 'send it later: an ISO time (2026-12-01T09:00:00Z) or +2h, +30m… from now')
     .option('--wait', "wait for each delivery's first outcome; exit 1 if any failed")
     .option('--timeout <duration>', 'how long --wait waits', '60s'),
 )
@@ -153,6 +154,7 @@ Examples:
   herald trigger order.created --data '{"orderId":"ord_1"}'
   herald trigger order.created --data @order.json --wait
   herald trigger order.created --wait --json | jq '.outcomes'
+  herald trigger order.created --deliver-at +2h          # scheduled; herald events cancel <id> withdraws it
 
 Exit codes: 0 delivered (or published, without --wait); 1 a delivery failed; 3 --wait timed out.`,
   )
@@ -324,13 +326,29 @@ for (const [action, description, example] of [
       ),
     );
 
+const events = program.command('events').description('published events: cancel a scheduled one');
+connection(
+  events
+    .command('cancel <event-id>')
+    .description('withdraw a scheduled event (published with --deliver-at) before it is sent'),
+)
+  .addHelpText(
+    'after',
+    '\nExample:\n  herald trigger order.created --id order_1001_reminder --deliver-at +2h\n  herald events cancel order_1001_reminder',
+  )
+  .action(
+    client('events cancel', async (id: string, flags) =>
+      (await import('./commands/client/events.js')).cancelEventCommand(id, flags, await output()),
+    ),
+  );
+
 const deliveries = program.command('deliveries').description('the delivery log: list, inspect, retry, tail');
 connection(
   deliveries
     .command('list')
     .description('deliveries, newest first')
     .option('--webhook <id>', 'only those to this webhook')
-    .option('--status <status>', 'only pending, succeeded, failed, parked or discarded ones')
+    .option('--status <status>', 'only pending, succeeded, failed, parked, discarded, scheduled or cancelled ones')
     .option('--event-type <type>', 'only those of this event type')
     .option('--limit <n>', 'how many', '20'),
 )

@@ -69,6 +69,8 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
     policy: input.policy,
     owner,
     requestId: input.requestId,
+    // A new optional argument, not a new command: the history of a fan-out is the same with or without it.
+    ...(input.scheduled ? { scheduled: true as const } : {}),
   });
   // A workflow whose publication rolled back owns no delivery: it ends here, having sent nothing.
   if (first.rolledBack) return { ...none(), rolledBack: true };
@@ -96,6 +98,7 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
     succeeded: first.succeeded + count('succeeded'),
     failed: first.failed + count('failed'),
     ...(parked > 0 ? { parked } : {}),
+    ...(first.cancelled ? { cancelled: first.cancelled } : {}),
   };
 }
 
@@ -105,11 +108,13 @@ function none(): FanOutEventResult {
 
 function sum(a: FanOutEventResult, b: FanOutEventResult): FanOutEventResult {
   const parked = (a.parked ?? 0) + (b.parked ?? 0);
+  const cancelled = (a.cancelled ?? 0) + (b.cancelled ?? 0);
   return {
     deliveries: a.deliveries + b.deliveries,
     succeeded: a.succeeded + b.succeeded,
     failed: a.failed + b.failed,
     ...(parked > 0 ? { parked } : {}),
+    ...(cancelled > 0 ? { cancelled } : {}),
     ...(a.rolledBack || b.rolledBack ? { rolledBack: true as const } : {}),
   };
 }

@@ -22,10 +22,11 @@ export const searchAttributes = {
 
 /**
  * `delivered`: every delivery succeeded; `partly-failed`: some failed for good; `failed`: all that were attempted
- * failed for good; `parked`: some wait for a paused or disabled webhook; `rolled-back`: nothing to deliver.
+ * failed for good; `parked`: some wait for a paused or disabled webhook; `rolled-back`: nothing to deliver;
+ * `cancelled`: a scheduled send withdrawn as it came due, nothing sent.
  * A delivery that failed for good does not fail the workflow (it did its job), so this is how to find them.
  */
-export type Outcome = 'delivered' | 'partly-failed' | 'failed' | 'parked' | 'rolled-back';
+export type Outcome = 'delivered' | 'partly-failed' | 'failed' | 'parked' | 'rolled-back' | 'cancelled';
 
 /** A search attribute value is limited in size (2 KB by default): longer webhook lists are left out. */
 export const MAX_LISTED_WEBHOOKS = 50;
@@ -87,6 +88,11 @@ export interface FanOutEventInput {
    * log line of the workflow and its attempts; absent for Herald's own work and in workflows started before it.
    */
   requestId?: string;
+  /**
+   * A scheduled send: Temporal held the start back until its time (a start delay), and the deliveries wait as
+   * `scheduled` until the first attempts make them pending.
+   */
+  scheduled?: true;
 }
 
 export interface FanOutEventResult {
@@ -97,6 +103,8 @@ export interface FanOutEventResult {
   rolledBack?: true;
   /** Deliveries parked because their webhook is paused or disabled; sent when it is resumed or enabled. */
   parked?: number;
+  /** Deliveries of a scheduled send that was cancelled as it came due: nothing was sent. */
+  cancelled?: number;
 }
 
 export interface FirstAttemptsInput {
@@ -107,6 +115,8 @@ export interface FirstAttemptsInput {
   owner: string | null;
   /** The publishing request, for the attempt log lines. */
   requestId?: string;
+  /** The batch's deliveries are `scheduled`: make them pending first (unless they were cancelled). */
+  scheduled?: true;
 }
 
 export interface FirstAttemptsResult {
@@ -117,6 +127,8 @@ export interface FirstAttemptsResult {
   failed: number;
   /** Parked: the webhook is paused or disabled by Herald. */
   parked?: number;
+  /** Cancelled: a scheduled send withdrawn just before it was sent. */
+  cancelled?: number;
   /** Failed first attempts that get retried, with the attempts made so far and the wait before the next. */
   retry: Array<{ deliveryId: string; attempts: number; retryDelayMs: number; endpoint?: string }>;
 }
@@ -302,13 +314,22 @@ export interface ReconcileResult {
   abandoned: number;
   /** Overdue, but their workflow is still running (late, not lost). */
   late: number;
+  /** Scheduled sends whose workflow was gone, started again for the time left (absent in older results). */
+  rescheduled?: number;
   /** When to look again. */
   nextRunInMs: number;
 }
 
 /** The outcome of a workflow's deliveries, from its counts. */
-export function outcomeOf(result: { succeeded: number; failed: number; parked?: number; rolledBack?: true }): Outcome {
+export function outcomeOf(result: {
+  succeeded: number;
+  failed: number;
+  parked?: number;
+  cancelled?: number;
+  rolledBack?: true;
+}): Outcome {
   if (result.rolledBack) return 'rolled-back';
+  if ((result.cancelled ?? 0) > 0 && result.succeeded + result.failed + (result.parked ?? 0) === 0) return 'cancelled';
   if (result.failed > 0) return result.succeeded > 0 || (result.parked ?? 0) > 0 ? 'partly-failed' : 'failed';
   return (result.parked ?? 0) > 0 ? 'parked' : 'delivered';
 }

@@ -20,6 +20,8 @@ export interface ApiServices {
   secrets: SecretBox;
   userAgent: string;
   deliveryPolicy: DeliveryPolicy;
+  /** How far ahead an event may be scheduled (`deliverAt`). */
+  scheduleHorizonMs: number;
   /** Logs and counts each test send's attempt, as the worker does its own. */
   observe?: AttemptDeps['observe'];
   /** A span per test send's attempt, when tracing is on. */

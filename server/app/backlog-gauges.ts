@@ -3,12 +3,13 @@ import type { DeliveryBacklog } from '../db/queries/deliveries.js';
 
 /**
  * Gauges read from Postgres when /metrics is scraped: what waits on a retry, what is parked, how old the oldest
- * waiting delivery is, and how many webhooks Herald has disabled. One read per scrape serves all four.
+ * waiting delivery is, what is scheduled for later, and how many webhooks Herald has disabled. One read per scrape
+ * serves them all.
  */
 export function registerBacklogGauges(registry: Registry, read: () => Promise<DeliveryBacklog>): void {
   if (registry.getSingleMetric('herald_deliveries_pending')) return;
   let current: Promise<DeliveryBacklog> | undefined;
-  // The four collect() calls of one scrape share a read.
+  // The collect() calls of one scrape share a read.
   const backlog = () => {
     current ??= read().finally(() => setTimeout(() => (current = undefined), 1_000).unref());
     return current;
@@ -32,6 +33,12 @@ export function registerBacklogGauges(registry: Registry, read: () => Promise<De
     (b) => b.pending,
   );
   gauge('herald_deliveries_parked', 'Deliveries kept for a paused or Herald-disabled webhook.', (b) => b.parked);
+  // Held for their time by design: counted apart, never as waiting on a retry or parked.
+  gauge(
+    'herald_deliveries_scheduled',
+    'Deliveries of scheduled sends, held until the time they were published for.',
+    (b) => b.scheduled,
+  );
   gauge(
     'herald_oldest_pending_delivery_seconds',
     'Age of the oldest delivery still waiting for an attempt; 0 when none waits.',

@@ -200,6 +200,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           traceAttempt: tracing?.traceAttempt,
           deliveryPolicy,
           workflows,
+          scheduleHorizonMs: config.schedule.horizonMs,
         },
         metrics,
         health: {

@@ -79,6 +79,8 @@ export interface AttemptResult {
   gone?: boolean;
   /** The webhook is paused or disabled by Herald: the delivery waits, parked, until it is resumed or enabled. */
   parked?: boolean;
+  /** A scheduled send cancelled before it was sent: nothing went out, and nothing will. */
+  cancelled?: boolean;
   /** Where it went, host and path, short enough for a summary in the Temporal UI. */
   endpoint?: string;
 }
@@ -271,7 +273,7 @@ async function send(
   return { attempt, outcome, retryDelayMs: wait.delayMs, waitReason: wait.reason, gone: false };
 }
 
-/** The result of a delivery this run did not attempt: it was settled, parked, or waits for its next attempt. */
+/** The result of a delivery this run did not attempt: settled, parked, cancelled, or waiting for its next attempt. */
 function asFound(delivery: UntouchedDelivery): AttemptResult {
   const waiting = delivery.status === 'pending';
   return {
@@ -284,6 +286,7 @@ function asFound(delivery: UntouchedDelivery): AttemptResult {
     responseExcerpt: null,
     retryDelayMs: waiting ? Math.max(1, delivery.dueInMs ?? 0) : undefined,
     ...(delivery.status === 'parked' ? { parked: true } : {}),
+    ...(delivery.status === 'cancelled' ? { cancelled: true } : {}),
   };
 }
 

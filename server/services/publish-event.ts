@@ -1,7 +1,7 @@
 import type { Scope } from '../db/scope.js';
 import type { Db } from '../db/database.js';
 import type { DeliveryRow } from '../db/tables/deliveries.table.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, InvalidInputError } from '../errors.js';
 import { newId } from '../db/ids.js';
 import { createDeliveriesForEvents, listDeliveriesOfEvents } from '../db/queries/deliveries.js';
 import { findEvents, insertEventsIfNew, type StoredEvent } from '../db/queries/events.js';
@@ -22,6 +22,37 @@ export interface PublishEventInput {
   id?: string | undefined;
   type: string;
   data: Record<string, unknown>;
+  /** Deliver then instead of now (a scheduled send); a time already past means now. */
+  deliverAt?: Date | undefined;
+}
+
+/** The horizon when none is configured (Herald's own notices, which are never scheduled). */
+const DEFAULT_HORIZON_MS = 30 * 86_400_000;
+
+/**
+ * When an event is to be sent: undefined for now (no time, or one already past), else the time, which must lie
+ * within the horizon. A `deliverAt` beyond it is refused as invalid input, at the event's path in a batch.
+ */
+export function scheduledTime(
+  deliverAt: Date | undefined,
+  horizonMs: number,
+  path: string[],
+  now = Date.now(),
+): Date | undefined {
+  if (!deliverAt || deliverAt.getTime() <= now) return undefined;
+  if (deliverAt.getTime() > now + horizonMs) {
+    throw InvalidInputError.at(
+      [...path, 'deliverAt'],
+      `must be at most ${formatHorizon(horizonMs)} ahead (until ${new Date(now + horizonMs).toISOString()}); the server's horizon is HERALD_SCHEDULE_HORIZON`,
+    );
+  }
+  return deliverAt;
+}
+
+function formatHorizon(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return `${Math.round(ms / 60_000)}m`;
 }
 
 /**
@@ -39,7 +70,7 @@ export interface PublishEventInput {
  * - commit succeeded but the answer was lost: the retry finds the event stored and answers `duplicate`.
  */
 export async function publishEvents(
-  deps: { db: Db; workflows: WorkflowGateway },
+  deps: { db: Db; workflows: WorkflowGateway; scheduleHorizonMs?: number },
   scope: Scope,
   inputs: PublishEventInput[],
   options: {
@@ -49,10 +80,17 @@ export async function publishEvents(
     requestId?: string | undefined;
   } = {},
 ): Promise<Publication[]> {
-  const events = inputs.map((input) => ({
+  const now = Date.now();
+  const events = inputs.map((input, i) => ({
     id: input.id ?? newId('event'),
     type: input.type,
     payloadJson: JSON.stringify(input.data),
+    deliverAt: scheduledTime(
+      input.deliverAt,
+      deps.scheduleHorizonMs ?? DEFAULT_HORIZON_MS,
+      inputs.length > 1 ? ['events', String(i)] : [],
+      now,
+    ),
   }));
   return deps.db.transaction().execute(async (trx) => {
     if (!options.notice) {
@@ -83,8 +121,9 @@ export async function publishEvents(
     // No subscriber, no workflow: nothing would be delivered. The starts come last, just before the commit.
     await Promise.all(
       owned.map((event) => {
-        // Deliveries to a paused or disabled webhook are parked at once; only the others need a workflow.
-        const pending = deliveries.get(event.id)!.filter((d) => d.status === 'pending');
+        // Deliveries to a paused or disabled webhook are parked at once; only the others need a workflow. A
+        // scheduled event's workflow is started now too, held back by Temporal until its time.
+        const pending = deliveries.get(event.id)!.filter((d) => d.status === 'pending' || d.status === 'scheduled');
         if (pending.length === 0) return undefined;
         return deps.workflows.startFanOut(scope, {
           id: event.id,
@@ -93,6 +132,7 @@ export async function publishEvents(
           workflowId: event.owner,
           webhookIds: pending.map((d) => d.webhook_id),
           requestId: options.requestId,
+          deliverAt: event.deliverAt ?? undefined,
         });
       }),
     );

@@ -25,7 +25,10 @@ export interface RecoveryStatus {
 export interface WorkflowGateway {
   /** The workflow id a publication's fan-out gets; its deliveries are stored as owned by it. */
   fanOutWorkflowId(scope: Scope, eventId: string, publicationId: string): string;
-  /** The event's fan-out for one publication; starting it again for the same publication is a no-op. */
+  /**
+   * The event's fan-out for one publication; starting it again for the same publication is a no-op. With
+   * `deliverAt` (a scheduled send), Temporal holds the start back until then: a start delay, nothing polls.
+   */
   startFanOut(
     scope: Scope,
     event: {
@@ -36,8 +39,11 @@ export interface WorkflowGateway {
       webhookIds: string[];
       /** The publishing API request, for the workflow's and its attempts' log lines. */
       requestId?: string | undefined;
+      deliverAt?: Date | undefined;
     },
   ): Promise<void>;
+  /** Ends a scheduled send's fan-out (its event was cancelled); one that already ended or never existed is fine. */
+  terminateFanOut(workflowId: string, reason: string): Promise<void>;
   /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
   startRetry(
     input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string; webhookId: string },

@@ -45,6 +45,9 @@ export function createWorkflowGateway(args: {
 
     async startFanOut(scope, event) {
       const deliveries = event.batches.reduce((sum, batch) => sum + batch.count, 0);
+      // A scheduled send: Temporal holds the first workflow task back until its time. The execution exists (and is
+      // running) from now on, so nothing polls for due events and a restart of any process loses nothing.
+      const delayMs = event.deliverAt ? Math.max(1, event.deliverAt.getTime() - Date.now()) : undefined;
       await bounded(() =>
         client.workflow.start<typeof fanOutEvent>('fanOutEvent', {
           taskQueue,
@@ -57,22 +60,37 @@ export function createWorkflowGateway(args: {
               batches: event.batches,
               owner: event.workflowId,
               ...(event.requestId ? { requestId: event.requestId } : {}),
+              ...(delayMs !== undefined ? { scheduled: true as const } : {}),
             },
           ],
           // The id is unique to one publishing transaction; a start the SDK repeats after a lost answer joins the
           // workflow it already started.
           workflowIdConflictPolicy: 'USE_EXISTING',
-          // With the worker in this process, the first workflow task comes back in the start response.
-          requestEagerStart: args.eagerStart,
+          ...(delayMs !== undefined ? { startDelay: delayMs } : {}),
+          // With the worker in this process, the first workflow task comes back in the start response (not for a
+          // delayed start: there is no task to run yet).
+          requestEagerStart: args.eagerStart && delayMs === undefined,
           typedSearchAttributes: [
             ...scopeAttributes(scope),
             { key: searchAttributes.eventType, value: event.type },
             { key: searchAttributes.eventId, value: event.id },
             ...webhookAttribute(event.webhookIds),
           ],
-          staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}`,
+          staticSummary: `${event.type} → ${deliveries} webhook${deliveries === 1 ? '' : 's'}${
+            event.deliverAt ? `, scheduled for ${event.deliverAt.toISOString()}` : ''
+          }`,
         }),
       );
+    },
+
+    async terminateFanOut(workflowId, reason) {
+      try {
+        await bounded(() => client.workflow.getHandle(workflowId).terminate(reason));
+      } catch (error) {
+        // Already ended (it found its deliveries cancelled), or never started: nothing is left to stop.
+        if (error instanceof WorkflowNotFoundError) return;
+        throw error;
+      }
     },
 
     async startRetry(input) {

@@ -46,6 +46,7 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
     'events:publish',
     (c) => c.events.publishBatch.mutate({ events: [{ type: 'matrix.nobody', data: {} }] }),
   ],
+  ['events.cancel', 'events:publish', (c) => c.events.cancel.mutate({ id: 'evt_missing' })],
   ['eventTypes.list', 'webhooks:read', (c) => c.eventTypes.list.query({})],
   ['eventTypes.get', 'webhooks:read', (c) => c.eventTypes.get.query({ name: 'matrix.missing' })],
   [
@@ -195,6 +196,12 @@ describe('workspace isolation', () => {
       since: new Date(Date.now() - 60_000).toISOString(),
     });
     const deliveryB = eventB.deliveries[0]!.id;
+    const laterB = await b.client.events.publish.mutate({
+      id: 'evt_b_later',
+      type: 'tenant.event',
+      data: { owner: 'B' },
+      deliverAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
 
     // Reads see nothing of B.
     expect((await a.client.webhooks.list.query({ limit: 100 })).data.map((w) => w.id)).not.toContain(hookB.id);
@@ -221,6 +228,7 @@ describe('workspace isolation', () => {
       ['deliveries.retry', () => a.client.deliveries.retry.mutate({ id: deliveryB })],
       ['recoveries.get', () => a.client.recoveries.get.query({ id: recovery.id })],
       ['recoveries.cancel', () => a.client.recoveries.cancel.mutate({ id: recovery.id })],
+      ['events.cancel', () => a.client.events.cancel.mutate({ id: laterB.id })],
       ['eventTypes.get', () => a.client.eventTypes.get.query({ name: 'tenant.event' })],
       ['eventTypes.update', () => a.client.eventTypes.update.mutate({ name: 'tenant.event', description: 'hijacked' })],
     ] as const) {
@@ -245,6 +253,8 @@ describe('workspace isolation', () => {
     // B's things are untouched.
     expect((await b.client.webhooks.get.query({ id: hookB.id })).active).toBe(true);
     expect((await b.client.eventTypes.get.query({ name: 'tenant.event' })).description).toBe('B only');
+    expect((await b.client.deliveries.get.query({ id: laterB.deliveries[0]!.id })).status).toBe('scheduled');
+    await b.client.events.cancel.mutate({ id: laterB.id });
   });
 
   it('keeps test-mode keys and their webhooks apart from live ones', async () => {

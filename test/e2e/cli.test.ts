@@ -68,6 +68,7 @@ describe('herald', () => {
       'event-types',
       'keys',
       'deliveries',
+      'events',
       'recover',
       'listen',
     ])
@@ -104,6 +105,30 @@ describe('herald', () => {
     expect(bad.code).toBe(1);
     const report = JSON.parse(bad.stdout) as { outcomes: Array<{ result: string; statusCode: number }> };
     expect(report.outcomes).toEqual([expect.objectContaining({ result: 'failed', statusCode: 500 })]);
+  });
+
+  it('schedules an event with --deliver-at and withdraws it with events cancel', async () => {
+    await stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/later`, events: ['cli.later'] });
+    const scheduled = await herald(['trigger', 'cli.later', '--id', 'cli_later', '--deliver-at', '+1h']);
+    expect(scheduled, scheduled.stderr).toMatchObject({ code: 0 });
+    expect(scheduled.stdout).toMatch(
+      /^published cli_later \(cli\.later\) to 1 webhook\(s\), scheduled for \S+ \(herald events cancel cli_later withdraws it\)/,
+    );
+    const at = await herald(['trigger', 'cli.later', '--deliver-at', '2999-01-01T00:00:00Z', '--json']);
+    expect(at.code).toBe(1);
+    expect(at.stderr).toMatch(/deliverAt: must be at most 30d ahead/);
+    const badTime = await herald(['trigger', 'cli.later', '--deliver-at', 'tomorrow']);
+    expect(badTime.code).toBe(1);
+    expect(badTime.stderr).toMatch(/--deliver-at expects an ISO time with its offset/);
+
+    const cancelled = await herald(['events', 'cancel', 'cli_later', '--json']);
+    expect(cancelled, cancelled.stderr).toMatchObject({ code: 0 });
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: 'cli_later', deliveries: [{ status: 'cancelled' }] });
+    const now = await herald(['trigger', 'cli.later', '--id', 'cli_now']);
+    expect(now.code).toBe(0);
+    const refused = await herald(['events', 'cancel', 'cli_now']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cli_now was published for delivery at once, not scheduled/);
   });
 
   it('tests a webhook and exits 1 when a test fails', async () => {

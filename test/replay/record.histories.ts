@@ -13,6 +13,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { cancelScheduledEvent } from '../../server/services/cancel-event.js';
 import { publishEvents } from '../../server/services/publish-event.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../../server/temporal/workflow-gateway.js';
 import { progressQuery, reconcilerWorkflowId } from '../../workflows/shared.js';
@@ -137,6 +138,46 @@ describe('fanOutEvent', () => {
     const published = await stack.herald.client.events.publish.mutate({ type: 'replay.outcome', data: { n: 8 } });
     expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
     await recordClosed(stack.herald, 'fan-out-outcome-attribute', await stack.herald.fanOut(published.id).workflowId());
+  });
+
+  records('a scheduled send, started by Temporal at its time', ['fan-out-scheduled'], async () => {
+    await webhookFor(stack, '/scheduled', ['replay.scheduled']);
+    const published = await stack.herald.client.events.publish.mutate({
+      type: 'replay.scheduled',
+      data: { n: 9 },
+      deliverAt: new Date(Date.now() + 1_500).toISOString(),
+    });
+    expect(published.deliveries.map((d) => d.status)).toEqual(['scheduled']);
+    expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
+    await recordClosed(stack.herald, 'fan-out-scheduled', await stack.herald.fanOut(published.id).workflowId());
+  });
+
+  records('a scheduled send cancelled, its workflow left to start', ['fan-out-scheduled-cancelled'], async () => {
+    await webhookFor(stack, '/scheduled-cancelled', ['replay.cancelled']);
+    const published = await stack.herald.client.events.publish.mutate({
+      type: 'replay.cancelled',
+      data: { n: 10 },
+      deliverAt: new Date(Date.now() + 1_500).toISOString(),
+    });
+    // The cancel's termination does not get through: the workflow starts at its time and finds nothing to send.
+    const keyId = (await stack.herald.db.selectFrom('api_keys').select('id').executeTakeFirstOrThrow()).id;
+    const stuck: WorkflowGateway = { ...gatewayOf(stack.herald), terminateFanOut: async () => undefined };
+    await cancelScheduledEvent(
+      { db: stack.herald.db, workflows: stuck },
+      { principal: { ...stack.herald.scope, keyId, permissions: new Set(['events:publish']) }, requestId: null },
+      published.id,
+    );
+    expect(await stack.herald.fanOut(published.id).result()).toEqual({
+      deliveries: 1,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 1,
+    });
+    await recordClosed(
+      stack.herald,
+      'fan-out-scheduled-cancelled',
+      await stack.herald.fanOut(published.id).workflowId(),
+    );
   });
 
   records('one webhook, the first attempt succeeds', ['fan-out-success'], async () => {

@@ -37,6 +37,13 @@ describe('configuration', () => {
     }
   });
 
+  it('takes the scheduling horizon as a duration, 30 days by default, between 1m and 365d', () => {
+    expect(loadConfig({}).schedule.horizonMs).toBe(30 * 86_400_000);
+    expect(loadConfig({ HERALD_SCHEDULE_HORIZON: '2h' }).schedule.horizonMs).toBe(7_200_000);
+    expect(() => loadConfig({ HERALD_SCHEDULE_HORIZON: '30s' })).toThrow(/HERALD_SCHEDULE_HORIZON="30s": at least 1m/);
+    expect(() => loadConfig({ HERALD_SCHEDULE_HORIZON: 'soon' })).toThrow(/HERALD_SCHEDULE_HORIZON="soon"/);
+  });
+
   it('rejects a malformed TEMPORAL_ADDRESS and attempt timeout', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://temporal' })).toThrow(/TEMPORAL_ADDRESS/);
     expect(() => loadConfig({ HERALD_ATTEMPT_TIMEOUT: 'forever' })).toThrow(/HERALD_ATTEMPT_TIMEOUT/);

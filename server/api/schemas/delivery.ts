@@ -8,7 +8,7 @@ import { sample } from './examples.js';
 
 export const deliveryStatus = z.enum(deliveryStatuses).meta({
   description:
-    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed, `parked` while its webhook is paused or disabled (it is sent, in order, when the webhook is resumed or enabled), `discarded` when it was parked longer or in greater numbers than Herald keeps.',
+    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed, `parked` while its webhook is paused or disabled (it is sent, in order, when the webhook is resumed or enabled), `discarded` when it was parked longer or in greater numbers than Herald keeps, `scheduled` while its event waits for the time it was published for (`deliverAt`; it becomes `pending` then), `cancelled` when its scheduled event was withdrawn before it was sent.',
 });
 
 const statusClass = z.enum(statusClasses).meta({
@@ -42,9 +42,10 @@ export const deliverySchema = z
     attempts: z.number().int().meta({ description: 'Attempts made so far, manual retries included.' }),
     deliveredAt: isoTimestamp.nullable(),
     error: z.string().nullable().meta({ description: 'Why the last attempt failed; null once delivered.' }),
-    nextAttemptAt: isoTimestamp
-      .nullable()
-      .meta({ description: 'While a retry waits: when the next attempt is due. Null once settled or parked.' }),
+    nextAttemptAt: isoTimestamp.nullable().meta({
+      description:
+        'While a retry waits: when the next attempt is due; while scheduled: when it is to be sent. Null once settled or parked.',
+    }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -182,7 +183,7 @@ export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
     deliveredAt: toIso(row.delivered_at),
     // The last failure explains a failed or retrying delivery; a success has none.
     error: row.status === 'succeeded' ? null : row.last_error,
-    nextAttemptAt: row.status === 'pending' ? toIso(row.next_attempt_at) : null,
+    nextAttemptAt: row.status === 'pending' || row.status === 'scheduled' ? toIso(row.next_attempt_at) : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { CancelledEvent } from '../../services/cancel-event.js';
 import type { Publication } from '../../services/publish-event.js';
 import { deliveryStatus } from './delivery.js';
-import { eventTypeName, isoTimestamp } from './common.js';
+import { eventTypeName, idOf, isoTimestamp, toDate } from './common.js';
 import { sample } from './examples.js';
 
 const publishExample = { id: sample.eventId, type: 'order.shipped', data: sample.eventData };
@@ -29,8 +30,15 @@ export const publishEventInput = z
         'The payload, any JSON object; receivers get it as the `data` of the event. When the type has a schema in the catalog, `data` must satisfy it.',
       examples: [sample.eventData],
     }),
+    deliverAt: isoTimestamp
+      .meta({
+        description:
+          "Deliver the event at this time instead of now (a scheduled send). The event and its deliveries are stored now, as `scheduled`, and sent at that time; until then `POST /events/{id}/cancel` withdraws it. A time that is now or already past means now. At most the server's horizon ahead (`HERALD_SCHEDULE_HORIZON`, 30 days by default); further is a 400.",
+        examples: [sample.deliverAt],
+      })
+      .optional(),
   })
-  .meta({ examples: [publishExample] });
+  .meta({ examples: [publishExample, { ...publishExample, deliverAt: sample.deliverAt }] });
 
 export const MAX_BATCH_EVENTS = 500;
 
@@ -64,6 +72,7 @@ const publishedExample = {
   type: 'order.shipped',
   createdAt: sample.publishedAt,
   duplicate: false,
+  deliverAt: null,
   deliveries: [{ id: sample.deliveryId, webhookId: sample.webhookId, status: 'pending' as const }],
 };
 
@@ -74,6 +83,10 @@ export const publishedEventSchema = z
     createdAt: isoTimestamp.meta({ description: 'When the event was first published.' }),
     duplicate: z.boolean().meta({
       description: 'True when this id was published before: this is that publication, and nothing new was delivered.',
+    }),
+    deliverAt: isoTimestamp.nullable().meta({
+      description:
+        'When a scheduled event is to be sent (its deliveries are `scheduled` until then); null when it is sent at once.',
     }),
     deliveries: z
       .array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus }))
@@ -101,6 +114,51 @@ export function toPublishedEvent(publication: Publication): PublishedEvent {
     type: event.type,
     createdAt: event.createdAt.toISOString(),
     duplicate,
+    deliverAt: event.deliverAt?.toISOString() ?? null,
     deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
+  };
+}
+
+/** The API's form of a publish input: the time as a Date. */
+export function toPublishInput<T extends { deliverAt?: string | undefined }>(
+  input: T,
+): Omit<T, 'deliverAt'> & { deliverAt: Date | undefined } {
+  return { ...input, deliverAt: toDate(input.deliverAt) };
+}
+
+export const cancelEventInput = z.object({ id: idOf('event', sample.eventId) });
+
+export const cancelledEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    deliverAt: isoTimestamp.meta({ description: 'When it was to be sent.' }),
+    cancelledAt: isoTimestamp.meta({ description: 'When it was cancelled.' }),
+    deliveries: z
+      .array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus }))
+      .meta({ description: 'Its deliveries, all `cancelled`: none was sent, and none will be.' }),
+  })
+  .meta({
+    id: 'CancelledEvent',
+    description: 'A scheduled event withdrawn before it was sent.',
+    examples: [
+      {
+        id: sample.eventId,
+        type: 'order.shipped',
+        deliverAt: sample.deliverAt,
+        cancelledAt: sample.publishedAt,
+        deliveries: [{ id: sample.deliveryId, webhookId: sample.webhookId, status: 'cancelled' as const }],
+      },
+    ],
+  });
+export type CancelledEventOutput = z.infer<typeof cancelledEventSchema>;
+
+export function toCancelledEvent(event: CancelledEvent): CancelledEventOutput {
+  return {
+    id: event.id,
+    type: event.type,
+    deliverAt: event.deliverAt.toISOString(),
+    cancelledAt: event.cancelledAt.toISOString(),
+    deliveries: event.deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
   };
 }

@@ -18,6 +18,8 @@ export const sample = {
   secret: 'whsec_1DqNvv2sViFvFvagK4PgHXtzAs7PkqzrQp38RmgPO1w=',
   createdAt: '2026-11-25T10:00:00.000Z',
   publishedAt: '2026-11-25T10:05:00.000Z',
+  /** When a scheduled event is to be sent. */
+  deliverAt: '2026-11-26T09:00:00.000Z',
   deliveredAt: '2026-11-25T10:05:30.412Z',
   eventData: { orderId: 'ord_abc123', carrier: 'UPS', trackingNumber: '1Z999AA10123456784' },
 } as const;

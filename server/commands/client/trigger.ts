@@ -8,6 +8,7 @@ import { waitForOutcomes, type DeliveryOutcome } from './outcomes.js';
 export interface TriggerFlags extends ConnectionFlags {
   data?: string;
   id?: string;
+  deliverAt?: string;
   wait?: boolean;
   timeout: string;
   json?: boolean;
@@ -22,12 +23,22 @@ export async function triggerCommand(type: string, flags: TriggerFlags, out: Out
   const { client } = connect(flags);
   const print = out.print;
   const data = await dataFor(client, type, flags.data);
-  const published = await client.events.publish.mutate({ ...(flags.id ? { id: flags.id } : {}), type, data });
+  const deliverAt = flags.deliverAt === undefined ? undefined : parseDeliverAt(flags.deliverAt);
+  const published = await client.events.publish.mutate({
+    ...(flags.id ? { id: flags.id } : {}),
+    type,
+    data,
+    ...(deliverAt ? { deliverAt } : {}),
+  });
   if (!flags.wait) {
     if (flags.json) out.json(published);
     else
       print(
-        `${published.duplicate ? 'already published' : 'published'} ${published.id} (${type}) to ${published.deliveries.length} webhook(s)`,
+        `${published.duplicate ? 'already published' : 'published'} ${published.id} (${type}) to ${published.deliveries.length} webhook(s)${
+          published.deliverAt
+            ? `, ${out.state('scheduled')} for ${published.deliverAt} (herald events cancel ${published.id} withdraws it)`
+            : ''
+        }`,
       );
     return 0;
   }
@@ -77,6 +88,21 @@ async function dataFor(client: HeraldClient, type: string, flag: string | undefi
     // Not in the catalog: any name is accepted until a workspace has a catalog.
     return sampleData(undefined);
   }
+}
+
+/**
+ * `--deliver-at`: an ISO 8601 time with its offset (`2026-12-01T09:00:00Z`), or `+` and a duration from now (`+2h`,
+ * `+30m`); the ISO form of the time either way.
+ */
+export function parseDeliverAt(value: string, now = Date.now()): string {
+  const text = value.trim();
+  if (text.startsWith('+')) return new Date(now + parseSeconds(text.slice(1)) * 1000).toISOString();
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(text)
+    ? Date.parse(text)
+    : NaN;
+  if (Number.isNaN(time))
+    throw new Error(`--deliver-at expects an ISO time with its offset (2026-12-01T09:00:00Z) or +2h, got "${value}"`);
+  return new Date(time).toISOString();
 }
 
 /** `30s`, `2m`, `2h`, `3d` or a number of seconds. */

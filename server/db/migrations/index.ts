@@ -6,9 +6,10 @@ import * as deliveryOwnershipAndLeases from './2026-11-29T22-00-delivery-ownersh
 import * as signaturesHealthParking from './2026-11-30T00-00-signatures-health-parking.js';
 import * as retention from './2026-11-30T02-00-retention.js';
 import * as portal from './2026-11-30T04-00-portal.js';
+import * as scheduledSends from './2026-11-30T04-00-scheduled-sends.js';
+import * as payloadRetention from './2026-11-30T04-10-payload-retention.js';
 import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
 import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
-import * as payloadRetention from './2026-11-30T04-10-payload-retention.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -19,7 +20,8 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T00-00-signatures-health-parking': signaturesHealthParking,
   '2026-11-30T02-00-retention': retention,
   '2026-11-30T04-00-portal': portal,
+  '2026-11-30T04-00-scheduled-sends': scheduledSends,
+  '2026-11-30T04-10-payload-retention': payloadRetention,
   '2026-11-30T04-20-attempt-stream': attemptStream,
   '2026-11-30T04-30-payload-filters': payloadFilters,
-  '2026-11-30T04-10-payload-retention': payloadRetention,
 };

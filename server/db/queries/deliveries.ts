@@ -15,8 +15,13 @@ import type { PayloadFilter } from '../payload-filter.js';
  *
  * A subscriber with a payload filter gets a delivery only for the events `admits` lets through; the query returns
  * the filter with the subscriber (null for most), so webhooks without one cost nothing more.
+ *
+ * An event with a `deliverAt` gets `scheduled` deliveries, due then, every one owned by its workflow: whether its
+ * webhook is paused is decided when it is sent, not now.
  */
-export async function createDeliveriesForEvents<E extends { id: string; type: string; owner: string | null }>(
+export async function createDeliveriesForEvents<
+  E extends { id: string; type: string; owner: string | null; deliverAt?: Date | null | undefined },
+>(
   db: Db,
   scope: Scope,
   events: E[],
@@ -45,7 +50,7 @@ export async function createDeliveriesForEvents<E extends { id: string; type: st
     webhooks
       .filter((w) => options.onlyWebhookId || w.events.some((pattern) => patternMatches(pattern, event.type)))
       .filter((w) => w.payload_filter === null || !options.admits || options.admits(w.payload_filter, event))
-      .map((w) => ({ event, webhookId: w.id, parks: w.parks && !options.onlyWebhookId })),
+      .map((w) => ({ event, webhookId: w.id, parks: w.parks && !options.onlyWebhookId && !event.deliverAt })),
   );
   if (pairs.length === 0) return byEvent;
   const ids = newIds('delivery', pairs.length);
@@ -54,12 +59,13 @@ export async function createDeliveriesForEvents<E extends { id: string; type: st
   const { rows } = await sql<DeliveryRow>`
     INSERT INTO deliveries (id, workspace_id, mode, event_id, event_type, webhook_id, workflow_id, next_attempt_at, status)
     SELECT id, ${scope.workspaceId}, ${scope.mode}, event_id, event_type, webhook_id,
-           CASE WHEN parks THEN NULL ELSE workflow_id END, CASE WHEN parks THEN NULL ELSE now() END,
-           CASE WHEN parks THEN 'parked' ELSE 'pending' END
+           CASE WHEN parks THEN NULL ELSE workflow_id END, CASE WHEN parks THEN NULL ELSE coalesce(deliver_at, now()) END,
+           CASE WHEN parks THEN 'parked' WHEN deliver_at IS NOT NULL THEN 'scheduled' ELSE 'pending' END
       FROM unnest(${ids}::text[], ${pairs.map((p) => p.event.id)}::text[], ${pairs.map((p) => p.event.type)}::text[],
                   ${pairs.map((p) => p.webhookId)}::text[], ${pairs.map((p) => p.event.owner)}::text[],
-                  ${pairs.map((p) => p.parks)}::boolean[])
-           AS d(id, event_id, event_type, webhook_id, workflow_id, parks)
+                  ${pairs.map((p) => p.parks)}::boolean[],
+                  ${pairs.map((p) => p.event.deliverAt?.toISOString() ?? null)}::timestamptz[])
+           AS d(id, event_id, event_type, webhook_id, workflow_id, parks, deliver_at)
     RETURNING *`.execute(db);
   for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) byEvent.get(row.event_id)!.push(row);
   return byEvent;
@@ -293,9 +299,125 @@ export async function abandonDelivery(
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * The scheduled deliveries of a fan-out batch become pending, due now: their workflow has started, at the time
+ * they were scheduled for. One that was cancelled meanwhile stays cancelled: the status is checked on the row being
+ * updated, so a cancel holding the rows is waited for and its outcome respected (never half of an event sent).
+ */
+export async function activateScheduledDeliveries(
+  db: Db,
+  range: { scope: Scope; eventId: string; fromId: string; toId: string; owner: string | null },
+): Promise<number> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where(deliveriesInScope(range.scope))
+    .where('event_id', '=', range.eventId)
+    .where('id', '>=', range.fromId)
+    .where('id', '<=', range.toId)
+    .where(sql<boolean>`workflow_id IS NOT DISTINCT FROM ${range.owner}`)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The deliveries of an event, locked until the transaction ends (a cancel, against the first attempts). */
+export async function lockDeliveriesOfEvent(db: Db, scope: Scope, eventId: string): Promise<DeliveryRow[]> {
+  return db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where(deliveriesInScope(scope))
+    .where('event_id', '=', eventId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/** Cancels an event's scheduled deliveries; returns them as they now stand. */
+export async function cancelScheduledDeliveries(db: Db, scope: Scope, eventId: string): Promise<DeliveryRow[]> {
+  return db
+    .updateTable('deliveries')
+    .set({
+      status: 'cancelled',
+      next_attempt_at: null,
+      last_error: 'cancelled before it was sent',
+      updated_at: sql<Date>`now()`,
+    })
+    .where(deliveriesInScope(scope))
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'scheduled')
+    .returningAll()
+    .execute();
+}
+
+/** A fan-out workflow holding scheduled deliveries back: the event, the owner, and when they are to be sent. */
+export interface ScheduledSend {
+  scope: Scope;
+  eventId: string;
+  eventType: string;
+  owner: string | null;
+  deliverAt: Date;
+  deliveries: Array<{ id: string; webhookId: string }>;
+}
+
+/**
+ * The scheduled sends due soonest, one per event and owner, for the reconciler to check that their workflow still
+ * waits. Served by the partial index on scheduled deliveries; `limit` bounds the deliveries read.
+ */
+export async function findScheduledSends(db: Db, args: { limit: number }): Promise<ScheduledSend[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['id', 'workspace_id', 'mode', 'event_id', 'event_type', 'webhook_id', 'workflow_id', 'next_attempt_at'])
+    .where('status', '=', 'scheduled')
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(args.limit)
+    .execute();
+  const sends = new Map<string, ScheduledSend>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.workspace_id, row.mode, row.event_id, row.workflow_id]);
+    let send = sends.get(key);
+    if (!send) {
+      send = {
+        scope: { workspaceId: row.workspace_id, mode: row.mode },
+        eventId: row.event_id,
+        eventType: row.event_type,
+        owner: row.workflow_id,
+        deliverAt: row.next_attempt_at ?? new Date(),
+        deliveries: [],
+      };
+      sends.set(key, send);
+    }
+    send.deliveries.push({ id: row.id, webhookId: row.webhook_id });
+  }
+  return [...sends.values()];
+}
+
+/**
+ * Gives an event's scheduled deliveries held by `from` to a new owner (a new fan-out workflow, when the old one is
+ * gone). Returns the ids handed over, in order; a delivery cancelled or started meanwhile stays where it is.
+ */
+export async function handOverScheduledDeliveries(
+  db: Db,
+  args: { scope: Scope; eventId: string; from: string | null; to: string },
+): Promise<Array<{ id: string; webhookId: string }>> {
+  const rows = await db
+    .updateTable('deliveries')
+    .set({ workflow_id: args.to, updated_at: sql<Date>`now()` })
+    .where(deliveriesInScope(args.scope))
+    .where('event_id', '=', args.eventId)
+    .where('status', '=', 'scheduled')
+    .where(sql<boolean>`workflow_id IS NOT DISTINCT FROM ${args.from}`)
+    .returning(['id', 'webhook_id'])
+    .execute();
+  return rows.map((row) => ({ id: row.id, webhookId: row.webhook_id })).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
 export interface DeliveryBacklog {
   pending: number;
   parked: number;
+  /** Held for a later time (a scheduled send): neither late nor waiting on a retry. */
+  scheduled: number;
   /** Age of the oldest pending delivery, in seconds; 0 when none waits. */
   oldestPendingSeconds: number;
   /** Webhooks Herald disabled (gone or failing) and not yet enabled again. */
@@ -303,13 +425,20 @@ export interface DeliveryBacklog {
 }
 
 /**
- * What waits, for the gauges scraped from /metrics: pending deliveries come from the partial index on pending ones,
- * parked ones from the partial index on parked ones, so a scrape never reads the delivery history.
+ * What waits, for the gauges scraped from /metrics: pending, parked and scheduled deliveries each come from their
+ * partial index, so a scrape never reads the delivery history.
  */
 export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
-  const { rows } = await sql<{ pending: string; parked: string; oldest: number | null; disabled: string }>`
+  const { rows } = await sql<{
+    pending: string;
+    parked: string;
+    scheduled: string;
+    oldest: number | null;
+    disabled: string;
+  }>`
     SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
            (SELECT count(*) FROM deliveries WHERE status = 'parked') AS parked,
+           (SELECT count(*) FROM deliveries WHERE status = 'scheduled') AS scheduled,
            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM deliveries WHERE status = 'pending') AS oldest,
            (SELECT count(*) FROM webhooks WHERE disabled_reason IS NOT NULL AND deleted_at IS NULL) AS disabled
   `.execute(db);
@@ -317,6 +446,7 @@ export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
   return {
     pending: Number(row.pending),
     parked: Number(row.parked),
+    scheduled: Number(row.scheduled),
     oldestPendingSeconds: row.oldest ?? 0,
     disabledWebhooks: Number(row.disabled),
   };

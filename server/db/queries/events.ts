@@ -8,6 +8,8 @@ export interface StoredEvent {
   type: string;
   createdAt: Date;
   payloadJson: string;
+  /** Published to be delivered later: when; null when delivered at once. */
+  deliverAt: Date | null;
 }
 
 /**
@@ -17,22 +19,24 @@ export interface StoredEvent {
 export async function insertEventsIfNew(
   db: Db,
   scope: Scope,
-  events: Array<{ id: string; type: string; payloadJson: string }>,
+  events: Array<{ id: string; type: string; payloadJson: string; deliverAt?: Date | undefined }>,
   options: { test?: boolean } = {},
 ): Promise<StoredEvent[]> {
-  const { rows } = await sql<{ id: string; type: string; created_at: Date }>`
-    INSERT INTO events (workspace_id, mode, id, type, payload, is_test)
-    SELECT ${scope.workspaceId}, ${scope.mode}, id, type, payload::json, ${options.test ?? false}
-      FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.payloadJson)}::text[])
-           AS e(id, type, payload)
+  const { rows } = await sql<{ id: string; type: string; created_at: Date; deliver_at: Date | null }>`
+    INSERT INTO events (workspace_id, mode, id, type, payload, is_test, deliver_at)
+    SELECT ${scope.workspaceId}, ${scope.mode}, id, type, payload::json, ${options.test ?? false}, deliver_at
+      FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.payloadJson)}::text[],
+                  ${events.map((e) => e.deliverAt?.toISOString() ?? null)}::timestamptz[])
+           AS e(id, type, payload, deliver_at)
     ON CONFLICT (workspace_id, mode, id) DO NOTHING
-    RETURNING id, type, created_at`.execute(db);
+    RETURNING id, type, created_at, deliver_at`.execute(db);
   const payloads = new Map(events.map((e) => [e.id, e.payloadJson]));
   return rows.map((row) => ({
     id: row.id,
     type: row.type,
     createdAt: row.created_at,
     payloadJson: payloads.get(row.id)!,
+    deliverAt: row.deliver_at,
   }));
 }
 
@@ -40,11 +44,44 @@ export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<S
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('events')
-    .select((eb) => ['id', 'type', 'created_at', eb.cast<string>('payload', 'text').as('payload_json')])
+    .select((eb) => ['id', 'type', 'created_at', 'deliver_at', eb.cast<string>('payload', 'text').as('payload_json')])
     .where(inScope(scope))
     .where('id', 'in', ids)
     .execute();
-  return rows.map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json }));
+  return rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    createdAt: row.created_at,
+    payloadJson: row.payload_json,
+    deliverAt: row.deliver_at,
+  }));
+}
+
+/** An event row locked for the rest of the transaction: a cancel and a concurrent cancel of it go one after the other. */
+export async function lockEvent(
+  db: Db,
+  scope: Scope,
+  id: string,
+): Promise<{ id: string; type: string; deliverAt: Date | null; cancelledAt: Date | null } | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', 'type', 'deliver_at', 'cancelled_at'])
+    .where(inScope(scope))
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && { id: row.id, type: row.type, deliverAt: row.deliver_at, cancelledAt: row.cancelled_at };
+}
+
+export async function markEventCancelled(db: Db, scope: Scope, id: string): Promise<Date> {
+  const row = await db
+    .updateTable('events')
+    .set({ cancelled_at: sql<Date>`now()` })
+    .where(inScope(scope))
+    .where('id', '=', id)
+    .returning('cancelled_at')
+    .executeTakeFirstOrThrow();
+  return row.cancelled_at!;
 }
 
 /** An event's payload as JSON text; null once retention dropped it, undefined when there is no such event. */

@@ -10,7 +10,7 @@ export interface DeletedRows {
 
 /**
  * Deletes up to `limit` events past their workspace's window (or `defaultMs`), with their deliveries and attempts,
- * in one statement. An event with a delivery still pending or parked is kept whole: it is not history yet. Each
+ * in one statement. An event with a delivery still pending, parked or scheduled is kept whole: it is not history yet. Each
  * workspace and mode is walked oldest first on `events_scope_created_idx`, so a batch touches only rows it deletes
  * and holds its locks for one short statement. The delivery delete re-checks the status, so a delivery retried by
  * hand while the batch runs is kept (and the batch, whose event delete would then fail, is tried again later).
@@ -28,7 +28,7 @@ export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; lim
              AND NOT EXISTS (
                SELECT 1 FROM deliveries d
                 WHERE d.workspace_id = e.workspace_id AND d.mode = e.mode AND d.event_id = e.id
-                  AND d.status IN ('pending', 'parked'))
+                  AND d.status IN ('pending', 'parked', 'scheduled'))
            ORDER BY e.created_at
            LIMIT ${args.limit}
         ) AS e
@@ -43,7 +43,7 @@ export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; lim
     ),
     deliveries AS (
       DELETE FROM deliveries
-       WHERE id IN (SELECT id FROM doomed_deliveries) AND status NOT IN ('pending', 'parked')
+       WHERE id IN (SELECT id FROM doomed_deliveries) AND status NOT IN ('pending', 'parked', 'scheduled')
       RETURNING 1
     ),
     events AS (

@@ -4,8 +4,18 @@ import type { Mode } from '../scope.js';
 /**
  * `parked`: its webhook is paused or disabled by Herald; it is sent when the webhook is resumed or enabled.
  * `discarded`: parked past the bounds (too many, or too old); the reason is in `last_error`.
+ * `scheduled`: its event was published with a later `deliver_at`; it becomes `pending` when its workflow starts then.
+ * `cancelled`: its scheduled event was withdrawn before it was sent.
  */
-export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'parked', 'discarded'] as const;
+export const deliveryStatuses = [
+  'pending',
+  'succeeded',
+  'failed',
+  'parked',
+  'discarded',
+  'scheduled',
+  'cancelled',
+] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** Of a delivery's last attempt: its HTTP status class, or `network` when it got no HTTP answer at all. */
@@ -27,7 +37,7 @@ export interface DeliveriesTable {
   delivered_at: Date | null;
   /** The workflow allowed to attempt this delivery; null for test sends and deliveries made before owners existed. */
   workflow_id: string | null;
-  /** When the next attempt is due, while pending; no attempt starts before it. */
+  /** When the next attempt is due, while pending (while scheduled: when it is to be sent); no attempt starts before it. */
   next_attempt_at: Date | null;
   /** The attempt in flight, and until when it holds the delivery: no other attempt starts meanwhile. */
   lease_attempt_id: ColumnType<string | null, never, string | null>;

@@ -15,6 +15,10 @@ export interface EventsTable {
   payload: ColumnType<unknown, string, never>;
   /** A synthetic event sent by `webhooks.test`; its envelope says `"test": true`. */
   is_test: ColumnType<boolean, boolean | undefined, never>;
+  /** Published to be delivered later: when. Null: delivered as soon as it was published. */
+  deliver_at: ColumnType<Date | null, Date | null | undefined, never>;
+  /** A scheduled event withdrawn before it was sent: when. */
+  cancelled_at: ColumnType<Date | null, never, Date | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
