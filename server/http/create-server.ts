@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
+import { registerPortalPages } from './portal-pages.js';
 import { publicBaseUrl } from './public-url.js';
 import { created, locationOf, noContent } from './rest-responses.js';
 
@@ -29,6 +30,8 @@ export interface ServerOptions {
   publicUrl?: string | undefined;
   services: ApiServices;
   health: HealthChecks;
+  /** The built portal page (dist/portal-ui by default). */
+  portalAssetsDir?: string | undefined;
   logger: Logger;
   metrics: Metrics;
 }
@@ -165,6 +168,10 @@ export function createServer(options: ServerOptions): HeraldServer {
     transformSpecificationClone: false,
   });
   registerHealthRoutes(server, options.health);
+  // The endpoint owner's portal page; its session exchange and procedures are under /portal too.
+  void server.register(async (portal) =>
+    registerPortalPages(portal, { assetsDir: options.portalAssetsDir, frameAncestors: async () => [] }),
+  );
   server.get('/metrics', async (_request, reply) =>
     reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
