@@ -31,7 +31,9 @@ export type DeliveryFilters = Inputs['deliveries']['list'];
 
 /** The session ended or never began: the page shows how to get a new link. */
 export function isSessionGone(error: unknown): boolean {
-  return error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === 'UNAUTHORIZED';
+  if (!(error instanceof TRPCClientError)) return false;
+  const data = error.data as { code?: string; httpStatus?: number } | undefined;
+  return data?.code === 'UNAUTHORIZED' || data?.httpStatus === 401;
 }
 
 /** What to tell the owner about a failed call: the server's message, which says what to do next. */

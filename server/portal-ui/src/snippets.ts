@@ -14,7 +14,11 @@ export interface Snippets {
  */
 export function verificationSnippets(schemes: readonly SignatureScheme[]): Snippets | undefined {
   const scheme = schemes.find((s) => s.type === 'standard-webhooks') ?? schemes[0];
-  if (!scheme) return undefined;
+  return scheme && snippetsFor(scheme);
+}
+
+/** The snippets that check one signature scheme. */
+export function snippetsFor(scheme: SignatureScheme): Snippets {
   return scheme.type === 'standard-webhooks'
     ? { scheme, node: standardNode, python: standardPython }
     : { scheme, node: hmacNode(scheme), python: hmacPython(scheme) };

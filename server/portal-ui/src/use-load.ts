@@ -3,8 +3,8 @@ import { isSessionGone, messageOf } from './api.js';
 import { sessionEnded } from './session-state.js';
 
 export interface Loaded<T> {
-  data: T | undefined;
-  error: string | undefined;
+  data?: T | undefined;
+  error?: string | undefined;
   loading: boolean;
   reload(): void;
 }

@@ -84,7 +84,9 @@ function WebhookForm(props: {
         />
       </label>
       <label>
-        Name <span class="muted">(optional)</span>
+        <span>
+          Name <span class="muted">(optional)</span>
+        </span>
         <input type="text" name="name" maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
       <fieldset>
