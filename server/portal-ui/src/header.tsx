@@ -1,11 +1,14 @@
 import { useState } from 'preact/hooks';
 import type { Session } from './api.js';
 import { Link } from './link.js';
+import { useRoute } from './router.js';
 import { currentTheme, setTheme, type Theme } from './theme.js';
 
 export function Header({ session }: { session: Session }) {
   const name = session.branding.name ?? session.workspace.name;
   const [theme, setThemeState] = useState<Theme>(currentTheme);
+  const route = useRoute();
+  const inLog = route.page === 'deliveries' || route.page === 'delivery';
   const toggle = () => {
     const next = theme === 'dark' ? 'light' : 'dark';
     setTheme(next);
@@ -22,8 +25,12 @@ export function Header({ session }: { session: Session }) {
         <span class="brand-sub">Webhooks</span>
       </div>
       <nav aria-label="Portal">
-        <Link to="/">Webhooks</Link>
-        <Link to="/deliveries">Delivery log</Link>
+        <Link to="/" current={!inLog}>
+          Webhooks
+        </Link>
+        <Link to="/deliveries" current={inLog}>
+          Delivery log
+        </Link>
       </nav>
       <div class="session-info">
         {session.permissions === 'read' && <span class="badge">Read only</span>}

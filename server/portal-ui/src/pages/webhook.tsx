@@ -201,7 +201,12 @@ function SigningSection({ webhook, reload }: { webhook: WebhookDetail; reload():
       <h2 id="signing-title">Signing secret</h2>
       {webhook.secretRotation && (
         <p class="muted">
-          The previous secret is still accepted until {formatTime(webhook.secretRotation.previousSecretExpiresAt)}.
+          Deliveries carry a signature with the previous secret too until{' '}
+          {formatTime(webhook.secretRotation.previousSecretExpiresAt)}
+          {schemes.some((scheme) => scheme.type === 'hmac-sha256') &&
+            !webhook.secretRotation.bodySignatureSwitched &&
+            '; body-only signature headers keep the previous secret until then'}
+          .
         </p>
       )}
       {secret ? (
