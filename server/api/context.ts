@@ -24,12 +24,17 @@ export interface ApiServices {
   observe?: AttemptDeps['observe'];
 }
 
-export function createContextFactory(services: ApiServices) {
+/**
+ * `baseUrlOf` gives the URL a request reached Herald at (the public URL when one is configured), for links the API
+ * hands out: a portal session's.
+ */
+export function createContextFactory(services: ApiServices, baseUrlOf: (headers: IncomingHttpHeaders) => string) {
   return ({ req }: CreateFastifyContextOptions) => ({
     ...services,
     requestId: req.id,
     log: req.log as FastifyBaseLogger,
     apiKey: presentedApiKey(req.headers),
+    publicUrl: () => baseUrlOf(req.headers),
   });
 }
 

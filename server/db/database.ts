@@ -6,6 +6,7 @@ import type { DeliveriesTable } from './tables/deliveries.table.js';
 import type { DeliveryAttemptsTable } from './tables/delivery-attempts.table.js';
 import type { EventTypesTable } from './tables/event-types.table.js';
 import type { EventsTable } from './tables/events.table.js';
+import type { PortalSessionsTable } from './tables/portal-sessions.table.js';
 import type { WebhooksTable } from './tables/webhooks.table.js';
 import type { WorkspacesTable } from './tables/workspaces.table.js';
 
@@ -18,6 +19,7 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  portal_sessions: PortalSessionsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -11,6 +11,7 @@ export const idPrefixes = {
   audit: 'aud',
   recovery: 'rec',
   publication: 'pub',
+  portalSession: 'psn',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

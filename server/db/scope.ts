@@ -11,6 +11,11 @@ export type Mode = (typeof modes)[number];
 export interface Scope {
   workspaceId: string;
   mode: Mode;
+  /**
+   * An endpoint owner's portal session narrows the scope to the webhooks of that owner and their deliveries; the
+   * queries apply it themselves (`webhooksInScope`, `deliveriesInScope`), so nothing of another owner is ever read.
+   */
+  owner?: string | undefined;
 }
 
 /** What an API key may do. Each procedure requires exactly one of these. */

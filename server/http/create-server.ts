@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -17,7 +18,8 @@ import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
 import { registerPortalPages } from './portal-pages.js';
 import { publicBaseUrl } from './public-url.js';
-import { created, locationOf, noContent } from './rest-responses.js';
+import { registerPortalSessionRoute } from './portal-session.js';
+import { created, createdWithoutLocation, locationOf, noContent } from './rest-responses.js';
 
 export interface ServerOptions {
   host: string;
@@ -57,7 +59,9 @@ export function createServer(options: ServerOptions): HeraldServer {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 5_000 },
   });
-  const createContext = createContextFactory(options.services);
+  let baseUrl = '';
+  const baseUrlOf = (headers: IncomingHttpHeaders) => publicBaseUrl(options.publicUrl, headers, baseUrl);
+  const createContext = createContextFactory(options.services, baseUrlOf);
   // Many HTTP clients send `Content-Type: application/json` with an empty body on DELETE and on bodiless actions;
   // an empty body means "no input", not malformed JSON. Anything else is parsed refusing prototype poisoning, as
   // Fastify does, but saying which of the two a refused body was.
@@ -70,7 +74,6 @@ export function createServer(options: ServerOptions): HeraldServer {
       done(jsonBodyError(error as Error), undefined);
     }
   });
-  let baseUrl = '';
 
   // Errors raised before any procedure runs: unreadable JSON, a wrong content type, an oversized body.
   server.setErrorHandler((error: FastifyError, request, reply) => {
@@ -113,10 +116,15 @@ export function createServer(options: ServerOptions): HeraldServer {
       ),
   );
 
+  // Cookies are the portal's (its session); the API itself never reads one.
+  void server.register(fastifyCookie);
   void server.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: { router: appRouter, createContext } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
+
+  // The endpoint owners' portal: its one-time links become session cookies.
+  registerPortalSessionRoute(server, options.services);
 
   void server.register(async (rest) => {
     // `curl -X POST …/webhooks/{id}/test` with no body is a common way to call an action; it means "no input".
@@ -144,6 +152,7 @@ export function createServer(options: ServerOptions): HeraldServer {
       }) => {
         if (errors.length > 0 || paths?.length !== 1) return {};
         if (noContent.has(paths[0]!)) return { status: 204 };
+        if (createdWithoutLocation.has(paths[0]!)) return { status: 201 };
         const creation = created[paths[0]!];
         if (!creation) return {};
         // Relative unless a public URL is configured: the client already knows where it sent the request.
@@ -156,8 +165,7 @@ export function createServer(options: ServerOptions): HeraldServer {
 
   // Built once; each request gets it with the server URL it reached Herald at.
   const document = buildOpenApiDocument('');
-  const documentFor = (headers: IncomingHttpHeaders) =>
-    withServerUrl(document, publicBaseUrl(options.publicUrl, headers, baseUrl));
+  const documentFor = (headers: IncomingHttpHeaders) => withServerUrl(document, baseUrlOf(headers));
   server.get('/openapi.json', async (request) => documentFor(request.headers));
   void server.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
   void server.register(fastifySwaggerUi, {

@@ -5,7 +5,7 @@ import { appRouter } from '../api/routers/index.js';
 import { sample } from '../api/schemas/examples.js';
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import { heraldVersion, userAgent } from '../version.js';
-import { created, noContent } from './rest-responses.js';
+import { created, createdWithoutLocation, noContent } from './rest-responses.js';
 
 /** Fails to compile if Herald's own route metadata type stops fitting what the generator reads. */
 const routeMetaFitsOpenApiMeta: RouteMeta extends OpenApiMeta ? true : never = true;
@@ -322,6 +322,8 @@ function completeOperation(procedure: string, operation: OperationObject, input:
   const creation = created[procedure];
   if (noContent.has(procedure)) {
     responses['204'] = { description: 'Done; no content.' };
+  } else if (createdWithoutLocation.has(procedure)) {
+    responses['201'] = { ...success, description: 'Created.' };
   } else if (creation) {
     responses['201'] = {
       ...success,

@@ -19,6 +19,9 @@ export const created: Record<string, { what: string; path: string }> = {
   'apiKeys.create': { what: 'API key', path: '/api-keys/{id}' },
 };
 
+/** Creations with no route of their own to point at: `201 Created` without `Location`. */
+export const createdWithoutLocation = new Set(['portal.createSession']);
+
 /** The path of a created resource: its `created` path, with the fields of the procedure's output filled in. */
 export function locationOf(path: string, output: Record<string, unknown>): string {
   return path.replace(/\{(\w+)\}/g, (_, field: string) => encodeURIComponent(String(output[field])));

@@ -30,6 +30,8 @@ export interface CreateWebhookInput {
   events: string[];
   active: boolean;
   description?: string | null | undefined;
+  /** The app's own customer the webhook belongs to; a portal session forces its own. */
+  owner?: string | null | undefined;
   secret?: string | undefined;
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | undefined;
@@ -49,6 +51,7 @@ function snapshot(row: WebhookRow): Record<string, unknown> {
     events: row.events,
     active: row.active,
     description: row.description,
+    owner: row.owner,
     paused: row.paused,
     disabledReason: row.disabled_reason,
     signatureProfile: row.signature_profile,
@@ -133,6 +136,8 @@ export async function createWebhook(
       events: input.events,
       active: input.active,
       description: input.description ?? null,
+      // A portal session creates webhooks for its own owner only.
+      owner: actor.principal.owner ?? input.owner ?? null,
       secret: deps.secrets.seal(secret),
       signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null,
       custom_headers: input.headers ? sealHeaders(deps.secrets, input.headers) : null,
@@ -165,6 +170,7 @@ export interface UpdateWebhookInput {
   events?: string[] | undefined;
   active?: boolean | undefined;
   description?: string | null | undefined;
+  owner?: string | null | undefined;
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | null | undefined;
 }
@@ -172,6 +178,9 @@ export interface UpdateWebhookInput {
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
   const { id, signatureProfile, headers, ...changes } = input;
+  // A portal session cannot hand a webhook to another owner.
+  if (actor.principal.owner !== undefined && changes.owner !== undefined)
+    throw InvalidInputError.at(['owner'], 'cannot be changed from the portal');
   return deps.db.transaction().execute(async (trx) => {
     const before = await findWebhook(trx, actor.principal, id);
     if (!before) throw new NotFoundError('Webhook', id);
@@ -310,9 +319,15 @@ async function setFlags(
   });
 }
 
-/** The scope's webhooks, newest first. */
-export async function listWebhooks(deps: { db: Db }, actor: Actor, request: PageRequest): Promise<Page<WebhookRow>> {
-  return fetchPage(request, (limit) => queryWebhooks(deps.db, actor.principal, { cursor: request.cursor, limit }));
+/** The scope's webhooks, newest first; only one owner's with `owner`. */
+export async function listWebhooks(
+  deps: { db: Db },
+  actor: Actor,
+  request: PageRequest & { owner?: string | undefined },
+): Promise<Page<WebhookRow>> {
+  return fetchPage(request, (limit) =>
+    queryWebhooks(deps.db, actor.principal, { cursor: request.cursor, limit, owner: request.owner }),
+  );
 }
 
 /** An audit entry for a change to one webhook, with its secrets redacted. */

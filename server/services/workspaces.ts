@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
-import type { WorkspaceRow } from '../db/tables/workspaces.table.js';
+import type { PortalSettings, WorkspaceRow } from '../db/tables/workspaces.table.js';
 import { newId } from '../db/ids.js';
 import {
   findWorkspace,
@@ -42,7 +42,7 @@ export async function getWorkspace(deps: { db: Db }, id: string): Promise<Worksp
 
 /**
  * Renames a workspace, sets the signature profile its webhooks use unless they have their own (null: Herald's
- * default, both kinds of signature), or sets how long its deliveries are kept. Audited.
+ * default, both kinds of signature), sets how long its deliveries are kept, or sets its portal settings. Audited.
  */
 export async function updateWorkspace(
   deps: { db: Db },
@@ -52,6 +52,7 @@ export async function updateWorkspace(
     name?: string | undefined;
     signatureProfile?: SignatureProfile | null | undefined;
     retentionDays?: number | null | undefined;
+    portal?: PortalSettings | null | undefined;
   },
 ): Promise<WorkspaceRow> {
   return deps.db.transaction().execute(async (trx) => {
@@ -63,13 +64,24 @@ export async function updateWorkspace(
         ? { signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null }
         : {}),
       ...(input.retentionDays !== undefined ? { retention_days: input.retentionDays } : {}),
+      ...(input.portal !== undefined ? { portal_settings: input.portal ? JSON.stringify(input.portal) : null } : {}),
     }))!;
     await audit(trx, actor, {
       action: 'workspaces.update',
       entityType: 'workspace',
       entityId: input.id,
-      before: { name: before.name, signatureProfile: before.signature_profile, retentionDays: before.retention_days },
-      after: { name: after.name, signatureProfile: after.signature_profile, retentionDays: after.retention_days },
+      before: {
+        name: before.name,
+        signatureProfile: before.signature_profile,
+        retentionDays: before.retention_days,
+        portal: before.portal_settings,
+      },
+      after: {
+        name: after.name,
+        signatureProfile: after.signature_profile,
+        retentionDays: after.retention_days,
+        portal: after.portal_settings,
+      },
       workspaceId: input.id,
       mode: null,
     });

@@ -73,6 +73,7 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['apiKeys.list', 'admin', (c) => c.apiKeys.list.query({})],
   ['apiKeys.get', 'admin', (c) => c.apiKeys.get.query({ id: 'key_missing' })],
   ['apiKeys.revoke', 'admin', (c) => c.apiKeys.revoke.mutate({ id: 'key_missing' })],
+  ['portal.createSession', 'webhooks:manage', (c) => c.portal.createSession.mutate({ owner: ' ' })],
 ];
 
 describe('authentication', () => {

@@ -22,6 +22,7 @@ describe('webhooks API', () => {
       events: hook.events,
       active: true,
       description: 'ops channel',
+      owner: null,
       mode: 'live',
       paused: false,
       disabledReason: null,
@@ -79,6 +80,36 @@ describe('webhooks API', () => {
       active: false,
     });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
+  });
+
+  it('keeps an owner, lists by owner, changes it, and audits it', async () => {
+    const { client } = await workspaceWithKey(stack.herald, 'owners');
+    const first = await client.webhooks.create.mutate({ ...hook, owner: '  customer_1 ' });
+    const second = await client.webhooks.create.mutate({ ...hook, owner: 'customer_2' });
+    const none = await client.webhooks.create.mutate(hook);
+    expect(first.owner).toBe('customer_1');
+    expect(none.owner).toBeNull();
+    expect((await client.webhooks.get.query({ id: second.id })).owner).toBe('customer_2');
+    expect((await client.webhooks.list.query({ owner: 'customer_1' })).data.map((w) => w.id)).toEqual([first.id]);
+    expect((await client.webhooks.list.query({})).data.map((w) => w.id)).toEqual([none.id, second.id, first.id]);
+
+    const moved = await client.webhooks.update.mutate({ id: second.id, owner: 'customer_1' });
+    expect(moved.owner).toBe('customer_1');
+    expect((await client.webhooks.list.query({ owner: 'customer_1' })).data.map((w) => w.id)).toEqual([
+      second.id,
+      first.id,
+    ]);
+    expect((await client.webhooks.update.mutate({ id: second.id, owner: null })).owner).toBeNull();
+    const audit = await client.audit.forEntity.query({ entityType: 'webhook', entityId: second.id });
+    expect(JSON.stringify(audit.data.map((entry) => entry.diff))).toContain('customer_2');
+
+    const refused = await failure(client.webhooks.create.mutate({ ...hook, owner: ' ' }));
+    expect(refused.data?.code).toBe('BAD_REQUEST');
+    expect(refused.message).toMatch(/owner/);
+    const rest = await fetch(`${stack.herald.url}/v1/webhooks?owner=customer_1`, {
+      headers: { 'x-api-key': stack.herald.adminKey },
+    });
+    expect(rest.status).toBe(200);
   });
 
   it('deletes a webhook: it is gone from get, list and update', async () => {

@@ -74,7 +74,7 @@ export const workspacesRouter = router({
         tags,
         summary: 'Change a workspace',
         description:
-          "Renames it, sets the signature profile its webhooks use unless they have their own (Standard Webhooks headers, body-only HMAC headers with a header name, `sha256=` prefix or none, hex or base64, or both, and the envelope's timestamp name), or sets how many days its deliveries are kept. Audited. Needs `admin`.",
+          "Renames it, sets the signature profile its webhooks use unless they have their own (Standard Webhooks headers, body-only HMAC headers with a header name, `sha256=` prefix or none, hex or base64, or both, and the envelope's timestamp name), sets how many days its deliveries are kept, or sets its endpoint owners' portal (event types owners may subscribe to, origins that may embed it, branding). Audited. Needs `admin`.",
         protect: true,
       },
     })

@@ -4,6 +4,7 @@ import { auditRouter } from './audit.js';
 import { deliveriesRouter } from './deliveries.js';
 import { eventTypesRouter } from './event-types.js';
 import { eventsRouter } from './events.js';
+import { portalSessionsRouter } from './portal-sessions.js';
 import { recoveriesRouter } from './recoveries.js';
 import { webhooksRouter } from './webhooks.js';
 
@@ -16,6 +17,7 @@ export const appRouter = router({
   audit: auditRouter,
   workspaces: workspacesRouter,
   apiKeys: apiKeysRouter,
+  portal: portalSessionsRouter,
 });
 
 /** The API's full type: the typed client is built from this alone. */

@@ -15,12 +15,13 @@ import {
   switchBodySignature,
 } from '../../services/webhooks.js';
 import { createWebhookChecks, updateWebhookChecks } from '../field-checks.js';
-import { idInput, pageInput, pageOf, toPageOutput } from '../schemas/common.js';
+import { idInput, pageOf, toPageOutput } from '../schemas/common.js';
 import { deliverySchema, toDelivery, toDeliveryLogQuery, webhookDeliveriesInput } from '../schemas/delivery.js';
 import { sample } from '../schemas/examples.js';
 import { recoverInput, recoveryStartedSchema } from '../schemas/recovery.js';
 import {
   createWebhookInput,
+  listWebhooksInput,
   rotateSecretInput,
   testReportSchema,
   testWebhookInput,
@@ -62,11 +63,11 @@ export const webhooksRouter = router({
         tags,
         summary: 'List webhooks',
         description:
-          "The webhooks of the key's workspace and mode, newest first, a page at a time; never their secrets. Needs `webhooks:read`.",
+          "The webhooks of the key's workspace and mode, newest first, a page at a time, optionally only one owner's; never their secrets. Needs `webhooks:read`.",
         protect: true,
       },
     })
-    .input(z.object(pageInput).prefault({}))
+    .input(listWebhooksInput)
     .output(pageOf(webhookSchema))
     .query(async ({ ctx, input }) => toPageOutput(await listWebhooks(ctx, ctx.actor, input), toWebhook)),
 

@@ -4,6 +4,7 @@ import type { ApiKeyRow } from '../../db/tables/api-keys.table.js';
 import type { WorkspaceRow } from '../../db/tables/workspaces.table.js';
 import { idOf, isoTimestamp, pageInput, resourceId, text, toIso } from './common.js';
 import { sample } from './examples.js';
+import { portalSettingsInput, portalSettingsSchema, toPortalSettings } from './portal-settings.js';
 import { signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 
 const retentionDays = z.number().int().min(1).max(3650);
@@ -18,6 +19,7 @@ export const workspaceSchema = z
     retentionDays: retentionDays.nullable().meta({
       description: "How many days its events, deliveries and attempts are kept; null: the server's default (30).",
     }),
+    portal: portalSettingsSchema,
     createdAt: isoTimestamp,
   })
   .meta({
@@ -29,6 +31,7 @@ export const workspaceSchema = z
         name: 'Acme Inc',
         signatureProfile: null,
         retentionDays: null,
+        portal: { eventTypes: null, frameAncestors: [], branding: {} },
         createdAt: sample.createdAt,
       },
     ],
@@ -46,9 +49,17 @@ export const updateWorkspaceInput = z
       description:
         "Keep events, deliveries and attempts this many days, then delete them (those still pending or parked are kept); null: the server's default.",
     }),
+    portal: portalSettingsInput.nullable().optional().meta({
+      description:
+        "The endpoint owners' portal: which event types owners may subscribe to, which origins may embed it, its branding. Replaces all its settings (a field left out takes its default); null: the defaults.",
+    }),
   })
   .refine(
-    (input) => input.name !== undefined || input.signatureProfile !== undefined || input.retentionDays !== undefined,
+    (input) =>
+      input.name !== undefined ||
+      input.signatureProfile !== undefined ||
+      input.retentionDays !== undefined ||
+      input.portal !== undefined,
     'nothing to update: pass at least one field',
   )
   .meta({
@@ -135,6 +146,7 @@ export function toWorkspace(row: WorkspaceRow): z.infer<typeof workspaceSchema> 
     name: row.name,
     signatureProfile: row.signature_profile,
     retentionDays: row.retention_days,
+    portal: toPortalSettings(row.portal_settings),
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -13,6 +13,8 @@ export const sample = {
   recoveryId: 'rec_01M892BW3G2J9G77Y9CHSMPJBJ',
   testEventDeliveryId: 'del_01M892BX2RTZ1FQDV505XMS905',
   url: 'https://shop.example.com/webhooks/herald',
+  /** The shop's own id for the customer who owns the endpoint. */
+  owner: 'customer_4821',
   secret: 'whsec_1DqNvv2sViFvFvagK4PgHXtzAs7PkqzrQp38RmgPO1w=',
   createdAt: '2026-11-25T10:00:00.000Z',
   publishedAt: '2026-11-25T10:05:00.000Z',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../../db/tables/webhooks.table.js';
 import { headerNames } from '../../delivery/custom-headers.js';
-import { eventTypeName, idOf, isoTimestamp, subscriptionPattern, text, toIso } from './common.js';
+import { eventTypeName, idOf, isoTimestamp, pageInput, subscriptionPattern, text, toIso } from './common.js';
 import { customHeadersInput, signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 import { sample } from './examples.js';
 
@@ -12,6 +12,7 @@ const webhookExample = {
   events: ['order.created', 'order.shipped'],
   active: true,
   description: 'Order updates for the fulfilment service',
+  owner: sample.owner,
   mode: 'live' as const,
   paused: false,
   disabledReason: null,
@@ -33,6 +34,10 @@ export const webhookSchema = z
       .meta({ description: 'The event types it receives: names, `prefix.*` wildcards or `*`.' }),
     active: z.boolean().meta({ description: 'False: nothing is delivered to it.' }),
     description: z.string().nullable(),
+    owner: z.string().nullable().meta({
+      description:
+        "Your own customer this webhook belongs to (opaque to Herald); null: none. The endpoint owner's portal shows an owner only their webhooks.",
+    }),
     mode: z
       .enum(['live', 'test'])
       .meta({ description: 'The mode of the key that created it; only that mode sees it.' }),
@@ -156,6 +161,20 @@ const secret = z
     description:
       'Your own signing secret, 16 to 128 printable ASCII characters. When omitted, Herald generates one (`whsec_` and 32 random bytes in base64).',
   });
+/** The app's own id for its customer: opaque to Herald, trimmed, 1 to 200 characters. */
+export const ownerInput = z
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex -- the NUL character is what it is there to refuse
+  .regex(/^[^\u0000]*[^\s\u0000][^\u0000]*$/, 'must not be blank nor contain NUL characters')
+  .meta({
+    description:
+      "Your own id for the customer who owns the endpoint, 1 to 200 characters, opaque to Herald: the endpoint owner's portal (`POST /portal/sessions`) shows an owner only their webhooks.",
+    examples: [sample.owner],
+  })
+  .transform((value) => value.trim());
+
 const active = z.boolean().meta({
   description:
     'False stops deliveries: events published meanwhile are not delivered to it, and deliveries waiting for a retry fail when their turn comes.',
@@ -168,6 +187,7 @@ export const createWebhookInput = z
     events: subscribedEvents,
     active: active.default(true),
     description: description.optional(),
+    owner: ownerInput.nullable().optional(),
     secret: secret.optional(),
     signatureProfile: signatureProfileInput.nullable().optional().meta({
       description: "How its deliveries are signed; omitted or null: the workspace's profile.",
@@ -175,7 +195,9 @@ export const createWebhookInput = z
     headers: customHeadersInput.optional(),
   })
   .meta({
-    examples: [{ name: 'Order Notifications', url: sample.url, events: ['order.created', 'order.shipped'] }],
+    examples: [
+      { name: 'Order Notifications', url: sample.url, events: ['order.created', 'order.shipped'], owner: sample.owner },
+    ],
   });
 
 export const updateWebhookInput = z
@@ -186,6 +208,7 @@ export const updateWebhookInput = z
     events: subscribedEvents.optional(),
     active: active.optional(),
     description: description.optional(),
+    owner: ownerInput.nullable().optional().meta({ description: 'Hands the webhook to another owner; null: none.' }),
     signatureProfile: signatureProfileInput
       .nullable()
       .optional()
@@ -200,6 +223,13 @@ export const updateWebhookInput = z
   })
   // The refinement above, as the API reference can state it: the body needs at least one field.
   .meta({ minProperties: 1, examples: [{ events: ['order.created', 'order.shipped', 'order.cancelled'] }] });
+
+export const listWebhooksInput = z
+  .object({
+    owner: ownerInput.optional().meta({ description: "Only this owner's webhooks." }),
+    ...pageInput,
+  })
+  .prefault({});
 
 export const rotateSecretInput = z
   .object({
@@ -283,6 +313,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     events: row.events,
     active: row.active,
     description: row.description,
+    owner: row.owner,
     mode: row.mode,
     paused: row.paused,
     disabledReason: !row.active ? 'manual' : row.disabled_reason,

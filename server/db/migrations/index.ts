@@ -5,6 +5,7 @@ import * as workspacesKeysCatalogAudit from './2026-11-25T16-00-workspaces-keys-
 import * as deliveryOwnershipAndLeases from './2026-11-29T22-00-delivery-ownership-and-leases.js';
 import * as signaturesHealthParking from './2026-11-30T00-00-signatures-health-parking.js';
 import * as retention from './2026-11-30T02-00-retention.js';
+import * as portal from './2026-11-30T04-00-portal.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T22-00-delivery-ownership-and-leases': deliveryOwnershipAndLeases,
   '2026-11-30T00-00-signatures-health-parking': signaturesHealthParking,
   '2026-11-30T02-00-retention': retention,
+  '2026-11-30T04-00-portal': portal,
 };

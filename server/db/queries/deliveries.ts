@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Scope } from '../scope.js';
 import { matchingPatterns, patternMatches } from '../subscription-patterns.js';
 import type { Db } from '../database.js';
-import { inScope, inWindow } from './filters.js';
+import { deliveriesInScope, inWindow, webhooksInScope } from './filters.js';
 import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
 import type { DeliveryRow, DeliveryStatus, StatusClass } from '../tables/deliveries.table.js';
 import { newIds } from '../ids.js';
@@ -24,7 +24,7 @@ export async function createDeliveriesForEvents(
   let query = db
     .selectFrom('webhooks')
     .select(['id', 'events', sql<boolean>`paused OR disabled_reason IS NOT NULL`.as('parks')])
-    .where(inScope(scope))
+    .where(webhooksInScope(scope))
     .where('deleted_at', 'is', null);
   // Herald's own notices about a webhook go to the others, never to the webhook they are about.
   if (options.exceptWebhookId) query = query.where('id', '!=', options.exceptWebhookId);
@@ -61,7 +61,7 @@ export async function listDeliveriesOfEvents(db: Db, scope: Scope, eventIds: str
   return db
     .selectFrom('deliveries')
     .selectAll()
-    .where(inScope(scope))
+    .where(deliveriesInScope(scope))
     .where('event_id', 'in', eventIds)
     .orderBy('id')
     .execute();
@@ -90,7 +90,7 @@ export async function listDeliveries(db: Db, scope: Scope, filter: DeliveryFilte
  * creation time, so `from` is also an id bound and every variant walks an index in id order.
  */
 export function deliveryLogQuery(db: Db, scope: Scope, filter: DeliveryFilter) {
-  let query = db.selectFrom('deliveries').selectAll().where(inScope(scope));
+  let query = db.selectFrom('deliveries').selectAll().where(deliveriesInScope(scope));
   if (filter.webhookId) query = query.where('webhook_id', '=', filter.webhookId);
   if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
   if (filter.eventType) query = query.where('event_type', '=', filter.eventType);
@@ -103,7 +103,12 @@ export function deliveryLogQuery(db: Db, scope: Scope, filter: DeliveryFilter) {
 }
 
 export async function findDelivery(db: Db, scope: Scope, id: string): Promise<DeliveryRow | undefined> {
-  return db.selectFrom('deliveries').selectAll().where('id', '=', id).where(inScope(scope)).executeTakeFirst();
+  return db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('id', '=', id)
+    .where(deliveriesInScope(scope))
+    .executeTakeFirst();
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<DeliveryAttemptRow[]> {
@@ -131,7 +136,7 @@ export async function reopenDeliveries(db: Db, scope: Scope, ids: string[], owne
       series_start: sql<number>`CASE WHEN status = 'failed' THEN attempt_count ELSE series_start END`,
       updated_at: sql<Date>`now()`,
     })
-    .where(inScope(scope))
+    .where(deliveriesInScope(scope))
     .where('id', 'in', ids)
     .where((eb) =>
       eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('workflow_id', '=', owner)])]),
@@ -149,7 +154,7 @@ export async function listFailedDeliveries(
   let query = db
     .selectFrom('deliveries')
     .select(['id', 'event_id'])
-    .where(inScope(scope))
+    .where(deliveriesInScope(scope))
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
     .where(inWindow('delivery', 'created_at', { from: args.since }));
@@ -166,7 +171,7 @@ export async function countFailedDeliveries(
   const row = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where(inScope(scope))
+    .where(deliveriesInScope(scope))
     .where('webhook_id', '=', args.webhookId)
     .where('status', '=', 'failed')
     .where(inWindow('delivery', 'created_at', { from: args.since }))

@@ -12,6 +12,20 @@ export function inScope(scope: Scope): RawBuilder<boolean> {
   return sql<boolean>`workspace_id = ${scope.workspaceId} AND mode = ${scope.mode}`;
 }
 
+/** Webhooks of the scope: with an owner (a portal session), only that owner's. */
+export function webhooksInScope(scope: Scope): RawBuilder<boolean> {
+  return scope.owner === undefined ? inScope(scope) : sql<boolean>`${inScope(scope)} AND owner = ${scope.owner}`;
+}
+
+/**
+ * Deliveries of the scope: with an owner (a portal session), only those to that owner's webhooks, deleted ones
+ * included (their history stays readable). `webhooks_owner_idx` finds the owner's webhooks.
+ */
+export function deliveriesInScope(scope: Scope): RawBuilder<boolean> {
+  if (scope.owner === undefined) return inScope(scope);
+  return sql<boolean>`${inScope(scope)} AND webhook_id IN (SELECT id FROM webhooks WHERE ${webhooksInScope(scope)})`;
+}
+
 export interface TimeWindow {
   from?: Date | undefined;
   to?: Date | undefined;

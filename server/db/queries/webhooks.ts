@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Scope } from '../scope.js';
 import type { Db } from '../database.js';
-import { inScope } from './filters.js';
+import { webhooksInScope } from './filters.js';
 import type { NewWebhookRow, WebhookRow, WebhookUpdate } from '../tables/webhooks.table.js';
 
 /** Webhooks as Postgres keeps them, always within one scope. Deleted ones stay (for their history) but are invisible here. */
@@ -15,7 +15,7 @@ export async function findWebhook(db: Db, scope: Scope, id: string): Promise<Web
     .selectFrom('webhooks')
     .selectAll()
     .where('id', '=', id)
-    .where(inScope(scope))
+    .where(webhooksInScope(scope))
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
@@ -24,9 +24,10 @@ export async function findWebhook(db: Db, scope: Scope, id: string): Promise<Web
 export async function listWebhooks(
   db: Db,
   scope: Scope,
-  args: { cursor?: string | undefined; limit: number },
+  args: { cursor?: string | undefined; limit: number; owner?: string | undefined },
 ): Promise<WebhookRow[]> {
-  let query = db.selectFrom('webhooks').selectAll().where(inScope(scope)).where('deleted_at', 'is', null);
+  let query = db.selectFrom('webhooks').selectAll().where(webhooksInScope(scope)).where('deleted_at', 'is', null);
+  if (args.owner !== undefined) query = query.where('owner', '=', args.owner);
   if (args.cursor) query = query.where('id', '<', args.cursor);
   return query.orderBy('id', 'desc').limit(args.limit).execute();
 }
@@ -41,7 +42,7 @@ export async function updateWebhook(
     .updateTable('webhooks')
     .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
-    .where(inScope(scope))
+    .where(webhooksInScope(scope))
     .where('deleted_at', 'is', null)
     .returningAll()
     .executeTakeFirst();

@@ -22,7 +22,12 @@ export async function listWorkspaces(
 export async function updateWorkspace(
   db: Db,
   id: string,
-  changes: { name?: string; signature_profile?: string | null; retention_days?: number | null },
+  changes: {
+    name?: string;
+    signature_profile?: string | null;
+    retention_days?: number | null;
+    portal_settings?: string | null;
+  },
 ): Promise<WorkspaceRow | undefined> {
   return db.updateTable('workspaces').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }

@@ -16,6 +16,8 @@ export interface WebhooksTable {
   events: string[];
   active: boolean;
   description: string | null;
+  /** The app's own customer the webhook belongs to (opaque to Herald): the portal shows an owner only theirs. */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
   /**
    * The signing secret, sealed with the encryption key. Opened, it is exactly what the user sees (prefix included):
    * body signatures are keyed by it, Standard Webhooks signatures by its base64 part.
