@@ -18,7 +18,7 @@ import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
 import { registerPortalPages } from './portal-pages.js';
 import { publicBaseUrl } from './public-url.js';
-import { registerPortalSessionRoute } from './portal-session.js';
+import { portalSessionOf, registerPortalSessionRoute } from './portal-session.js';
 import { created, createdWithoutLocation, locationOf, noContent } from './rest-responses.js';
 
 export interface ServerOptions {
@@ -178,7 +178,11 @@ export function createServer(options: ServerOptions): HeraldServer {
   registerHealthRoutes(server, options.health);
   // The endpoint owner's portal page; its session exchange and procedures are under /portal too.
   void server.register(async (portal) =>
-    registerPortalPages(portal, { assetsDir: options.portalAssetsDir, frameAncestors: async () => [] }),
+    registerPortalPages(portal, {
+      assetsDir: options.portalAssetsDir,
+      frameAncestors: async (request) =>
+        (await portalSessionOf(options.services, request))?.settings.frameAncestors ?? [],
+    }),
   );
   server.get('/metrics', async (_request, reply) =>
     reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),

@@ -57,11 +57,17 @@ export async function registerPortalPages(server: FastifyInstance, options: Port
           ),
         );
     }
-    return reply
-      .header('content-security-policy', portalContentSecurityPolicy(await options.frameAncestors(request)))
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(indexHtml);
+    return (
+      reply
+        // Without the session's settings (its database unreachable), the page may still be framed by Herald alone.
+        .header(
+          'content-security-policy',
+          portalContentSecurityPolicy(await options.frameAncestors(request).catch(() => [])),
+        )
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(indexHtml)
+    );
   };
 
   server.get('/portal', (_request, reply) => reply.redirect('/portal/', 308));
