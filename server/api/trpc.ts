@@ -19,22 +19,34 @@ const t = initTRPC
     errorFormatter: (opts) => formatError(opts),
   });
 
-/** Herald's error classes become tRPC codes here, once, for every procedure. */
-const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
-  const result = await next();
-  if (result.ok) return result;
-  const cause = result.error.cause;
+/**
+ * Herald's error classes as tRPC codes, or undefined for an error that is not one of them. The main API and the
+ * portal map errors through this alone.
+ */
+export function domainError(
+  cause: unknown,
+  ctx: { requestId: string; log: { error: (details: object, message: string) => void } },
+): TRPCError | undefined {
   const dependency = unavailableDependency(cause);
   if (dependency) {
     ctx.log.error(
       { requestId: ctx.requestId, dependency, err: cause },
       `${dependency} unavailable: request failed with 503`,
     );
-    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailableMessage(dependency), cause });
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailableMessage(dependency), cause });
   }
-  if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
-  if (cause instanceof ConflictError) throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
-  if (cause instanceof InvalidInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  if (cause instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+  if (cause instanceof ConflictError) return new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  if (cause instanceof InvalidInputError) return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  return undefined;
+}
+
+/** Herald's error classes become tRPC codes here, once, for every procedure. */
+const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const mapped = domainError(result.error.cause, ctx);
+  if (mapped) throw mapped;
   return result;
 });
 

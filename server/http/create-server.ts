@@ -9,7 +9,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } fro
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { ulid } from 'ulid';
 import { createContextFactory, type ApiServices } from '../api/context.js';
+import { createPortalContextFactory } from '../api/portal-trpc.js';
 import { appRouter, type AppRouter } from '../api/routers/index.js';
+import { portalAppRouter, type PortalRouter } from '../api/routers/portal/index.js';
 import { RETRY_AFTER_SECONDS } from '../dependency-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -123,8 +125,15 @@ export function createServer(options: ServerOptions): HeraldServer {
     trpcOptions: { router: appRouter, createContext } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
-  // The endpoint owners' portal: its one-time links become session cookies.
+  // The endpoint owners' portal: its one-time links, and its own tRPC endpoint, known by the session cookie alone.
   registerPortalSessionRoute(server, options.services);
+  void server.register(fastifyTRPCPlugin, {
+    prefix: '/portal/trpc',
+    trpcOptions: {
+      router: portalAppRouter,
+      createContext: createPortalContextFactory(options.services, baseUrlOf),
+    } satisfies FastifyTRPCPluginOptions<PortalRouter>['trpcOptions'],
+  });
 
   void server.register(async (rest) => {
     // `curl -X POST …/webhooks/{id}/test` with no body is a common way to call an action; it means "no input".

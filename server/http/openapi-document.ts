@@ -126,6 +126,11 @@ const tags = [
   },
   { name: 'audit', description: 'Who changed what, and when.' },
   { name: 'admin', description: 'Workspaces (tenants) and API keys; needs the `admin` permission.' },
+  {
+    name: 'portal',
+    description:
+      "The endpoint owners' portal: one-time links that let your customers manage their own webhooks and see their deliveries.",
+  },
 ];
 
 /** What a receiver gets: OpenAPI 3.1's `webhooks`, so that a receiver's types can be generated like the API's. */

@@ -86,6 +86,9 @@ export async function recoverWebhook(
 export async function recoveryStatus(deps: Deps, actor: Actor, id: string): Promise<RecoveryStatus> {
   const status = await deps.workflows.recoveryStatus(actor.principal, id);
   if (!status) throw new NotFoundError('Recovery', id);
+  // An owner's portal sees the recoveries of their own webhooks only.
+  if (actor.principal.owner !== undefined && !(await findWebhook(deps.db, actor.principal, status.webhookId)))
+    throw new NotFoundError('Recovery', id);
   return status;
 }
 

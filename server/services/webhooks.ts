@@ -260,6 +260,28 @@ export async function rotateWebhookSecret(
   });
 }
 
+/**
+ * The signing secret in the clear, asked for on purpose (the endpoint owners' portal offers it). Audited, without
+ * the secret: the entry says who looked and when.
+ */
+export async function revealWebhookSecret(
+  deps: { db: Db; secrets: SecretBox },
+  actor: Actor,
+  id: string,
+): Promise<string> {
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await findWebhook(trx, actor.principal, id);
+    if (!row) throw new NotFoundError('Webhook', id);
+    await audit(trx, actor, {
+      action: 'webhooks.revealSecret',
+      entityType: 'webhook',
+      entityId: id,
+      after: { secretRevealed: true },
+    });
+    return deps.secrets.open(row.secret);
+  });
+}
+
 /** Body-only signature headers switch to the new secret now, before the grace period ends. */
 export async function switchBodySignature(deps: { db: Db }, actor: Actor, id: string): Promise<WebhookRow> {
   return setFlags(deps, actor, id, 'webhooks.switchBodySignature', { body_signature_switched: true });

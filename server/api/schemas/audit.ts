@@ -8,10 +8,10 @@ export const auditEntrySchema = z
   .object({
     id: z.string(),
     occurredAt: isoTimestamp,
-    actorId: z
-      .string()
-      .nullable()
-      .meta({ description: "The API key that made the change; null for Herald's own changes at start-up." }),
+    actorId: z.string().nullable().meta({
+      description:
+        "The API key that made the change, or `portal:<owner>` for an endpoint owner in the portal; null for Herald's own changes at start-up.",
+    }),
     event: z.string().meta({ description: 'The operation, such as `webhooks.create`.' }),
     entityType: z.string().meta({ description: 'What changed: `webhook`, `api_key`, `event_type`, `delivery`…' }),
     entityId: z.string(),
