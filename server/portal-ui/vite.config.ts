@@ -7,7 +7,11 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   base: '/portal/',
-  plugins: [preact()],
+  // Always the production page, whatever NODE_ENV the process that builds it has (the tests run with `test`):
+  // without Preact's debugging aids and development JSX, which would more than double the script.
+  plugins: [preact({ devToolsEnabled: false, prefreshEnabled: false })],
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  oxc: { jsx: { development: false } },
   build: {
     // The page's Content-Security-Policy allows no inline script or style: everything is a file.
     assetsInlineLimit: 0,

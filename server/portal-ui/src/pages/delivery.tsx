@@ -6,6 +6,8 @@ import { useCanManage } from '../session-state.js';
 import { DeliveryStatus } from '../status.js';
 import { useAction, useLoad } from '../use-load.js';
 
+const triggers = { manual: 'sent again on request', test: 'test send', scheduled: 'scheduled' } as const;
+
 export function DeliveryPage({ id }: { id: string }) {
   const delivery = useLoad(() => api.deliveries.get.query({ id }), [id]);
   if (delivery.error)
@@ -90,7 +92,10 @@ function Delivery({ delivery, reload }: { delivery: DeliveryDetail; reload(): vo
         {delivery.attempts.map((attempt) => (
           <li key={attempt.attemptNumber} class="card attempt">
             <div class="card-head">
-              <h3>Attempt {attempt.attemptNumber}</h3>
+              <h3>
+                Attempt {attempt.attemptNumber}
+                {attempt.trigger !== 'scheduled' && <span class="muted"> ({triggers[attempt.trigger]})</span>}
+              </h3>
               <span class={`badge ${attempt.statusCode !== null && attempt.statusCode < 300 ? 'ok' : 'bad'}`}>
                 {attempt.statusCode === null ? 'no answer' : `HTTP ${attempt.statusCode}`}
               </span>
@@ -113,10 +118,7 @@ function Delivery({ delivery, reload }: { delivery: DeliveryDetail; reload(): vo
               {attempt.waitMs !== null && attempt.waitMs !== undefined && (
                 <div>
                   <dt>Wait before the next attempt</dt>
-                  <dd>
-                    {formatDuration(attempt.waitMs)}
-                    {attempt.waitReason && <span class="muted"> ({attempt.waitReason})</span>}
-                  </dd>
+                  <dd>{formatDuration(attempt.waitMs)}</dd>
                 </div>
               )}
             </dl>
