@@ -233,6 +233,23 @@ describe('an owner with a session link', () => {
     expect(() => new StandardWebhook(firstSecret).verify(request.rawBody, headers)).toThrow();
   });
 
+  it('recovers the deliveries that failed since a time, with a live progress bar', async () => {
+    stack.receiver.behave(() => ({ status: 503, body: 'maintenance' }));
+    const failed = await Promise.all(
+      ['ord_4001', 'ord_4002'].map((orderId) =>
+        stack.herald.client.events.publish.mutate({ type: 'order.shipped', data: { orderId } }),
+      ),
+    );
+    for (const event of failed) expect((await stack.herald.settled(event.deliveries[0]!.id)).status).toBe('failed');
+    stack.receiver.behave(() => ({ status: 200, body: 'OK' }));
+    await page.getByRole('button', { name: 'Recover' }).click();
+    const progress = page.locator('.recovery');
+    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toContain('Finished');
+    expect(await progress.textContent()).toContain('2 of 2 sent again, 2 delivered, 0 failed');
+    expect(await progress.locator('progress').getAttribute('value')).toBe('2');
+    await expectAccessible(page, 'the webhook page after a recovery');
+  });
+
   it('shows the list with health at a glance, quickly (page weight and time to interactive measured)', async () => {
     const fresh = await openBrowser();
     try {
