@@ -55,6 +55,7 @@ describe('herald', () => {
       'worker',
       'migrate',
       'bundle-workflows',
+      'build-portal',
       'temporal',
       'trigger',
       'test',
