@@ -7,7 +7,7 @@ import { DeliveryStatus } from '../status.js';
 import { useAction, useLoad } from '../use-load.js';
 
 const statuses = ['pending', 'succeeded', 'failed', 'parked', 'discarded'] as const;
-const statusClasses = ['2xx', '4xx', '5xx', 'network'] as const;
+const statusClasses = ['2xx', '3xx', '4xx', '5xx', 'network'] as const;
 const filterNames = ['webhookId', 'status', 'statusClass', 'eventType', 'since', 'until'] as const;
 
 /** The delivery log, filtered by what the address says (so a filtered view can be bookmarked or shared). */

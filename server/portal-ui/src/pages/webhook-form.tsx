@@ -105,6 +105,7 @@ function WebhookForm(props: {
                 />
                 <span>
                   <span class="mono">{type.name}</span>
+                  {type.deprecated && <span class="badge warn">deprecated</span>}
                   {type.description && <span class="muted"> — {type.description}</span>}
                 </span>
               </label>

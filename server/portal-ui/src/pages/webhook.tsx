@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type TestReport, type WebhookDetail } from '../api.js';
+import { api, type Outputs, type TestReport, type WebhookDetail } from '../api.js';
 import { formatDuration, formatRate, formatTime, isoToLocalInput, localInputToIso } from '../format.js';
 import { Link } from '../link.js';
 import { navigate } from '../router.js';
@@ -326,7 +326,9 @@ function Recover({ webhookId }: { webhookId: string }) {
   );
 }
 
-type Progress = { done: number; total: number; succeeded: number; failed: number; finished: boolean };
+type Progress = Outputs['recoveries']['progress'];
+
+const stopped: Record<string, string> = { cancelled: 'Cancelled: ', failed: 'Stopped by an error: ' };
 
 /** Polls the recovery's progress until it has finished. */
 function RecoveryProgress({ recoveryId }: { recoveryId: string }) {
@@ -366,7 +368,7 @@ function RecoveryProgress({ recoveryId }: { recoveryId: string }) {
         aria-label="Recovery progress"
       />
       <p>
-        {progress.finished ? 'Finished: ' : 'Recovering: '}
+        {progress.finished ? (stopped[progress.state] ?? 'Finished: ') : 'Recovering: '}
         {progress.done} of {progress.total} sent again, {progress.succeeded} delivered, {progress.failed} failed.
       </p>
     </div>
