@@ -107,6 +107,44 @@ describe('embedding', () => {
     expect(alone.headers.get('content-security-policy')).toContain("frame-ancestors 'self';");
     await stack.herald.client.workspaces.update.mutate({ id: stack.herald.scope.workspaceId, portal: null });
   });
+
+  it("opens inside the app's page when the workspace allows the app's origin, and not otherwise", async () => {
+    // The app's page, at another origin (the receiver's port), framing a fresh portal link.
+    const appPage = (link: string) => ({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: `<!doctype html><html lang="en"><title>App</title><iframe title="Webhooks" src="${link}" width="1000" height="700"></iframe></html>`,
+    });
+    const embedIn = async () => {
+      const link = await sessionLink('read');
+      stack.receiver.behave(() => appPage(link));
+      const page = await browser.newPage();
+      await page.goto(`${stack.receiver.url}/app`);
+      return page;
+    };
+    const refused = await embedIn();
+    await expect
+      .poll(
+        () =>
+          refused
+            .frames()
+            .find((frame) => frame !== refused.mainFrame())
+            ?.url() ?? '',
+      )
+      .toMatch(/^chrome-error:/);
+    await refused.close();
+
+    await stack.herald.client.workspaces.update.mutate({
+      id: stack.herald.scope.workspaceId,
+      portal: { frameAncestors: [stack.receiver.url] },
+    });
+    const embedded = await embedIn();
+    const frame = embedded.frameLocator('iframe');
+    await expect.poll(() => frame.getByRole('heading', { level: 1 }).textContent()).toBe('Your webhooks');
+    await embedded.close();
+    await stack.herald.client.workspaces.update.mutate({ id: stack.herald.scope.workspaceId, portal: null });
+    stack.receiver.behave(() => ({ status: 200, body: 'OK' }));
+  });
 });
 
 describe('an owner with a session link', () => {
