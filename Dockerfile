@@ -9,6 +9,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY workflows workflows
 COPY activities activities
 COPY server server
+# `npm run build` also builds the portal's page (Vite, from server/portal-ui) into dist/portal-ui, which the final
+# image serves as files: it has no Vite and no page sources.
 RUN npm run build && node dist/server/main.js bundle-workflows dist/workflow-bundle.js
 
 FROM node:24-bookworm-slim

@@ -172,6 +172,25 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['server/**/*.ts'],
+    ignores: ['server/portal-ui/**'],
+    rules: restrict("The portal's page is built by Vite and served as files; the server never imports its code.", [
+      { regex: through(['portal-ui']) },
+    ]),
+  },
+  {
+    files: ['server/portal-ui/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict(
+      "The portal's page runs in the browser: it takes the server's router as a type only, and no Node modules.",
+      [
+        { regex: nodeBuiltins },
+        { regex: '^\\.\\./\\.\\./', allowTypeImports: true },
+        { regex: through(['server', 'activities', 'workflows', 'client']), allowTypeImports: true },
+      ],
+    ),
+  },
+  {
     files: ['client/**/*.ts'],
     rules: restrict('The client is its own package: it takes nothing from the server but the router type.', [
       { regex: through(['server', 'activities', 'workflows']), allowTypeImports: true },

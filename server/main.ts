@@ -4,9 +4,9 @@ import { colourEnvironment, type Config, loadConfig } from './config.js';
 import { heraldVersion } from './version.js';
 
 /**
- * `herald`: the stack's processes (start, api, worker, migrate, bundle-workflows) and the commands that script a
- * running Herald (webhooks, trigger, test…). Exit codes: 0 success; 1 a command failed (or a test or delivery did);
- * 2 bad usage; 3 `trigger --wait` timed out before every delivery had an outcome.
+ * `herald`: the stack's processes (start, api, worker, migrate, bundle-workflows, build-portal) and the commands
+ * that script a running Herald (webhooks, trigger, test…). Exit codes: 0 success; 1 a command failed (or a test or
+ * delivery did); 2 bad usage; 3 `trigger --wait` timed out before every delivery had an outcome.
  */
 const program = new Command('herald')
   .description('Webhook delivery on Temporal and Postgres.')
@@ -112,6 +112,20 @@ program
       const { bundleWorkflowsCommand } = await import('./commands/bundle-workflows.js');
       return () => bundleWorkflowsCommand(file);
     })(),
+  );
+program
+  .command('build-portal')
+  .description(
+    "build the endpoint owner's portal page into dist/portal-ui (start and api do it when it is missing or stale)",
+  )
+  .action(
+    stack('build-portal', async () => {
+      const { buildPortalAssets, portalPaths } = await import('./http/portal-assets.js');
+      return async () => {
+        await buildPortalAssets();
+        say(`Portal page built into ${portalPaths().assetsDir}`);
+      };
+    }),
   );
 
 program

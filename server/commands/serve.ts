@@ -1,6 +1,7 @@
 import { startApp, type Role } from '../app/create-app.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
+import { ensurePortalAssets } from '../http/portal-assets.js';
 import { createLogger } from '../logger.js';
 import { bootstrapNotice } from './bootstrap-notice.js';
 import { Lifecycle } from './lifecycle.js';
@@ -22,6 +23,14 @@ export async function serveCommand(config: Config, role: Role): Promise<void> {
     format: config.logFormat,
     production: config.mode === 'production',
   });
+  if (role === 'api') {
+    // The portal is one page of the API: a failed build leaves it unavailable (503), never the API down.
+    const portal = await ensurePortalAssets().catch((error: Error) => {
+      logger.warn({ err: error }, "building the portal's page failed");
+      return 'missing' as const;
+    });
+    if (portal === 'missing') logger.warn("the portal's page is not built (no dist/portal-ui): /portal/ answers 503");
+  }
   const lifecycle = new Lifecycle(say);
   lifecycle.handleSignals();
   const app = await startApp({

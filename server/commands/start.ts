@@ -9,6 +9,7 @@ import { findTemporalCli } from '../dev-stack/temporal-cli.js';
 import { startTemporalDevServer, stopLeftoverDevServer } from '../dev-stack/temporal-dev-server.js';
 import { createLogger } from '../logger.js';
 import { generateEncryptionKey } from '../delivery/secret-box.js';
+import { ensurePortalAssets } from '../http/portal-assets.js';
 import { heraldVersion } from '../version.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
 import { bootstrapNotice } from './bootstrap-notice.js';
@@ -87,6 +88,7 @@ export async function startCommand(config: Config): Promise<void> {
     if (!config.encryptionKeys)
       lines.push(`  Secrets      sealed with the key in ${path.join(config.stateDir, 'encryption.key')}`);
 
+    if ((await ensurePortalAssets()) === 'built') say("Built the portal's page into dist/portal-ui.");
     say('Migrating the database and starting the worker and the API…');
     const app = await startApp({
       config: { ...config, encryptionKeys },
@@ -106,6 +108,7 @@ export async function startCommand(config: Config): Promise<void> {
     for (const line of lines) say(line);
     say(`  State        ${config.stateDir}`);
     say(`  API docs     ${app.apiUrl}/docs   (OpenAPI: ${app.apiUrl}/openapi.json)`);
+    say(`  Portal       ${app.apiUrl}/portal/   (open it with a link from portal.createSession)`);
     say(bootstrapNotice(app.bootstrap));
     say('Press Ctrl-C to stop.');
   } catch (error) {

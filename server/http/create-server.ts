@@ -19,8 +19,9 @@ import type { Tracing } from '../tracing/tracing.js';
 import { errorBody, restErrorBody } from './error-body.js';
 import { registerHealthRoutes, type HealthChecks } from './health.js';
 import { buildOpenApiDocument, REST_BASE_PATH, withServerUrl } from './openapi-document.js';
+import { registerPortalPages } from './portal-pages.js';
 import { publicBaseUrl } from './public-url.js';
-import { registerPortalSessionRoute } from './portal-session.js';
+import { portalSessionOf, registerPortalSessionRoute } from './portal-session.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { created, createdWithoutLocation, locationOf, noContent } from './rest-responses.js';
 
@@ -35,6 +36,8 @@ export interface ServerOptions {
   publicUrl?: string | undefined;
   services: ApiServices;
   health: HealthChecks;
+  /** The built portal page (dist/portal-ui by default). */
+  portalAssetsDir?: string | undefined;
   logger: Logger;
   metrics: Metrics;
   /** A span per request, when tracing is on. */
@@ -197,6 +200,14 @@ export function createServer(options: ServerOptions): HeraldServer {
     transformSpecificationClone: false,
   });
   registerHealthRoutes(server, options.health);
+  // The endpoint owner's portal page; its session exchange and procedures are under /portal too.
+  void server.register(async (portal) =>
+    registerPortalPages(portal, {
+      assetsDir: options.portalAssetsDir,
+      frameAncestors: async (request) =>
+        (await portalSessionOf(options.services, request))?.settings.frameAncestors ?? [],
+    }),
+  );
   server.get('/metrics', async (_request, reply) =>
     reply.header('content-type', options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );

@@ -61,6 +61,7 @@ describe('herald', () => {
       'worker',
       'migrate',
       'bundle-workflows',
+      'build-portal',
       'temporal',
       'trigger',
       'test',

@@ -8,6 +8,7 @@ import { createDatabase } from '../../server/db/database.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { startEmbeddedPostgres } from '../../server/dev-stack/embedded-postgres.js';
 import { freePort } from '../../server/dev-stack/ports.js';
+import { ensurePortalAssets } from '../../server/http/portal-assets.js';
 import { findTemporalCli } from '../../server/dev-stack/temporal-cli.js';
 import { startTemporalDevServer } from '../../server/dev-stack/temporal-dev-server.js';
 import { writeWorkflowBundle } from '../../server/worker/workflow-bundle.js';
@@ -67,7 +68,8 @@ export default async function setup(project: TestProject) {
 
   // Bundled once for the run, as production does at build time (`herald bundle-workflows`).
   const workflowBundlePath = path.join(work, 'workflow-bundle.js');
-  await Promise.all([writeWorkflowBundle(workflowBundlePath), createTemplateDatabase(adminUrl)]);
+  // The portal's page too, as `herald start` does: built when missing or older than its sources.
+  await Promise.all([writeWorkflowBundle(workflowBundlePath), createTemplateDatabase(adminUrl), ensurePortalAssets()]);
 
   project.provide('infrastructure', {
     adminUrl,
