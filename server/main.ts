@@ -207,9 +207,13 @@ connection(
     .requiredOption('--url <url>', 'where deliveries go')
     .requiredOption('--events <types>', 'comma-separated event types or wildcards, such as order.*')
     .option('--secret <secret>', 'your own signing secret (default: a generated whsec_ secret)')
-    .option('--name <name>', 'a name for people'),
+    .option('--name <name>', 'a name for people')
+    .option('--rate-limit <rate>', 'at most this many deliveries a second, such as 5/s or 5/s,burst=10'),
 )
-  .addHelpText('after', '\nExample:\n  herald webhooks create --url https://example.com/hooks --events "order.*"')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  herald webhooks create --url https://example.com/hooks --events "order.*"\n  herald webhooks create --url https://example.com/hooks --events "*" --rate-limit 5/s,burst=10',
+  )
   .action(
     client('webhooks create', async (flags) =>
       (await import('./commands/client/webhooks.js')).createWebhookCommand(flags, await output()),
@@ -251,10 +255,8 @@ connection(
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--clear-headers', 'remove every custom header')
-    .option(
-      '--signature-profile <json>',
-      'how deliveries are signed: JSON, @file.json, or "workspace" for its default',
-    ),
+    .option('--signature-profile <json>', 'how deliveries are signed: JSON, @file.json, or "workspace" for its default')
+    .option('--rate-limit <rate>', 'at most this many deliveries a second (5/s, 0.5/s,burst=2), or "none"'),
 )
   .addHelpText(
     'after',
@@ -262,7 +264,8 @@ connection(
 Examples:
   herald webhooks update wh_01J8Q… --url https://example.com/hooks/v2
   herald webhooks update wh_01J8Q… --events "order.*,refund.created" --name "shop backend"
-  herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"`,
+  herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"
+  herald webhooks update wh_01J8Q… --rate-limit 20/s,burst=40`,
   )
   .action(
     client('webhooks update', async (id: string, flags) =>

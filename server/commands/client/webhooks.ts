@@ -3,13 +3,15 @@ import { type ConnectionFlags, connect, jsonOption, UsageError } from './connect
 import type { Output } from './output.js';
 
 type Json = ConnectionFlags & { json?: boolean };
-type Webhook = Awaited<ReturnType<HeraldClient['webhooks']['get']['query']>>;
+type Webhook = Awaited<ReturnType<HeraldClient['webhooks']['update']['mutate']>>;
+type WebhookDetail = Awaited<ReturnType<HeraldClient['webhooks']['get']['query']>>;
 
 export interface CreateWebhookFlags extends Json {
   url: string;
   events: string;
   secret?: string;
   name?: string;
+  rateLimit?: string;
 }
 
 /** `herald webhooks create`: registers a webhook and prints its id and secret (shown this once). */
@@ -20,6 +22,7 @@ export async function createWebhookCommand(flags: CreateWebhookFlags, out: Outpu
     events: list(flags.events),
     ...(flags.secret ? { secret: flags.secret } : {}),
     ...(flags.name ? { name: flags.name } : {}),
+    ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
   });
   if (flags.json) out.json(created);
   else {
@@ -66,6 +69,7 @@ export interface UpdateWebhookFlags extends Json {
   header?: string[];
   clearHeaders?: boolean;
   signatureProfile?: string;
+  rateLimit?: string;
 }
 
 /** `herald webhooks update <id>`: changes the fields given, keeps the others. */
@@ -79,6 +83,7 @@ export async function updateWebhookCommand(id: string, flags: UpdateWebhookFlags
     ...(flags.active !== undefined ? { active: flags.active === 'true' } : {}),
     ...(flags.header ? { headers: headers(flags.header) } : {}),
     ...(flags.clearHeaders ? { headers: null } : {}),
+    ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
     ...(flags.signatureProfile !== undefined
       ? {
           signatureProfile:
@@ -167,7 +172,7 @@ function stateOf(hook: Webhook): string {
         : 'inactive';
 }
 
-function describe(hook: Webhook, out: Output): Array<[string, string]> {
+function describe(hook: WebhookDetail, out: Output): Array<[string, string]> {
   const when = (at: string | null) => at ?? '—';
   const profile = hook.signatureProfile
     ? hook.signatureProfile.schemes.map((s) => (s.type === 'hmac-sha256' ? `${s.type} ${s.header}` : s.type)).join(', ')
@@ -184,6 +189,15 @@ function describe(hook: Webhook, out: Output): Array<[string, string]> {
     ['signature', profile],
     ...(hook.secretRotation
       ? [['previous secret', `valid until ${hook.secretRotation.previousSecretExpiresAt}`] as [string, string]]
+      : []),
+    ['rate limit', hook.rateLimit ? `${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst}` : 'none'],
+    ...(hook.rateLimitBacklog.waiting > 0
+      ? [
+          [
+            'waiting for the limit',
+            `${hook.rateLimitBacklog.waiting} deliveries, the oldest for ${hook.rateLimitBacklog.oldestWaitSeconds.toFixed(1)}s`,
+          ] as [string, string],
+        ]
       : []),
     ['last success', when(hook.health.lastSuccessAt)],
     ['last failure', when(hook.health.lastFailureAt)],
@@ -210,4 +224,12 @@ function headers(values: string[]): Record<string, string> {
     result[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
   }
   return result;
+}
+
+/** `5/s`, `0.5/s,burst=2` (the `/s` may be left out), or `none` to remove the limit. */
+export function rateLimit(value: string): { perSecond: number; burst?: number } | null {
+  if (value.trim() === 'none') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/s)?\s*(?:,\s*burst\s*=\s*(\d+)\s*)?$/.exec(value);
+  if (!match) throw new UsageError('--rate-limit expects a rate such as 5/s or 5/s,burst=10 (or "none")');
+  return { perSecond: Number(match[1]), ...(match[2] !== undefined ? { burst: Number(match[2]) } : {}) };
 }

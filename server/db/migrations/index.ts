@@ -6,6 +6,7 @@ import * as deliveryOwnershipAndLeases from './2026-11-29T22-00-delivery-ownersh
 import * as signaturesHealthParking from './2026-11-30T00-00-signatures-health-parking.js';
 import * as retention from './2026-11-30T02-00-retention.js';
 import * as portal from './2026-11-30T04-00-portal.js';
+import * as rateLimits from './2026-11-30T04-40-rate-limits.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T00-00-signatures-health-parking': signaturesHealthParking,
   '2026-11-30T02-00-retention': retention,
   '2026-11-30T04-00-portal': portal,
+  '2026-11-30T04-40-rate-limits': rateLimits,
 };
