@@ -107,6 +107,41 @@ describe('rate limits', () => {
     expect(after.rateLimitBacklog).toEqual({ waiting: 0, oldestWaitSeconds: 0 });
   });
 
+  it('keeps the limit when a resumed webhook sends what was parked', async () => {
+    const client = createHeraldClient({ url: stack.herald.url, apiKey: stack.herald.adminKey });
+    const hook = await client.webhooks.create.mutate({
+      url: `${stack.receiver.url}/resumed`,
+      events: ['rate.parked'],
+      rateLimit: { perSecond: 2, burst: 2 },
+    });
+    await client.webhooks.pause.mutate({ id: hook.id });
+    const published = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => client.events.publish.mutate({ type: 'rate.parked', data: { n } })),
+    );
+    const parked = () =>
+      stack.herald.db
+        .selectFrom('deliveries')
+        .select(['status', 'attempt_count'])
+        .where('webhook_id', '=', hook.id)
+        .execute();
+    await waitFor(async () => (await parked()).filter((d) => d.status === 'parked').length === 10, {
+      what: 'ten parked deliveries',
+    });
+
+    await client.webhooks.resume.mutate({ id: hook.id });
+    const at = () => stack.receiver.requests.filter((r) => r.path === '/resumed');
+    await waitFor(async () => (await parked()).every((d) => d.status === 'succeeded'), {
+      what: 'every parked delivery sent',
+      timeoutMs: 60_000,
+    });
+    const arrived = at().map((r) => (JSON.parse(r.rawBody) as { id: string }).id);
+    expect(arrived.sort()).toEqual(published.map((p) => p.id).sort());
+    const busiest = busiestSecond(at().map((r) => r.receivedAt));
+    console.log(`drained at 2/s, burst 2: at most ${busiest} requests in any one second`);
+    expect(busiest).toBeLessThanOrEqual(4);
+    expect((await parked()).every((d) => d.attempt_count === 1)).toBe(true);
+  });
+
   it('sets, shows, changes and removes a limit, audited, and refuses a limit out of range', async () => {
     const client = createHeraldClient({ url: stack.herald.url, apiKey: stack.herald.adminKey });
     const hook = await client.webhooks.create.mutate({
