@@ -47,6 +47,15 @@ export function createSignAndPost(deps: AttemptDeps) {
       );
     }
     if (result.ok) return { attemptNumber: result.attemptNumber, statusCode: result.statusCode ?? 200 };
+    if (result.rateLimited) {
+      // Not a failed attempt: nothing was sent and none was counted. Temporal retries when the token is due,
+      // holding no worker meanwhile, and the activity's retries leave no trace in the workflow's history.
+      throw routineFailure(
+        failureTypes.rateLimited,
+        `delivery ${deliveryId} waits ${result.retryDelayMs ?? 0} ms for a token of its webhook's rate limit`,
+        { nextRetryDelay: Math.max(1, result.retryDelayMs ?? 1_000) },
+      );
+    }
     const message = `attempt ${result.attemptNumber} failed: ${result.error ?? 'unknown error'}`;
     if (result.retryDelayMs === undefined) throw routineFailure(failureTypes.deliveryFailed, message, final);
     throw routineFailure(failureTypes.attemptFailed, message, { nextRetryDelay: result.retryDelayMs });

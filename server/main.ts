@@ -224,11 +224,12 @@ connection(
     .requiredOption('--events <types>', 'comma-separated event types or wildcards, such as order.*')
     .option('--secret <secret>', 'your own signing secret (default: a generated whsec_ secret)')
     .option('--name <name>', 'a name for people')
-    .option('--filter <json>', 'deliver only events that pass this payload filter: JSON, or @file.json'),
+    .option('--filter <json>', 'deliver only events that pass this payload filter: JSON, or @file.json')
+    .option('--rate-limit <rate>', 'at most this many deliveries a second, such as 5/s or 5/s,burst=10'),
 )
   .addHelpText(
     'after',
-    `\nExamples:\n  herald webhooks create --url https://example.com/hooks --events "order.*"\n  herald webhooks create --url https://example.com/big --events order.created --filter '{"field":"data.amount","gte":100}'`,
+    `\nExamples:\n  herald webhooks create --url https://example.com/hooks --events "order.*"\n  herald webhooks create --url https://example.com/big --events order.created --filter '{"field":"data.amount","gte":100}'\n  herald webhooks create --url https://example.com/hooks --events "*" --rate-limit 5/s,burst=10`,
   )
   .action(
     client('webhooks create', async (flags) =>
@@ -273,7 +274,8 @@ connection(
     .option('--clear-headers', 'remove every custom header')
     .option('--signature-profile <json>', 'how deliveries are signed: JSON, @file.json, or "workspace" for its default')
     .option('--filter <json>', 'a payload filter, replacing any: JSON, or @file.json')
-    .option('--clear-filter', 'remove the payload filter: every subscribed event is delivered'),
+    .option('--clear-filter', 'remove the payload filter: every subscribed event is delivered')
+    .option('--rate-limit <rate>', 'at most this many deliveries a second (5/s, 0.5/s,burst=2), or "none"'),
 )
   .addHelpText(
     'after',
@@ -282,7 +284,8 @@ Examples:
   herald webhooks update wh_01J8Q… --url https://example.com/hooks/v2
   herald webhooks update wh_01J8Q… --events "order.*,refund.created" --name "shop backend"
   herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"
-  herald webhooks update wh_01J8Q… --filter @filter.json`,
+  herald webhooks update wh_01J8Q… --filter @filter.json
+  herald webhooks update wh_01J8Q… --rate-limit 20/s,burst=40`,
   )
   .action(
     client('webhooks update', async (id: string, flags) =>

@@ -237,6 +237,11 @@ export const failureTypes = {
   deliveryHandedOver: 'DeliveryHandedOver',
   /** The webhook is paused or disabled by Herald: the delivery waits, parked, for it to be resumed or enabled. */
   deliveryParked: 'DeliveryParked',
+  /**
+   * The webhook's rate limit had no token: nothing was sent and no attempt counted. Retried when one is due, after
+   * the wait the activity names (`nextRetryDelay`); Temporal holds no worker meanwhile.
+   */
+  rateLimited: 'DeliveryRateLimited',
   /** The event was never stored: its publishing transaction rolled back after starting the workflow. */
   eventNotFound: 'EventNotFound',
 } as const;

@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DeliveryBacklog } from '../db/queries/deliveries.js';
+import type { RateWait } from '../db/queries/rate-limits.js';
 
 /**
  * Gauges read from Postgres when /metrics is scraped: what waits on a retry, what is parked, how old the oldest
@@ -48,5 +49,45 @@ export function registerBacklogGauges(registry: Registry, read: () => Promise<De
     'herald_webhooks_disabled',
     'Webhooks Herald disabled (410 Gone, or failing) and not enabled since.',
     (b) => b.disabledWebhooks,
+  );
+}
+
+/**
+ * Per rate-limited webhook with deliveries waiting for a token: how many wait, and how long the oldest has. A
+ * webhook with none waiting has no series (the gauges are reset at each scrape), so the label set stays as small
+ * as the set of webhooks being held back.
+ */
+export function registerRateLimitGauges(registry: Registry, read: () => Promise<RateWait[]>): void {
+  if (registry.getSingleMetric('herald_rate_limited_deliveries')) return;
+  let current: Promise<RateWait[]> | undefined;
+  const waits = () => {
+    current ??= read().finally(() => setTimeout(() => (current = undefined), 1_000).unref());
+    return current;
+  };
+  const gauge = (name: string, help: string, pick: (w: RateWait) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['webhook_id'],
+      registers: [registry],
+      async collect() {
+        try {
+          const read = await waits();
+          this.reset();
+          for (const wait of read) this.set({ webhook_id: wait.webhookId }, pick(wait));
+        } catch {
+          // Postgres is unreachable: the gauge keeps its last values.
+        }
+      },
+    });
+  gauge(
+    'herald_rate_limited_deliveries',
+    "Deliveries waiting for a token of their webhook's rate limit.",
+    (w) => w.waiting,
+  );
+  gauge(
+    'herald_rate_limited_oldest_wait_seconds',
+    "How long the oldest delivery waiting for its webhook's rate limit has waited.",
+    (w) => Math.max(0, (Date.now() - w.oldestSince.getTime()) / 1000),
   );
 }

@@ -17,7 +17,8 @@ import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
 import { createAttemptObserver } from './attempt-observer.js';
-import { registerBacklogGauges } from './backlog-gauges.js';
+import { registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
+import { rateWaits } from '../db/queries/rate-limits.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
@@ -183,6 +184,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         logger.info({ file: config.eventTypesFile, changed }, 'event type catalog applied');
       }
       registerBacklogGauges(metrics.registry, () => deliveryBacklog(db));
+      registerRateLimitGauges(metrics.registry, () => rateWaits(db));
       const server = createServer({
         host: config.http.host,
         port: config.http.port,

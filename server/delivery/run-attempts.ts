@@ -81,6 +81,11 @@ export interface AttemptResult {
   parked?: boolean;
   /** A scheduled send cancelled before it was sent: nothing went out, and nothing will. */
   cancelled?: boolean;
+  /**
+   * Nothing was sent: the webhook's rate limit had no token. No attempt was counted (`attemptNumber` is the last
+   * one made); `retryDelayMs` is when its token is expected.
+   */
+  rateLimited?: boolean;
   /** Where it went, host and path, short enough for a summary in the Temporal UI. */
   endpoint?: string;
 }
@@ -134,6 +139,19 @@ export async function runAttempts(
     }
     unavailable.push(...begun.unavailable);
     parked.push(...begun.parked);
+    for (const waiting of begun.throttled) {
+      results.set(waiting.deliveryId, {
+        deliveryId: waiting.deliveryId,
+        attemptNumber: waiting.attemptCount,
+        ok: false,
+        statusCode: null,
+        error: null,
+        durationMs: 0,
+        responseExcerpt: null,
+        retryDelayMs: waiting.waitMs,
+        rateLimited: true,
+      });
+    }
     // The body is the same bytes for every webhook that names the timestamp the same way.
     const bodies = new Map<TimestampField, string>();
     const bodyFor = (field: TimestampField) => {
@@ -287,6 +305,7 @@ function asFound(delivery: UntouchedDelivery): AttemptResult {
     retryDelayMs: waiting ? Math.max(1, delivery.dueInMs ?? 0) : undefined,
     ...(delivery.status === 'parked' ? { parked: true } : {}),
     ...(delivery.status === 'cancelled' ? { cancelled: true } : {}),
+    ...(waiting && delivery.rateWaiting ? { rateLimited: true } : {}),
   };
 }
 

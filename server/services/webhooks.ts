@@ -12,6 +12,7 @@ import ms from 'ms';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { newId } from '../db/ids.js';
 import { findWebhook, insertWebhook, listWebhooks as queryWebhooks, updateWebhook } from '../db/queries/webhooks.js';
+import { dropRateBucket, rateWaits, writeRateBucket } from '../db/queries/rate-limits.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
 import { type Catalog, checkSubscriptions, filterFieldIssues, loadCatalog } from './catalog.js';
@@ -37,6 +38,27 @@ export interface CreateWebhookInput {
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | undefined;
   filter?: PayloadFilter | null | undefined;
+  rateLimit?: RateLimitInput | null | undefined;
+}
+
+/** Deliveries per second, and how many may go at once (default: perSecond rounded up). */
+export interface RateLimitInput {
+  perSecond: number;
+  burst?: number | undefined;
+}
+
+/** The columns a rate limit is stored in; null removes it. */
+function rateLimitColumns(limit: RateLimitInput | null) {
+  return {
+    rate_limit_per_second: limit?.perSecond ?? null,
+    rate_limit_burst: limit ? (limit.burst ?? Math.ceil(limit.perSecond)) : null,
+  };
+}
+
+/** The bucket follows the webhook's limit, in the transaction that sets it. */
+async function keepRateBucket(db: Db, row: WebhookRow): Promise<void> {
+  if (row.rate_limit_burst === null) await dropRateBucket(db, row.id);
+  else await writeRateBucket(db, row.id, row.rate_limit_burst);
 }
 
 /** A webhook as created or given a new secret: the secret is returned this once, in the clear. */
@@ -59,6 +81,8 @@ function snapshot(row: WebhookRow): Record<string, unknown> {
     signatureProfile: row.signature_profile,
     headers: headerNames(row.custom_headers),
     filter: row.payload_filter,
+    rateLimit:
+      row.rate_limit_per_second === null ? null : { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst },
   };
 }
 
@@ -157,7 +181,9 @@ export async function createWebhook(
       signature_profile: input.signatureProfile ? JSON.stringify(input.signatureProfile) : null,
       custom_headers: input.headers ? sealHeaders(deps.secrets, input.headers) : null,
       payload_filter: input.filter ? JSON.stringify(input.filter) : null,
+      ...rateLimitColumns(input.rateLimit ?? null),
     });
+    await keepRateBucket(trx, row);
     await audit(trx, actor, {
       action: 'webhooks.create',
       entityType: 'webhook',
@@ -179,6 +205,17 @@ export async function getWebhook(deps: { db: Db }, actor: Actor, id: string): Pr
   return row;
 }
 
+/** A webhook and what waits for its rate limit: how many deliveries, and since when the oldest. */
+export async function getWebhookWithBacklog(
+  deps: { db: Db },
+  actor: Actor,
+  id: string,
+): Promise<{ row: WebhookRow; waiting: number; oldestSince: Date | null }> {
+  const row = await getWebhook(deps, actor, id);
+  const [wait] = row.rate_limit_per_second === null ? [] : await rateWaits(deps.db, [row.id]);
+  return { row, waiting: wait?.waiting ?? 0, oldestSince: wait?.oldestSince ?? null };
+}
+
 export interface UpdateWebhookInput {
   id: string;
   name?: string | undefined;
@@ -190,11 +227,12 @@ export interface UpdateWebhookInput {
   signatureProfile?: SignatureProfile | null | undefined;
   headers?: Record<string, string> | null | undefined;
   filter?: PayloadFilter | null | undefined;
+  rateLimit?: RateLimitInput | null | undefined;
 }
 
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
-  const { id, signatureProfile, headers, filter, ...changes } = input;
+  const { id, signatureProfile, headers, filter, rateLimit, ...changes } = input;
   // A portal session cannot hand a webhook to another owner.
   if (actor.principal.owner !== undefined && changes.owner !== undefined)
     throw InvalidInputError.at(['owner'], 'cannot be changed from the portal');
@@ -217,9 +255,14 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
         : {}),
       ...(headers !== undefined ? { custom_headers: headers ? sealHeaders(deps.secrets, headers) : null } : {}),
       ...(filter !== undefined ? { payload_filter: filter ? JSON.stringify(filter) : null } : {}),
+      ...(rateLimit !== undefined ? rateLimitColumns(rateLimit) : {}),
     }))!;
+    if (rateLimit !== undefined) await keepRateBucket(trx, after);
     const onlyActive =
-      Object.keys(changes).every((key) => key === 'active') && filter === undefined && before.active !== after.active;
+      Object.keys(changes).every((key) => key === 'active') &&
+      filter === undefined &&
+      rateLimit === undefined &&
+      before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
     await auditChange(trx, actor, action, before, after);
     return after;

@@ -466,6 +466,16 @@ describe('herald webhooks', () => {
       '\u001b[',
     );
 
+    expect(after.stdout).toMatch(/^rate limit +none$/m);
+    const limited = await herald(['webhooks', 'update', hook.id, '--rate-limit', '5/s,burst=10']);
+    expect(limited.code, limited.stderr).toBe(0);
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^rate limit +5\/s, burst 10$/m);
+    expect((await herald(['webhooks', 'update', hook.id, '--rate-limit', 'none'])).code).toBe(0);
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^rate limit +none$/m);
+    const badRate = await herald(['webhooks', 'update', hook.id, '--rate-limit', 'fast']);
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr).toMatch(/--rate-limit expects a rate such as 5\/s/);
+
     const nothing = await herald(['webhooks', 'update', hook.id]);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/nothing to update: pass at least one of --url.*herald webhooks update --help/);

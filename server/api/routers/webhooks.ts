@@ -7,7 +7,7 @@ import {
   createWebhook,
   deleteWebhook,
   enableWebhook,
-  getWebhook,
+  getWebhookWithBacklog,
   listWebhooks,
   pauseWebhook,
   resumeWebhook,
@@ -26,7 +26,9 @@ import {
   testReportSchema,
   testWebhookInput,
   toWebhook,
+  toWebhookDetail,
   updateWebhookInput,
+  webhookDetailSchema,
   webhookSchema,
   webhookWithSecretSchema,
 } from '../schemas/webhook.js';
@@ -78,13 +80,17 @@ export const webhooksRouter = router({
         path: '/webhooks/{id}',
         tags,
         summary: 'Get a webhook',
-        description: 'One webhook, without its secret. A deleted webhook is not found. Needs `webhooks:read`.',
+        description:
+          'One webhook, without its secret, and how many deliveries wait for its rate limit. A deleted webhook is not found. Needs `webhooks:read`.',
         protect: true,
       },
     })
     .input(webhookId)
-    .output(webhookSchema)
-    .query(async ({ ctx, input }) => toWebhook(await getWebhook(ctx, ctx.actor, input.id))),
+    .output(webhookDetailSchema)
+    .query(async ({ ctx, input }) => {
+      const { row, ...wait } = await getWebhookWithBacklog(ctx, ctx.actor, input.id);
+      return toWebhookDetail(row, wait);
+    }),
 
   update: protectedProcedure('webhooks:manage', updateWebhookChecks)
     .meta({

@@ -22,6 +22,7 @@ const webhookExample = {
   headers: [],
   filter: null,
   secretRotation: null,
+  rateLimit: { perSecond: 50, burst: 100 },
   createdAt: sample.createdAt,
   updatedAt: sample.createdAt,
 };
@@ -77,11 +78,40 @@ export const webhookSchema = z
       })
       .nullable()
       .meta({ description: 'While a rotated-out secret is still honoured: its grace period.' }),
+    rateLimit: z
+      .object({
+        perSecond: z.number().meta({ description: 'Deliveries per second at most, across all workers.' }),
+        burst: z.number().int().meta({ description: 'How many may go at once after a quiet spell.' }),
+      })
+      .nullable()
+      .meta({ description: 'Its rate limit; null: none.' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
   .meta({ id: 'Webhook', description: 'An endpoint and the event types it receives.', examples: [webhookExample] });
 export type Webhook = z.infer<typeof webhookSchema>;
+
+/** `webhooks.get` adds what waits for the webhook's rate limit. */
+export const webhookDetailSchema = webhookSchema
+  .extend({
+    rateLimitBacklog: z
+      .object({
+        waiting: z.number().int().meta({ description: 'Deliveries waiting for a token of the rate limit.' }),
+        oldestWaitSeconds: z
+          .number()
+          .meta({ description: 'How long the longest-waiting of them has waited, in seconds; 0 when none waits.' }),
+      })
+      .meta({
+        description:
+          'Deliveries held back by the rate limit: nothing is dropped, each goes when a token is free, in the order they came.',
+      }),
+  })
+  .meta({
+    id: 'WebhookDetail',
+    description: 'A webhook, with what waits for its rate limit.',
+    examples: [{ ...webhookExample, rateLimitBacklog: { waiting: 12, oldestWaitSeconds: 0.4 } }],
+  });
+export type WebhookDetail = z.infer<typeof webhookDetailSchema>;
 
 /** Only `create` and `rotateSecret` return the secret: store it, it is never shown again. */
 export const webhookWithSecretSchema = webhookSchema
@@ -180,6 +210,23 @@ export const ownerInput = z
   })
   .transform((value) => value.trim());
 
+/** At most `perSecond` deliveries a second, `burst` at once; the burst defaults to ceil(perSecond). */
+const rateLimitInput = z
+  .object({
+    perSecond: z.number().min(0.01).max(10_000).meta({
+      description: 'Deliveries per second at most, across all workers: 0.01 (one every 100 seconds) to 10,000.',
+    }),
+    burst: z.number().int().min(1).max(1_000_000).optional().meta({
+      description:
+        'How many may go at once when the endpoint has been quiet (the bucket size), 1 to 1,000,000; by default perSecond rounded up.',
+    }),
+  })
+  .meta({
+    description:
+      'Limits how fast Herald sends to this endpoint. Deliveries beyond it wait durably for their turn, in order, without using up their attempts; nothing is dropped. Null removes the limit.',
+    examples: [{ perSecond: 50, burst: 100 }],
+  });
+
 const active = z.boolean().meta({
   description:
     'False stops deliveries: events published meanwhile are not delivered to it, and deliveries waiting for a retry fail when their turn comes.',
@@ -202,6 +249,7 @@ export const createWebhookInput = z
       description:
         'Conditions on the event that decide whether it is delivered (see PayloadFilter); omitted or null: every event it subscribes to.',
     }),
+    rateLimit: rateLimitInput.nullable().optional(),
   })
   .meta({
     examples: [
@@ -231,6 +279,7 @@ export const updateWebhookInput = z
       description:
         'Replaces the payload filter (see PayloadFilter); null removes it. It applies to events published from now on.',
     }),
+    rateLimit: rateLimitInput.nullable().optional(),
   })
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
     message: 'nothing to update: pass at least one field',
@@ -351,7 +400,21 @@ export function toWebhook(row: WebhookRow): Webhook {
           bodySignatureSwitched: row.body_signature_switched,
         }
       : null,
+    rateLimit:
+      row.rate_limit_per_second !== null && row.rate_limit_burst !== null
+        ? { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst }
+        : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function toWebhookDetail(row: WebhookRow, wait: { waiting: number; oldestSince: Date | null }): WebhookDetail {
+  return {
+    ...toWebhook(row),
+    rateLimitBacklog: {
+      waiting: wait.waiting,
+      oldestWaitSeconds: wait.oldestSince ? Math.max(0, (Date.now() - wait.oldestSince.getTime()) / 1000) : 0,
+    },
   };
 }

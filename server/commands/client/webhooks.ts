@@ -3,7 +3,8 @@ import { type ConnectionFlags, connect, jsonOption, UsageError } from './connect
 import type { Output } from './output.js';
 
 type Json = ConnectionFlags & { json?: boolean };
-type Webhook = Awaited<ReturnType<HeraldClient['webhooks']['get']['query']>>;
+type Webhook = Awaited<ReturnType<HeraldClient['webhooks']['update']['mutate']>>;
+type WebhookDetail = Awaited<ReturnType<HeraldClient['webhooks']['get']['query']>>;
 
 export interface CreateWebhookFlags extends Json {
   url: string;
@@ -12,6 +13,7 @@ export interface CreateWebhookFlags extends Json {
   name?: string;
   /** A payload filter: JSON, or @file.json. */
   filter?: string;
+  rateLimit?: string;
 }
 
 /** `herald webhooks create`: registers a webhook and prints its id and secret (shown this once). */
@@ -24,6 +26,7 @@ export async function createWebhookCommand(flags: CreateWebhookFlags, out: Outpu
     ...(flags.name ? { name: flags.name } : {}),
     // The server checks the filter and names every invalid part; the CLI only reads the JSON.
     ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
+    ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
   });
   if (flags.json) out.json(created);
   else {
@@ -73,6 +76,7 @@ export interface UpdateWebhookFlags extends Json {
   signatureProfile?: string;
   filter?: string;
   clearFilter?: boolean;
+  rateLimit?: string;
 }
 
 /** `herald webhooks update <id>`: changes the fields given, keeps the others. */
@@ -89,6 +93,7 @@ export async function updateWebhookCommand(id: string, flags: UpdateWebhookFlags
     ...(flags.clearHeaders ? { headers: null } : {}),
     ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
     ...(flags.clearFilter ? { filter: null } : {}),
+    ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
     ...(flags.signatureProfile !== undefined
       ? {
           signatureProfile:
@@ -177,7 +182,7 @@ function stateOf(hook: Webhook): string {
         : 'inactive';
 }
 
-function describe(hook: Webhook, out: Output): Array<[string, string]> {
+function describe(hook: WebhookDetail, out: Output): Array<[string, string]> {
   const when = (at: string | null) => at ?? '—';
   const profile = hook.signatureProfile
     ? hook.signatureProfile.schemes.map((s) => (s.type === 'hmac-sha256' ? `${s.type} ${s.header}` : s.type)).join(', ')
@@ -195,6 +200,15 @@ function describe(hook: Webhook, out: Output): Array<[string, string]> {
     ['filter', hook.filter ? JSON.stringify(hook.filter) : '—'],
     ...(hook.secretRotation
       ? [['previous secret', `valid until ${hook.secretRotation.previousSecretExpiresAt}`] as [string, string]]
+      : []),
+    ['rate limit', hook.rateLimit ? `${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst}` : 'none'],
+    ...(hook.rateLimitBacklog.waiting > 0
+      ? [
+          [
+            'waiting for the limit',
+            `${hook.rateLimitBacklog.waiting} deliveries, the oldest for ${hook.rateLimitBacklog.oldestWaitSeconds.toFixed(1)}s`,
+          ] as [string, string],
+        ]
       : []),
     ['last success', when(hook.health.lastSuccessAt)],
     ['last failure', when(hook.health.lastFailureAt)],
@@ -221,4 +235,12 @@ function headers(values: string[]): Record<string, string> {
     result[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
   }
   return result;
+}
+
+/** `5/s`, `0.5/s,burst=2` (the `/s` may be left out), or `none` to remove the limit. */
+export function rateLimit(value: string): { perSecond: number; burst?: number } | null {
+  if (value.trim() === 'none') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/s)?\s*(?:,\s*burst\s*=\s*(\d+)\s*)?$/.exec(value);
+  if (!match) throw new UsageError('--rate-limit expects a rate such as 5/s or 5/s,burst=10 (or "none")');
+  return { perSecond: Number(match[1]), ...(match[2] !== undefined ? { burst: Number(match[2]) } : {}) };
 }

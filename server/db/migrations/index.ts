@@ -10,6 +10,7 @@ import * as scheduledSends from './2026-11-30T04-00-scheduled-sends.js';
 import * as payloadRetention from './2026-11-30T04-10-payload-retention.js';
 import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
 import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
+import * as rateLimits from './2026-11-30T04-40-rate-limits.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T04-10-payload-retention': payloadRetention,
   '2026-11-30T04-20-attempt-stream': attemptStream,
   '2026-11-30T04-30-payload-filters': payloadFilters,
+  '2026-11-30T04-40-rate-limits': rateLimits,
 };

@@ -62,6 +62,16 @@ export interface UntouchedDelivery {
   dueInMs: number | null;
   /** Another attempt holds the delivery (in flight elsewhere, or it won a race with this run). */
   busy: boolean;
+  /** It waits for a token of its webhook's rate limit (due again in `dueInMs`). */
+  rateWaiting: boolean;
+}
+
+/** A due delivery whose webhook's rate limit had no token: nothing sent, no attempt counted, due again later. */
+export interface ThrottledDelivery {
+  deliveryId: string;
+  attemptCount: number;
+  /** When a token is expected for it (its place in the webhook's queue), from now. */
+  waitMs: number;
 }
 
 export interface BegunAttempts {
@@ -71,6 +81,8 @@ export interface BegunAttempts {
   unavailable: string[];
   /** Pending deliveries whose webhook is paused or disabled by Herald: parked until it is resumed or enabled. */
   parked: string[];
+  /** Due deliveries that must wait for their webhook's rate limit. */
+  throttled: ThrottledDelivery[];
   untouched: UntouchedDelivery[];
 }
 
@@ -83,6 +95,13 @@ export interface BegunAttempts {
  *
  * The lease condition is on the row being updated, so Postgres re-checks it against a concurrent run's committed
  * update: of two runs racing for one delivery, exactly one gets it; the other sees it as busy.
+ *
+ * A webhook with a rate limit takes a token from its bucket row in the same statement: the bucket rows of the
+ * batch's limited webhooks are locked in id order (so two runs never deadlock), refilled by the time elapsed, and
+ * a due delivery is attempted only if a token is there and no earlier waiter is queued ahead of it. One that finds
+ * none is not attempted and counts no attempt: it gets a wake-up time, 1/rate after the last one handed out, so
+ * waiters come back one by one in arrival order, and takes a token then. A webhook without a limit is known as such
+ * from the webhook row the statement reads anyway: it touches no bucket.
  *
  * Returns undefined when the range holds no delivery of `owner`: its publication has not committed, rolled back,
  * or the deliveries were handed to another workflow.
@@ -125,6 +144,7 @@ export async function beginAttempts(
     }> | null;
     unavailable: string[] | null;
     parked: string[] | null;
+    throttled: Array<{ delivery_id: string; attempt_count: number; wait_ms: number }> | null;
     untouched: Array<{
       delivery_id: string;
       status: DeliveryStatus;
@@ -133,11 +153,12 @@ export async function beginAttempts(
       last_error: string | null;
       due_in_ms: number | null;
       busy: boolean;
+      rate_waiting: boolean;
     }> | null;
   }>`
     WITH in_range AS MATERIALIZED (
       SELECT d.id, d.webhook_id, d.status, d.attempt_count, d.last_status_code, d.last_error,
-             d.next_attempt_at, d.lease_expires_at,
+             d.next_attempt_at, d.lease_expires_at, d.rate_waiting_since IS NOT NULL AS rate_waiting,
              d.status = 'pending' AND d.lease_expires_at > clock_timestamp() AS leased,
              d.status = 'pending'
                AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= clock_timestamp() + ${DUE_TOLERANCE_MS} * interval '1 ms')
@@ -149,6 +170,56 @@ export async function beginAttempts(
     ready AS (
       SELECT r.id, r.webhook_id, (${attemptIds}::text[])[row_number() OVER (ORDER BY r.id)] AS attempt_id
         FROM in_range r WHERE r.ready
+    ),
+    limited AS MATERIALIZED (
+      SELECT r.id, r.webhook_id, r.rate_waiting, w.rate_limit_per_second AS rate, w.rate_limit_burst AS burst,
+             row_number() OVER (PARTITION BY r.webhook_id ORDER BY r.id) AS nth
+        FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
+       WHERE r.ready AND w.rate_limit_per_second IS NOT NULL AND NOT ${allowDisabled}
+         AND w.active AND NOT w.paused AND w.disabled_reason IS NULL AND w.deleted_at IS NULL
+    ),
+    bucket AS MATERIALIZED (
+      SELECT b.webhook_id, b.tokens, b.refilled_at, b.next_wake_at, clock_timestamp() AS at
+        FROM webhook_rate_buckets b
+       WHERE b.webhook_id IN (SELECT webhook_id FROM limited)
+       ORDER BY b.webhook_id
+         FOR UPDATE
+    ),
+    decision AS MATERIALIZED (
+      SELECT l.id, l.webhook_id, l.nth, l.rate_waiting, k.at, k.available,
+             coalesce(l.nth = 1 AND k.available >= 1 AND (l.rate_waiting OR k.next_wake_at <= k.at), false) AS granted,
+             -- A waiter keeps its place: it waits for the next token. A newcomer queues behind the last waiter.
+             -- (No bucket row cannot happen, since the row is written with the limit; it would wait a second.)
+             coalesce(
+               CASE WHEN l.nth > 1 OR l.rate_waiting
+                    THEN k.at + (greatest(1 - k.available, 0) + l.nth - 1) / l.rate * interval '1 s'
+                    ELSE greatest(k.at + greatest(1 - k.available, 0) / l.rate * interval '1 s',
+                                  k.next_wake_at + interval '1 s' / l.rate)
+               END,
+               clock_timestamp() + interval '1 s') AS wake
+        FROM limited l
+        LEFT JOIN LATERAL (
+          SELECT b.at, b.next_wake_at,
+                 least(l.burst, b.tokens + extract(epoch FROM b.at - b.refilled_at) * l.rate) AS available
+            FROM bucket b WHERE b.webhook_id = l.webhook_id
+        ) k ON true
+    ),
+    took AS (
+      UPDATE webhook_rate_buckets b
+         SET tokens = CASE WHEN d.granted THEN d.available - 1 ELSE b.tokens END,
+             refilled_at = CASE WHEN d.granted THEN d.at ELSE b.refilled_at END,
+             next_wake_at = CASE WHEN d.granted OR d.rate_waiting THEN b.next_wake_at ELSE d.wake END
+        FROM decision d
+       WHERE b.webhook_id = d.webhook_id AND d.nth = 1
+    ),
+    throttled AS (
+      UPDATE deliveries d
+         SET next_attempt_at = dd.wake, rate_waiting_since = coalesce(d.rate_waiting_since, clock_timestamp()),
+             updated_at = now()
+        FROM decision dd
+       WHERE d.id = dd.id AND NOT dd.granted AND d.status = 'pending'
+         AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
+      RETURNING d.id, d.attempt_count, greatest(1, ceil(extract(epoch FROM dd.wake - clock_timestamp()) * 1000)) AS wait_ms
     ),
     interrupted AS (
       UPDATE delivery_attempts a SET outcome = 'interrupted', completed_at = now(), error = ${INTERRUPTED}
@@ -167,7 +238,7 @@ export async function beginAttempts(
     parked AS (
       UPDATE deliveries d
          SET status = 'parked', workflow_id = NULL, next_attempt_at = NULL, lease_attempt_id = NULL,
-             lease_expires_at = NULL, updated_at = now()
+             lease_expires_at = NULL, rate_waiting_since = NULL, updated_at = now()
         FROM ready r JOIN webhooks w ON w.id = r.webhook_id
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
          AND w.active AND w.deleted_at IS NULL AND (w.paused OR w.disabled_reason IS NOT NULL) AND NOT ${allowDisabled}
@@ -177,12 +248,14 @@ export async function beginAttempts(
     target AS (
       UPDATE deliveries d
          SET attempt_count = d.attempt_count + 1, lease_attempt_id = r.attempt_id,
-             lease_expires_at = clock_timestamp() + ${leaseMs} * interval '1 ms', updated_at = now()
+             lease_expires_at = clock_timestamp() + ${leaseMs} * interval '1 ms', rate_waiting_since = NULL,
+             updated_at = now()
         FROM ready r JOIN webhooks w ON w.id = r.webhook_id
        WHERE d.id = r.id AND d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())
          AND w.deleted_at IS NULL
          AND ((w.active AND NOT w.paused AND w.disabled_reason IS NULL) OR ${allowDisabled})
          AND NOT ${payloadGone}
+         AND (w.rate_limit_per_second IS NULL OR ${allowDisabled} OR r.id IN (SELECT id FROM decision WHERE granted))
       RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at,
                 CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
                 w.body_signature_switched, w.custom_headers,
@@ -204,13 +277,15 @@ export async function beginAttempts(
               FROM target t) AS attempts,
            (SELECT array_agg(id) FROM unavailable) AS unavailable,
            (SELECT array_agg(id) FROM parked) AS parked,
+           (SELECT json_agg(json_build_object('delivery_id', th.id, 'attempt_count', th.attempt_count, 'wait_ms', th.wait_ms))
+              FROM throttled th) AS throttled,
            (SELECT json_agg(json_build_object('delivery_id', r.id, 'status', r.status, 'attempt_count', r.attempt_count,
                                               'last_status_code', r.last_status_code, 'last_error', r.last_error,
                                               'due_in_ms', floor(extract(epoch FROM r.next_attempt_at - clock_timestamp()) * 1000),
-                                              'busy', r.leased OR r.ready))
+                                              'busy', r.leased OR r.ready, 'rate_waiting', r.rate_waiting))
               FROM in_range r
              WHERE r.id NOT IN (SELECT id FROM target) AND r.id NOT IN (SELECT id FROM unavailable)
-               AND r.id NOT IN (SELECT id FROM parked)) AS untouched
+               AND r.id NOT IN (SELECT id FROM parked) AND r.id NOT IN (SELECT id FROM throttled)) AS untouched
       FROM events e WHERE e.workspace_id = ${workspaceId} AND e.mode = ${mode} AND e.id = ${range.eventId}
   `.execute(db);
   const row = rows[0];
@@ -232,6 +307,11 @@ export async function beginAttempts(
     })),
     unavailable: row.unavailable ?? [],
     parked: row.parked ?? [],
+    throttled: (row.throttled ?? []).map((t) => ({
+      deliveryId: t.delivery_id,
+      attemptCount: t.attempt_count,
+      waitMs: Number(t.wait_ms),
+    })),
     untouched: (row.untouched ?? []).map((u) => ({
       deliveryId: u.delivery_id,
       status: u.status,
@@ -240,6 +320,7 @@ export async function beginAttempts(
       lastError: u.last_error,
       dueInMs: u.due_in_ms === null ? null : Number(u.due_in_ms),
       busy: u.busy,
+      rateWaiting: u.rate_waiting,
     })),
   };
 }

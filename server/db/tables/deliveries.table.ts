@@ -42,6 +42,8 @@ export interface DeliveriesTable {
   /** The attempt in flight, and until when it holds the delivery: no other attempt starts meanwhile. */
   lease_attempt_id: ColumnType<string | null, never, string | null>;
   lease_expires_at: ColumnType<Date | null, never, Date | null>;
+  /** Since when it waits for a token of its webhook's rate limit (no attempt is counted meanwhile); else null. */
+  rate_waiting_since: ColumnType<Date | null, never, Date | null>;
   /** Attempts made before the current series began: the schedule counts from here. */
   series_start: ColumnType<number, number | undefined, number>;
   /** Generated: `2xx`…`5xx` from the last status code, `network` when the last attempt got no HTTP answer. */

@@ -49,6 +49,10 @@ export interface WebhooksTable {
   failing_since: Date | null;
   /** When Herald warned that it is failing, once per failing spell. */
   failing_warned_at: Date | null;
+  /** Deliveries per second at most, across all workers; null (with the burst): no limit. */
+  rate_limit_per_second: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Deliveries the bucket holds when full: how many may go at once after a quiet spell. */
+  rate_limit_burst: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Deleted webhooks are kept (hidden) so their delivery history stays readable. */
