@@ -30,6 +30,7 @@ describe('webhooks API', () => {
       signatureProfile: null,
       headers: [],
       filter: null,
+      rateLimit: null,
       secretRotation: null,
       createdAt: expect.any(String),
       updatedAt: created.createdAt,
