@@ -2,14 +2,14 @@
  * The `herald` command as a user drives it: spawned processes against the real stack, checked by their output
  * and exit codes.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { workspaceWithKey } from '../support/keys.js';
 import { startReceiver } from '../support/receiver.js';
+import { type CliResult, repositoryRoot, runHerald } from '../support/herald-cli.js';
 import { useStack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -24,31 +24,10 @@ const stack = useStack({
         ? { status: 500 }
         : { status: 200, body: 'OK' },
 });
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = repositoryRoot;
 
-function herald(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'server/main.ts', ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          HERALD_URL: stack.herald.url,
-          HERALD_API_KEY: stack.herald.adminKey,
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function herald(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runHerald(args, { HERALD_URL: stack.herald.url, HERALD_API_KEY: stack.herald.adminKey, ...env });
 }
 
 describe('herald', () => {

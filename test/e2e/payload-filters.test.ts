@@ -4,14 +4,13 @@
  * receiver gets everything. Invalid filters and fields the catalog's schema lacks are refused with every invalid
  * part named.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PayloadFilter } from '../../server/db/payload-filter.js';
 import { workspaceWithKey } from '../support/keys.js';
+import { type CliResult, runHerald } from '../support/herald-cli.js';
 import { useStack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -286,25 +285,6 @@ describe('payload filters', () => {
   });
 });
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function herald(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'server/main.ts', ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          HERALD_URL: stack.herald.url,
-          HERALD_API_KEY: stack.herald.adminKey,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function herald(args: string[]): Promise<CliResult> {
+  return runHerald(args, { HERALD_URL: stack.herald.url, HERALD_API_KEY: stack.herald.adminKey });
 }
