@@ -295,6 +295,10 @@ describe('an owner with a session link', () => {
       const measured = await fresh.newPage();
       await measured.goto(await sessionLink());
       await expect.poll(() => measured.locator('.webhook-card').count()).toBe(1);
+      // The page marks the moment in an effect, which runs just after the paint that showed the list.
+      await expect
+        .poll(() => measured.evaluate(() => performance.getEntriesByName('herald:webhooks-shown').length))
+        .toBe(1);
       const timing = await measured.evaluate(() => {
         const shown = performance.getEntriesByName('herald:webhooks-shown')[0]?.startTime;
         const scripts = (
