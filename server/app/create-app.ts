@@ -24,7 +24,7 @@ import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
-import { startTracing } from '../tracing/tracing.js';
+import { startTracing } from '../tracing/start-tracing.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createWorkflowGateway } from '../temporal/workflow-gateway.js';
 import { userAgent } from '../version.js';

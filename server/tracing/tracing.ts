@@ -2,9 +2,7 @@ import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { FastifyPluginCallback } from 'fastify';
-import type { TracingSettings } from '../config.js';
 import type { AttemptDeps } from '../delivery/run-attempts.js';
-import type { Logger } from '../logger.js';
 
 /**
  * OpenTelemetry tracing, handed to the pieces it instruments: the API (a span per request), the Temporal client
@@ -22,17 +20,4 @@ export interface Tracing {
   traceAttempt: NonNullable<AttemptDeps['traceAttempt']>;
   /** Sends the spans still buffered; called as the process stops. */
   flush(): Promise<void>;
-}
-
-/**
- * Tracing as configured, or undefined when no OTLP endpoint is set: then none of OpenTelemetry's SDK is loaded
- * (this module only imports types) and nothing on the delivery path pays for it.
- */
-export async function startTracing(
-  settings: TracingSettings | undefined,
-  logger: Logger,
-): Promise<Tracing | undefined> {
-  if (!settings) return undefined;
-  const { createOtelTracing } = await import('./otel-tracing.js');
-  return createOtelTracing(settings, logger);
 }
