@@ -39,19 +39,12 @@ export interface TracedAttempt {
   eventType: string;
   attemptNumber: number;
   trigger: AttemptTrigger;
-  /** host[:port], never the path or query. */
+  /** The endpoint's host[:port], never its path or query (they may carry tokens). */
   host: string;
 }
 
-/** One recorded attempt, as logs and metrics see it. */
-export interface ObservedAttempt {
-  deliveryId: string;
-  webhookId: string;
-  eventType: string;
-  attemptNumber: number;
-  trigger: AttemptTrigger;
-  /** The endpoint's host, never its path or query (they may carry tokens). */
-  host: string;
+/** One recorded attempt, as logs and metrics see it: what its span said, and how it went. */
+export interface ObservedAttempt extends TracedAttempt {
   ok: boolean;
   statusCode: number | null;
   error: string | null;
