@@ -5,6 +5,7 @@ import { Link } from '../link.js';
 import { useCanManage } from '../session-state.js';
 import { DeliveryStatus } from '../status.js';
 import { useAction, useLoad } from '../use-load.js';
+import { ErrorAlert } from '../error-alert.js';
 
 const triggers = { manual: 'sent again on request', test: 'test send', scheduled: 'scheduled' } as const;
 
@@ -81,11 +82,7 @@ function Delivery({ delivery, reload }: { delivery: DeliveryDetail; reload(): vo
           )}
         </p>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       <h2>Attempts</h2>
       {delivery.attempts.length === 0 && <p class="empty">No attempt yet.</p>}
       <ol class="attempts">

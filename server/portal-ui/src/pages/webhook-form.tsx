@@ -5,6 +5,7 @@ import { navigate } from '../router.js';
 import { SecretValue } from '../secret-value.js';
 import { useCanManage } from '../session-state.js';
 import { useAction, useLoad } from '../use-load.js';
+import { ErrorAlert } from '../error-alert.js';
 
 /** Create a webhook, or edit one (`id`): its URL, its name and the event types it receives. */
 export function WebhookFormPage({ id }: { id?: string }) {
@@ -126,11 +127,7 @@ function WebhookForm(props: {
           ))}
         </ul>
       </fieldset>
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       <div class="actions">
         <button type="submit" disabled={action.busy}>
           {props.id ? 'Save' : 'Add the webhook'}

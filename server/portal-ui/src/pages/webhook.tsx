@@ -8,6 +8,7 @@ import { useCanManage } from '../session-state.js';
 import { type SignatureScheme, verificationSnippets } from '../snippets.js';
 import { DeliveryStatus, StateBadge, webhookState } from '../status.js';
 import { useAction, useLoad } from '../use-load.js';
+import { ErrorAlert } from '../error-alert.js';
 
 export function WebhookPage({ id }: { id: string }) {
   const webhook = useLoad(() => api.webhooks.get.query({ id }), [id]);
@@ -92,11 +93,7 @@ function Webhook({ webhook, reload }: { webhook: WebhookDetail; reload(): void }
           </button>
         </div>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       {canManage && <SendTest webhook={webhook} />}
       <SigningSection webhook={webhook} reload={reload} />
       {canManage && <Recover webhookId={webhook.id} />}
@@ -147,11 +144,7 @@ function SendTest({ webhook }: { webhook: WebhookDetail }) {
           </button>
         </form>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       {report && (
         <div class="test-report" role="status">
           {report.tests.map((test) => (
@@ -243,11 +236,7 @@ function SigningSection({ webhook, reload }: { webhook: WebhookDetail; reload():
           </button>
         </div>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       <h3>How deliveries are signed</h3>
       <ul>
         {schemes.map((scheme, index) => (
@@ -316,11 +305,7 @@ function Recover({ webhookId }: { webhookId: string }) {
           Recover
         </button>
       </form>
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorAlert message={action.error} />
       {recoveryId && <RecoveryProgress recoveryId={recoveryId} />}
     </section>
   );

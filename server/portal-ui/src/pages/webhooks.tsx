@@ -5,6 +5,7 @@ import { Link } from '../link.js';
 import { useCanManage } from '../session-state.js';
 import { StateBadge, webhookState } from '../status.js';
 import { useLoad } from '../use-load.js';
+import { ErrorAlert } from '../error-alert.js';
 
 export function WebhooksPage() {
   const canManage = useCanManage();
@@ -25,11 +26,7 @@ export function WebhooksPage() {
           </Link>
         )}
       </div>
-      {webhooks.error && (
-        <p role="alert" class="error">
-          {webhooks.error}
-        </p>
-      )}
+      <ErrorAlert message={webhooks.error} />
       {webhooks.data && webhooks.data.length === 0 && (
         <p class="empty">No webhooks yet.{canManage && ' Add one to start receiving events.'}</p>
       )}
