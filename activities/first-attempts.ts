@@ -44,13 +44,15 @@ export function createFirstAttempts(deps: AttemptDeps) {
     const retry = run.results.filter((r) => !r.ok && r.retryDelayMs !== undefined);
     const parked = run.parked.length + run.results.filter((r) => r.parked).length;
     const cancelled = run.results.filter((r) => r.cancelled).length;
+    const queued = run.results.filter((r) => r.queued).map((r) => r.deliveryId);
     return {
       succeeded: run.results.filter((r) => r.ok).length,
       failed:
-        run.results.filter((r) => !r.ok && !r.parked && !r.cancelled && r.retryDelayMs === undefined).length +
-        run.unavailable.length,
+        run.results.filter((r) => !r.ok && !r.parked && !r.cancelled && !r.queued && r.retryDelayMs === undefined)
+          .length + run.unavailable.length,
       ...(parked > 0 ? { parked } : {}),
       ...(cancelled > 0 ? { cancelled } : {}),
+      ...(queued.length > 0 ? { queued } : {}),
       retry: retry.map((r) => ({
         deliveryId: r.deliveryId,
         attempts: r.attemptNumber,

@@ -31,7 +31,7 @@ export interface ReconcilerSettings {
 
 export interface ReconcileDeps {
   db: Db;
-  workflows: Pick<WorkflowGateway, 'workflowState' | 'startResume' | 'startFanOut'>;
+  workflows: Pick<WorkflowGateway, 'workflowState' | 'startResume' | 'startFanOut' | 'signalTurn'>;
   policy: DeliveryPolicy;
   reconciler: ReconcilerSettings;
   logger: Logger;
@@ -85,6 +85,13 @@ export function createReconcileDeliveries(deps: ReconcileDeps) {
       }
       if ((await ownerState(owner)) === 'running') {
         result.late += 1;
+        // Its turn came (for its ordering key) but its workflow may never have been told: the one that settled the
+        // previous delivery died before telling it, or the turn passed outside a workflow. Telling it again is harmless
+        // (never attempted: a delivery whose first attempt was made has long been told).
+        if (delivery.ordered && delivery.attemptCount === 0) {
+          await deps.workflows.signalTurn(owner, delivery.id);
+          result.toldTurns = (result.toldTurns ?? 0) + 1;
+        }
         continue;
       }
       if (await restart(deps, delivery)) result.restarted += 1;

@@ -2,6 +2,9 @@ import { type AttemptDeps, runAttempts } from '../server/delivery/run-attempts.j
 import { failureTypes, type SignAndPostInput, type SignAndPostResult } from '../workflows/shared.js';
 import { routineFailure } from './routine-failure.js';
 
+/** How long a delivery that turns out not to have its turn yet waits before looking again. */
+const QUEUED_RECHECK_MS = 30_000;
+
 /**
  * One attempt at one delivery, as a regular activity under Temporal's retry policy: used for every attempt after
  * the first. The activity names the wait before the next attempt (`nextRetryDelay`) from the schedule (or the
@@ -47,6 +50,14 @@ export function createSignAndPost(deps: AttemptDeps) {
       );
     }
     if (result.ok) return { attemptNumber: result.attemptNumber, statusCode: result.statusCode ?? 200 };
+    if (result.queued) {
+      // Only attempted once its turn came, so only a turn passed back can get here: look again in a while.
+      throw routineFailure(
+        failureTypes.deliveryQueued,
+        `delivery ${deliveryId} waits for an earlier event of its ordering key`,
+        { nextRetryDelay: QUEUED_RECHECK_MS },
+      );
+    }
     if (result.rateLimited) {
       // Not a failed attempt: nothing was sent and none was counted. Temporal retries when the token is due,
       // holding no worker meanwhile, and the activity's retries leave no trace in the workflow's history.

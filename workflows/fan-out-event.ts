@@ -8,7 +8,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { attemptActivityLimitMs } from '../server/delivery/policy.js';
-import { deliverWithRetries } from './deliver-with-retries.js';
+import { deliverWithRetries, type SeriesEnd } from './deliver-with-retries.js';
+import { DeliveryTurns, forwardTurns } from './delivery-turns.js';
 import {
   BATCHES_PER_WORKFLOW,
   type DeliveryBatch,
@@ -24,12 +25,18 @@ import {
  * activity task. Each delivery that fails then waits on a durable timer and goes on alone through `signAndPost`,
  * a regular activity whose Temporal retry policy runs the rest of the five-attempt schedule. As it ends, the
  * workflow says how its deliveries ended (`HeraldOutcome`), so failed deliveries can be found in the Temporal UI.
+ *
+ * A delivery whose event has an ordering key may have to wait for its turn (an earlier event of the key to the same
+ * webhook has not settled): the workflow waits for the signal that it has come, then attempts it as a retry series.
  */
 export async function fanOutEvent(input: FanOutEventInput): Promise<FanOutEventResult> {
-  const result =
-    input.batches.length > BATCHES_PER_WORKFLOW
-      ? await fanOutInParts(input)
-      : (await Promise.all(input.batches.map((batch) => deliverBatch(input, batch)))).reduce(sum, none());
+  let result: FanOutEventResult;
+  if (input.batches.length > BATCHES_PER_WORKFLOW) {
+    result = await fanOutInParts(input);
+  } else {
+    const turns = new DeliveryTurns();
+    result = (await Promise.all(input.batches.map((batch) => deliverBatch(input, batch, turns)))).reduce(sum, none());
+  }
   if (patched('outcome-search-attribute'))
     upsertSearchAttributes([{ key: searchAttributes.outcome, value: outcomeOf(result) }]);
   // Replay-safe (never repeated on replay); the request id comes from the log interceptor (workflows/interceptors.ts).
@@ -43,10 +50,12 @@ async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult
   for (let i = 0; i < input.batches.length; i += BATCHES_PER_WORKFLOW)
     parts.push(input.batches.slice(i, i + BATCHES_PER_WORKFLOW));
   const { workflowId } = workflowInfo();
+  const partId = (i: number) => `${workflowId}/part-${i + 1}`;
+  forwardTurns(parts.map((batches, i) => ({ workflowId: partId(i), batches })));
   const results = await Promise.all(
     parts.map((batches, i) =>
       executeChild(fanOutEvent, {
-        workflowId: `${workflowId}/part-${i + 1}`,
+        workflowId: partId(i),
         args: [{ ...input, batches }],
         staticSummary: `part ${i + 1} of ${parts.length}`,
       }),
@@ -55,7 +64,11 @@ async function fanOutInParts(input: FanOutEventInput): Promise<FanOutEventResult
   return results.reduce(sum, none());
 }
 
-async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Promise<FanOutEventResult> {
+async function deliverBatch(
+  input: FanOutEventInput,
+  batch: DeliveryBatch,
+  turns: DeliveryTurns,
+): Promise<FanOutEventResult> {
   const { firstAttempts } = proxyLocalActivities<Activities>({
     startToCloseTimeout: attemptActivityLimitMs(input.policy),
     // Retries cover Postgres being unreachable; a retried run never sends twice (see runAttempts).
@@ -74,23 +87,31 @@ async function deliverBatch(input: FanOutEventInput, batch: DeliveryBatch): Prom
   });
   // A workflow whose publication rolled back owns no delivery: it ends here, having sent nothing.
   if (first.rolledBack) return { ...none(), rolledBack: true };
-  const retried = await Promise.all(
-    first.retry.map((delivery) =>
+  const series = {
+    scope: input.scope,
+    eventId: input.eventId,
+    owner,
+    policy: input.policy,
+    seriesStart: 0,
+    trigger: 'scheduled' as const,
+    requestId: input.requestId,
+  };
+  const retried: SeriesEnd[] = await Promise.all([
+    ...first.retry.map((delivery) =>
       deliverWithRetries({
-        scope: input.scope,
-        eventId: input.eventId,
+        ...series,
         deliveryId: delivery.deliveryId,
         endpoint: delivery.endpoint,
-        owner,
-        policy: input.policy,
-        seriesStart: 0,
         attemptsBefore: delivery.attempts,
         waitMs: delivery.retryDelayMs,
-        trigger: 'scheduled',
-        requestId: input.requestId,
       }),
     ),
-  );
+    // Absent from the results of fan-outs that never met an ordering key: their history is unchanged.
+    ...(first.queued ?? []).map(async (deliveryId) => {
+      await turns.waitFor(deliveryId);
+      return deliverWithRetries({ ...series, deliveryId, attemptsBefore: 0, waitMs: 0 });
+    }),
+  ]);
   const count = (outcome: string) => retried.filter((r) => r === outcome).length;
   const parked = (first.parked ?? 0) + count('parked');
   return {

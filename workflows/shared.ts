@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Scope } from '../server/db/scope.js';
 import type { DeliveryPolicy } from '../server/delivery/policy.js';
 
@@ -131,6 +131,8 @@ export interface FirstAttemptsResult {
   cancelled?: number;
   /** Failed first attempts that get retried, with the attempts made so far and the wait before the next. */
   retry: Array<{ deliveryId: string; attempts: number; retryDelayMs: number; endpoint?: string }>;
+  /** Deliveries whose turn for their ordering key has not come: the workflow waits for `deliveryTurnSignal`. */
+  queued?: string[];
 }
 
 export interface SignAndPostInput {
@@ -163,6 +165,13 @@ export interface RecoveryProgress {
   /** The last delivery processed: the recovery resumes after it. */
   afterId: string | null;
 }
+
+/**
+ * Sent to a fan-out workflow when the turn of one of its deliveries has come (its ordering key's previous delivery
+ * to that webhook settled): the argument is the delivery's id. Whoever settled the previous one sends it, and the
+ * reconciler sends it again for a turn that stays untaken, so a lost signal only delays.
+ */
+export const deliveryTurnSignal = defineSignal<[deliveryId: string]>('deliveryTurn');
 
 /** Asked of a running `recoverWebhook` workflow: how far it has got. */
 export const progressQuery = defineQuery<RecoveryProgress>('progress');
@@ -237,6 +246,11 @@ export const failureTypes = {
   deliveryHandedOver: 'DeliveryHandedOver',
   /** The webhook is paused or disabled by Herald: the delivery waits, parked, for it to be resumed or enabled. */
   deliveryParked: 'DeliveryParked',
+  /**
+   * The delivery waits for its ordering key's turn: nothing was sent. Retried after a while; the workflow only
+   * attempts it once told its turn has come, so this is a safety net, not a path.
+   */
+  deliveryQueued: 'DeliveryQueued',
   /**
    * The webhook's rate limit had no token: nothing was sent and no attempt counted. Retried when one is due, after
    * the wait the activity names (`nextRetryDelay`); Temporal holds no worker meanwhile.
@@ -321,6 +335,8 @@ export interface ReconcileResult {
   late: number;
   /** Scheduled sends whose workflow was gone, started again for the time left (absent in older results). */
   rescheduled?: number;
+  /** Overdue deliveries whose running workflow was told (again) that their ordering key's turn came. */
+  toldTurns?: number;
   /** When to look again. */
   nextRunInMs: number;
 }

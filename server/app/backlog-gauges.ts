@@ -41,6 +41,11 @@ export function registerBacklogGauges(registry: Registry, read: () => Promise<De
     (b) => b.scheduled,
   );
   gauge(
+    'herald_deliveries_queued',
+    'Deliveries waiting for an earlier event of their ordering key to settle.',
+    (b) => b.queued,
+  );
+  gauge(
     'herald_oldest_pending_delivery_seconds',
     'Age of the oldest delivery still waiting for an attempt; 0 when none waits.',
     (b) => b.oldestPendingSeconds,

@@ -16,6 +16,7 @@ import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
+import { tellTurns } from '../services/delivery-turns.js';
 import { createAttemptObserver } from './attempt-observer.js';
 import { registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
 import { rateWaits } from '../db/queries/rate-limits.js';
@@ -145,6 +146,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           secrets,
           observe,
           traceAttempt: tracing?.traceAttempt,
+          tellTurns: (holders) => tellTurns(workflows, holders),
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,

@@ -7,6 +7,7 @@ import {
   type UntouchedDelivery,
 } from '../db/queries/delivery-attempts.js';
 import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
+import { findTurnHolders, type TurnHolder } from '../db/queries/delivery-order.js';
 import { openHeaders } from './custom-headers.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryHttpClient, PostOutcome } from './delivery-http-client.js';
@@ -30,6 +31,11 @@ export interface AttemptDeps {
    * attempt pays nothing for it. It sees the endpoint's host, never its URL, a secret or a header.
    */
   traceAttempt?: (attempt: TracedAttempt, post: () => Promise<PostOutcome>) => Promise<PostOutcome>;
+  /**
+   * Wakes the workflows whose delivery's turn came (for its ordering key) because a delivery of this run settled;
+   * absent where nothing waits on turns (test sends). The turn itself passed in Postgres, in the settling statement.
+   */
+  tellTurns?: (holders: TurnHolder[]) => Promise<void>;
 }
 
 /** What a trace span says about an attempt before its request goes out. */
@@ -74,6 +80,8 @@ export interface AttemptResult {
   parked?: boolean;
   /** A scheduled send cancelled before it was sent: nothing went out, and nothing will. */
   cancelled?: boolean;
+  /** Its turn for its ordering key has not come: nothing was sent; it goes when the key's previous delivery settles. */
+  queued?: boolean;
   /**
    * Nothing was sent: the webhook's rate limit had no token. No attempt was counted (`attemptNumber` is the last
    * one made); `retryDelayMs` is when its token is expected.
@@ -206,7 +214,13 @@ export async function runAttempts(
       if (delivery.busy) held.push(delivery.deliveryId);
       else results.set(delivery.deliveryId, asFound(delivery));
     }
-    if (held.length === 0) return { kind: 'done', results: [...results.values()], unavailable, parked };
+    if (held.length === 0) {
+      // Every settled delivery of an ordered event has passed its turn on: wake whoever waits for it. Run again (a
+      // retried activity), this tells them again, which is harmless; a crash before it leaves the reconciler to.
+      if (begun.event.ordered && deps.tellTurns)
+        await deps.tellTurns(await findTurnHolders(deps.db, [...results.keys(), ...unavailable]));
+      return { kind: 'done', results: [...results.values()], unavailable, parked };
+    }
     // A lease lasts at most leaseMs; twice that, and the holder has had every chance to finish or expire.
     giveUpAt ??= Date.now() + 2 * leaseMs;
     if (Date.now() > giveUpAt) {
@@ -298,6 +312,7 @@ function asFound(delivery: UntouchedDelivery): AttemptResult {
     retryDelayMs: waiting ? Math.max(1, delivery.dueInMs ?? 0) : undefined,
     ...(delivery.status === 'parked' ? { parked: true } : {}),
     ...(delivery.status === 'cancelled' ? { cancelled: true } : {}),
+    ...(delivery.status === 'queued' ? { queued: true } : {}),
     ...(waiting && delivery.rateWaiting ? { rateLimited: true } : {}),
   };
 }

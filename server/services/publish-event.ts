@@ -24,6 +24,8 @@ export interface PublishEventInput {
   data: Record<string, unknown>;
   /** Deliver then instead of now (a scheduled send); a time already past means now. */
   deliverAt?: Date | undefined;
+  /** Deliver to each webhook after the events published before with the same key, one at a time. */
+  orderingKey?: string | undefined;
 }
 
 /** The horizon when none is configured (Herald's own notices, which are never scheduled). */
@@ -81,17 +83,22 @@ export async function publishEvents(
   } = {},
 ): Promise<Publication[]> {
   const now = Date.now();
+  const pathOf = (i: number) => (inputs.length > 1 ? ['events', String(i)] : []);
   const events = inputs.map((input, i) => ({
     id: input.id ?? newId('event'),
     type: input.type,
     payloadJson: JSON.stringify(input.data),
-    deliverAt: scheduledTime(
-      input.deliverAt,
-      deps.scheduleHorizonMs ?? DEFAULT_HORIZON_MS,
-      inputs.length > 1 ? ['events', String(i)] : [],
-      now,
-    ),
+    deliverAt: scheduledTime(input.deliverAt, deps.scheduleHorizonMs ?? DEFAULT_HORIZON_MS, pathOf(i), now),
+    orderingKey: input.orderingKey,
   }));
+  events.forEach((event, i) => {
+    // A scheduled event would hold its key back until its time: every later event of the key would wait for it.
+    if (event.deliverAt && event.orderingKey)
+      throw InvalidInputError.at(
+        [...pathOf(i), 'orderingKey'],
+        'an event with an ordering key is delivered in publish order, so it cannot also be scheduled: drop `deliverAt` or `orderingKey`',
+      );
+  });
   return deps.db.transaction().execute(async (trx) => {
     if (!options.notice) {
       const catalog = await loadCatalog(trx, scope.workspaceId);
@@ -122,8 +129,11 @@ export async function publishEvents(
     await Promise.all(
       owned.map((event) => {
         // Deliveries to a paused or disabled webhook are parked at once; only the others need a workflow. A
-        // scheduled event's workflow is started now too, held back by Temporal until its time.
-        const pending = deliveries.get(event.id)!.filter((d) => d.status === 'pending' || d.status === 'scheduled');
+        // scheduled event's workflow is started now too, held back by Temporal until its time; a queued delivery's
+        // workflow waits for its turn.
+        const pending = deliveries
+          .get(event.id)!
+          .filter((d) => d.status === 'pending' || d.status === 'scheduled' || d.status === 'queued');
         if (pending.length === 0) return undefined;
         return deps.workflows.startFanOut(scope, {
           id: event.id,
@@ -147,7 +157,7 @@ export async function publishEvents(
 async function republished(
   db: Db,
   scope: Scope,
-  events: Array<{ id: string; type: string; payloadJson: string }>,
+  events: Array<{ id: string; type: string; payloadJson: string; orderingKey?: string | undefined }>,
 ): Promise<Map<string, Publication>> {
   if (events.length === 0) return new Map();
   const stored = new Map(
@@ -164,9 +174,13 @@ async function republished(
     if (!existing) throw new Error(`event ${event.id} conflicted on insert but cannot be read`);
     // A payload retention dropped (null) can no longer be compared: the type alone must match.
     const payloadKept = (existing.payloadJson as string | null) !== null;
-    if (existing.type !== event.type || (payloadKept && existing.payloadJson !== event.payloadJson)) {
+    if (
+      existing.type !== event.type ||
+      (payloadKept && existing.payloadJson !== event.payloadJson) ||
+      existing.orderingKey !== (event.orderingKey ?? null)
+    ) {
       throw new ConflictError(
-        `Event ${event.id} was already published with a different type or data; use a new id for a new event.`,
+        `Event ${event.id} was already published with a different type, data or ordering key; use a new id for a new event.`,
       );
     }
   }

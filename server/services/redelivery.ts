@@ -3,12 +3,15 @@ import type { DeliveryRow } from '../db/tables/deliveries.table.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { newId, newUlid } from '../db/ids.js';
 import { findDelivery, reopenDeliveries } from '../db/queries/deliveries.js';
+import { findTurnHolders, holdsTurn, skipTurn } from '../db/queries/delivery-order.js';
 import { findEventPayload } from '../db/queries/events.js';
 import { findWebhook } from '../db/queries/webhooks.js';
 import type { RecoveryStatus, WorkflowGateway } from '../temporal/workflow-gateway.js';
 import { retryWorkflowId } from '../../workflows/shared.js';
 import type { Actor } from './actor.js';
 import { audit } from './audit.js';
+import type { LoggedDelivery } from './deliveries.js';
+import { tellTurns } from './delivery-turns.js';
 
 /** How far back `webhooks.recover` reaches: two weeks, longer than any retry schedule, short enough to stay cheap. */
 export const RECOVERY_WINDOW_DAYS = 14;
@@ -28,6 +31,10 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
       throw new ConflictError(`Delivery ${id} is still being delivered; wait for it to settle.`);
     if (delivery.status === 'succeeded')
       throw new ConflictError(`Delivery ${id} already succeeded; publish a new event to send it again.`);
+    if (delivery.status === 'queued')
+      throw new ConflictError(
+        `Delivery ${id} waits for an earlier event of its ordering key; it is sent once that one settles.`,
+      );
     const webhook = await findWebhook(trx, scope, delivery.webhook_id);
     if (!webhook?.active)
       throw new ConflictError(
@@ -60,6 +67,35 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string): Promi
     });
     return reopened!;
   });
+}
+
+/**
+ * Lets the ordering key's later deliveries go past a delivery that failed for good and holds them back (its webhook
+ * blocks on failure), as if it had succeeded; the delivery itself stays failed. Audited.
+ */
+export async function skipDelivery(deps: Deps, actor: Actor, id: string): Promise<LoggedDelivery> {
+  const scope = actor.principal;
+  const delivery = await deps.db.transaction().execute(async (trx) => {
+    const delivery = await findDelivery(trx, scope, id);
+    if (!delivery) throw new NotFoundError('Delivery', id);
+    if (delivery.ordering_key === null || !(await holdsTurn(trx, id, { lock: true })))
+      throw new ConflictError(
+        `Delivery ${id} holds nothing back: only a failed delivery that blocks its ordering key (its webhook's orderingOnFailure is block) can be skipped.`,
+      );
+    const next = await skipTurn(trx, { id, webhookId: delivery.webhook_id, orderingKey: delivery.ordering_key });
+    await audit(trx, actor, {
+      action: 'deliveries.skip',
+      entityType: 'delivery',
+      entityId: id,
+      before: { status: delivery.status, orderingKey: delivery.ordering_key, blocking: true },
+      after: { status: delivery.status, orderingKey: delivery.ordering_key, blocking: false, nextDelivery: next },
+    });
+    return delivery;
+  });
+  // The turn has passed (committed); waking the next delivery's workflow now saves the reconciler's grace period.
+  // If Temporal cannot be reached, the reconciler wakes it: the skip itself stands either way.
+  await tellTurns(deps.workflows, await findTurnHolders(deps.db, [id])).catch(() => undefined);
+  return { ...delivery, blocking: false };
 }
 
 /** Redelivers, once each, every delivery of a webhook that failed since `since`, as a cancellable workflow. */

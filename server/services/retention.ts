@@ -1,5 +1,10 @@
 import type { Db } from '../db/database.js';
-import { deleteExpiredAuditEntries, deleteExpiredEvents, dropExpiredPayloads } from '../db/queries/retention.js';
+import {
+  deleteExpiredAuditEntries,
+  deleteExpiredEvents,
+  deleteIdleOrderingKeys,
+  dropExpiredPayloads,
+} from '../db/queries/retention.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { RetentionResult } from '../../workflows/shared.js';
@@ -69,6 +74,14 @@ export async function applyRetention(
     const deleted = await deleteExpiredAuditEntries(deps.db, { before, limit: batchSize });
     result.auditEntries += deleted;
     deps.metrics.retentionDeleted.inc({ table: 'audit_log' }, deleted);
+    onBatch();
+    if (deleted < batchSize) break;
+    if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);
+  }
+  // Ordering keys idle for the events window: every delivery of theirs is settled, most are deleted already.
+  const idleBefore = new Date(Date.now() - settings.eventsMs);
+  for (;;) {
+    const deleted = await deleteIdleOrderingKeys(deps.db, { before: idleBefore, limit: batchSize });
     onBatch();
     if (deleted < batchSize) break;
     if (overBudget()) return report(deps.logger, { ...result, complete: false }, started);

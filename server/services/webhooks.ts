@@ -1,6 +1,7 @@
 import type { TargetPolicy } from '../delivery/target-policy.js';
 import type { Db } from '../db/database.js';
-import type { WebhookRow, WebhookUpdate } from '../db/tables/webhooks.table.js';
+import type { OrderingOnFailure, WebhookRow, WebhookUpdate } from '../db/tables/webhooks.table.js';
+import { releaseBlockedKeys } from '../db/queries/delivery-order.js';
 import { findWorkspace } from '../db/queries/workspaces.js';
 import type { PayloadFilter } from '../db/payload-filter.js';
 import type { SignatureProfile } from '../db/signature-profile.js';
@@ -39,6 +40,7 @@ export interface CreateWebhookInput {
   headers?: Record<string, string> | undefined;
   filter?: PayloadFilter | null | undefined;
   rateLimit?: RateLimitInput | null | undefined;
+  orderingOnFailure?: OrderingOnFailure | undefined;
 }
 
 /** Deliveries per second, and how many may go at once (default: perSecond rounded up). */
@@ -83,6 +85,7 @@ function snapshot(row: WebhookRow): Record<string, unknown> {
     filter: row.payload_filter,
     rateLimit:
       row.rate_limit_per_second === null ? null : { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst },
+    orderingOnFailure: row.ordering_on_failure,
   };
 }
 
@@ -182,6 +185,7 @@ export async function createWebhook(
       custom_headers: input.headers ? sealHeaders(deps.secrets, input.headers) : null,
       payload_filter: input.filter ? JSON.stringify(input.filter) : null,
       ...rateLimitColumns(input.rateLimit ?? null),
+      ordering_on_failure: input.orderingOnFailure ?? 'continue',
     });
     await keepRateBucket(trx, row);
     await audit(trx, actor, {
@@ -228,11 +232,12 @@ export interface UpdateWebhookInput {
   headers?: Record<string, string> | null | undefined;
   filter?: PayloadFilter | null | undefined;
   rateLimit?: RateLimitInput | null | undefined;
+  orderingOnFailure?: OrderingOnFailure | undefined;
 }
 
 /** An update that only switches `active` is audited as `webhooks.enable` or `webhooks.disable`. */
 export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: UpdateWebhookInput): Promise<WebhookRow> {
-  const { id, signatureProfile, headers, filter, rateLimit, ...changes } = input;
+  const { id, signatureProfile, headers, filter, rateLimit, orderingOnFailure, ...changes } = input;
   // A portal session cannot hand a webhook to another owner.
   if (actor.principal.owner !== undefined && changes.owner !== undefined)
     throw InvalidInputError.at(['owner'], 'cannot be changed from the portal');
@@ -256,12 +261,17 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
       ...(headers !== undefined ? { custom_headers: headers ? sealHeaders(deps.secrets, headers) : null } : {}),
       ...(filter !== undefined ? { payload_filter: filter ? JSON.stringify(filter) : null } : {}),
       ...(rateLimit !== undefined ? rateLimitColumns(rateLimit) : {}),
+      ...(orderingOnFailure !== undefined ? { ordering_on_failure: orderingOnFailure } : {}),
     }))!;
     if (rateLimit !== undefined) await keepRateBucket(trx, after);
+    // No longer blocking: the keys its failed deliveries held back go on (the reconciler wakes their workflows).
+    if (before.ordering_on_failure === 'block' && after.ordering_on_failure === 'continue')
+      await releaseBlockedKeys(trx, after.id);
     const onlyActive =
       Object.keys(changes).every((key) => key === 'active') &&
       filter === undefined &&
       rateLimit === undefined &&
+      orderingOnFailure === undefined &&
       before.active !== after.active;
     const action = onlyActive ? (after.active ? 'webhooks.enable' : 'webhooks.disable') : 'webhooks.update';
     await auditChange(trx, actor, action, before, after);

@@ -44,6 +44,11 @@ export interface WorkflowGateway {
   ): Promise<void>;
   /** Ends a scheduled send's fan-out (its event was cancelled); one that already ended or never existed is fine. */
   terminateFanOut(workflowId: string, reason: string): Promise<void>;
+  /**
+   * Tells a workflow that a delivery it holds back for its ordering key may go now (its turn passed in Postgres).
+   * Harmless if it was told before; a workflow that has ended is not an error.
+   */
+  signalTurn(workflowId: string, deliveryId: string): Promise<void>;
   /** A manual series for a delivery reopened as owned by `input.owner`, which is also the workflow's id. */
   startRetry(
     input: Omit<RetryDeliveryInput, 'policy' | 'owner'> & { owner: string; webhookId: string },

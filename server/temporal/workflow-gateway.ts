@@ -3,7 +3,7 @@ import type { deliveryReconciler } from '../../workflows/delivery-reconciler.js'
 import type { drainWebhook } from '../../workflows/drain-webhook.js';
 import { newUlid } from '../db/ids.js';
 import type { fanOutEvent } from '../../workflows/fan-out-event.js';
-import { progressQuery } from '../../workflows/shared.js';
+import { deliveryTurnSignal, progressQuery } from '../../workflows/shared.js';
 import type { recoverWebhook } from '../../workflows/recover-webhook.js';
 import type { resumeDelivery } from '../../workflows/resume-delivery.js';
 import type { retryDelivery } from '../../workflows/retry-delivery.js';
@@ -88,6 +88,17 @@ export function createWorkflowGateway(args: {
         await bounded(() => client.workflow.getHandle(workflowId).terminate(reason));
       } catch (error) {
         // Already ended (it found its deliveries cancelled), or never started: nothing is left to stop.
+        if (error instanceof WorkflowNotFoundError) return;
+        throw error;
+      }
+    },
+
+    async signalTurn(workflowId, deliveryId) {
+      try {
+        await bounded(() => client.workflow.getHandle(workflowId).signal(deliveryTurnSignal, deliveryId));
+      } catch (error) {
+        // Ended or never started: nothing waits there (the reconciler hands a pending delivery nobody works on to a
+        // new workflow).
         if (error instanceof WorkflowNotFoundError) return;
         throw error;
       }

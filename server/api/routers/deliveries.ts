@@ -1,7 +1,7 @@
 import { tracked } from '@trpc/server';
 import { openAttemptStream } from '../../services/attempt-stream.js';
 import { getDelivery, listDeliveryLog } from '../../services/deliveries.js';
-import { retryDelivery } from '../../services/redelivery.js';
+import { retryDelivery, skipDelivery } from '../../services/redelivery.js';
 import { idInput, pageOf, toPageOutput } from '../schemas/common.js';
 import {
   deliverySchema,
@@ -73,6 +73,22 @@ export const deliveriesRouter = router({
     .input(deliveryId)
     .output(deliverySchema)
     .mutation(async ({ ctx, input }) => toDelivery(await retryDelivery(ctx, ctx.actor, input.id))),
+
+  skip: protectedProcedure('deliveries:retry')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/deliveries/{id}/skip',
+        tags,
+        summary: 'Skip a failed delivery that holds its ordering key back',
+        description:
+          "Lets the later events of the delivery's ordering key go to its webhook, past this delivery, which failed for good and holds them back (`blocking: true`, because the webhook's `orderingOnFailure` is `block`). The delivery stays `failed` (it can still be retried, out of order); the key's next delivery becomes `pending` at once. Any other delivery is a 409. Audited as `deliveries.skip`. The body may be empty. Needs `deliveries:retry`.",
+        protect: true,
+      },
+    })
+    .input(deliveryId)
+    .output(deliverySchema)
+    .mutation(async ({ ctx, input }) => toDelivery(await skipDelivery(ctx, ctx.actor, input.id))),
 
   /**
    * Every attempt of the key's workspace and mode as it completes, over server-sent events (`httpSubscriptionLink`),

@@ -8,7 +8,7 @@ import { sample } from './examples.js';
 
 export const deliveryStatus = z.enum(deliveryStatuses).meta({
   description:
-    '`pending` while attempts remain (including while the next one waits), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed, `parked` while its webhook is paused or disabled (it is sent, in order, when the webhook is resumed or enabled), `discarded` when it was parked longer or in greater numbers than Herald keeps, `scheduled` while its event waits for the time it was published for (`deliverAt`; it becomes `pending` then), `cancelled` when its scheduled event was withdrawn before it was sent.',
+    '`pending` while attempts remain (including while the next one waits), `queued` while it waits for an earlier event of its ordering key to settle (it becomes `pending` then), `succeeded` once an attempt got a 2xx answer, `failed` when the last attempt failed, `parked` while its webhook is paused or disabled (it is sent, in order, when the webhook is resumed or enabled), `discarded` when it was parked longer or in greater numbers than Herald keeps, `scheduled` while its event waits for the time it was published for (`deliverAt`; it becomes `pending` then), `cancelled` when its scheduled event was withdrawn before it was sent.',
 });
 
 const statusClass = z.enum(statusClasses).meta({
@@ -26,6 +26,8 @@ const deliveryExample = {
   deliveredAt: sample.deliveredAt,
   error: null,
   nextAttemptAt: null,
+  orderingKey: null,
+  blocking: false,
   createdAt: sample.publishedAt,
   updatedAt: sample.deliveredAt,
 };
@@ -45,6 +47,13 @@ export const deliverySchema = z
     nextAttemptAt: isoTimestamp.nullable().meta({
       description:
         'While a retry waits: when the next attempt is due; while scheduled: when it is to be sent. Null once settled or parked.',
+    }),
+    orderingKey: z.string().nullable().meta({
+      description: "Its event's ordering key; null when the event has none.",
+    }),
+    blocking: z.boolean().meta({
+      description:
+        "True when it failed for good and holds its ordering key's later deliveries to this webhook back (the webhook's `orderingOnFailure` is `block`): retry it, or skip it (`POST /deliveries/{id}/skip`), to let them go.",
     }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
@@ -171,7 +180,7 @@ export const webhookDeliveriesInput = z.object({
   ...logFilters,
 });
 
-export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
+export function toDelivery(row: DeliveryRow & { blocking?: boolean }): z.infer<typeof deliverySchema> {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -184,6 +193,8 @@ export function toDelivery(row: DeliveryRow): z.infer<typeof deliverySchema> {
     // The last failure explains a failed or retrying delivery; a success has none.
     error: row.status === 'succeeded' ? null : row.last_error,
     nextAttemptAt: row.status === 'pending' || row.status === 'scheduled' ? toIso(row.next_attempt_at) : null,
+    orderingKey: row.ordering_key,
+    blocking: row.blocking ?? false,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

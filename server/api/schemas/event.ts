@@ -37,8 +37,24 @@ export const publishEventInput = z
         examples: [sample.deliverAt],
       })
       .optional(),
+    orderingKey: z
+      .string()
+      .min(1)
+      .max(256)
+      .meta({
+        description:
+          "Deliver in order with the other events of this key (an order id, an account id): each webhook gets the key's events one at a time, in the order they were published, each once the one before it succeeded or failed for good (what a failure does is the webhook's `orderingOnFailure`). Events without a key, and other keys, are not held up. Cannot be combined with `deliverAt`.",
+        examples: ['ord_abc123'],
+      })
+      .optional(),
   })
-  .meta({ examples: [publishExample, { ...publishExample, deliverAt: sample.deliverAt }] });
+  .meta({
+    examples: [
+      publishExample,
+      { ...publishExample, deliverAt: sample.deliverAt },
+      { ...publishExample, orderingKey: 'ord_abc123' },
+    ],
+  });
 
 export const MAX_BATCH_EVENTS = 500;
 
@@ -73,6 +89,7 @@ const publishedExample = {
   createdAt: sample.publishedAt,
   duplicate: false,
   deliverAt: null,
+  orderingKey: null,
   deliveries: [{ id: sample.deliveryId, webhookId: sample.webhookId, status: 'pending' as const }],
 };
 
@@ -87,6 +104,10 @@ export const publishedEventSchema = z
     deliverAt: isoTimestamp.nullable().meta({
       description:
         'When a scheduled event is to be sent (its deliveries are `scheduled` until then); null when it is sent at once.',
+    }),
+    orderingKey: z.string().nullable().meta({
+      description:
+        'Its ordering key; null when it has none. A delivery that waits for an earlier event of the key is `queued`.',
     }),
     deliveries: z
       .array(z.object({ id: z.string(), webhookId: z.string(), status: deliveryStatus }))
@@ -115,6 +136,7 @@ export function toPublishedEvent(publication: Publication): PublishedEvent {
     createdAt: event.createdAt.toISOString(),
     duplicate,
     deliverAt: event.deliverAt?.toISOString() ?? null,
+    orderingKey: event.orderingKey,
     deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhook_id, status: d.status })),
   };
 }

@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import type { WebhookRow } from '../../db/tables/webhooks.table.js';
+import { orderingOnFailureChoices, type WebhookRow } from '../../db/tables/webhooks.table.js';
 import { headerNames } from '../../delivery/custom-headers.js';
 import { eventTypeName, idOf, isoTimestamp, pageInput, subscriptionPattern, text, toIso } from './common.js';
 import { payloadFilterExample, payloadFilterSchema } from './payload-filter.js';
 import { customHeadersInput, signatureProfileInput, signatureProfileSchema } from './signature-profile.js';
 import { sample } from './examples.js';
+
+const orderingOnFailure = z.enum(orderingOnFailureChoices).meta({
+  description:
+    "What a delivery of an event with an ordering key that fails for good does to the key's later events: `continue` (the default) sends the next one; `block` holds them (`queued`) until the failed delivery is retried and succeeds, or is skipped (`POST /deliveries/{id}/skip`).",
+});
 
 const webhookExample = {
   id: sample.webhookId,
@@ -23,6 +28,7 @@ const webhookExample = {
   filter: null,
   secretRotation: null,
   rateLimit: { perSecond: 50, burst: 100 },
+  orderingOnFailure: 'continue' as const,
   createdAt: sample.createdAt,
   updatedAt: sample.createdAt,
 };
@@ -85,6 +91,7 @@ export const webhookSchema = z
       })
       .nullable()
       .meta({ description: 'Its rate limit; null: none.' }),
+    orderingOnFailure: orderingOnFailure,
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -250,6 +257,7 @@ export const createWebhookInput = z
         'Conditions on the event that decide whether it is delivered (see PayloadFilter); omitted or null: every event it subscribes to.',
     }),
     rateLimit: rateLimitInput.nullable().optional(),
+    orderingOnFailure: orderingOnFailure.optional(),
   })
   .meta({
     examples: [
@@ -280,6 +288,7 @@ export const updateWebhookInput = z
         'Replaces the payload filter (see PayloadFilter); null removes it. It applies to events published from now on.',
     }),
     rateLimit: rateLimitInput.nullable().optional(),
+    orderingOnFailure: orderingOnFailure.optional(),
   })
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), {
     message: 'nothing to update: pass at least one field',
@@ -404,6 +413,7 @@ export function toWebhook(row: WebhookRow): Webhook {
       row.rate_limit_per_second !== null && row.rate_limit_burst !== null
         ? { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst }
         : null,
+    orderingOnFailure: row.ordering_on_failure,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -7,6 +7,7 @@ import type { DeliveryAttemptRow } from '../tables/delivery-attempts.table.js';
 import type { DeliveryRow, DeliveryStatus, StatusClass } from '../tables/deliveries.table.js';
 import { newIds } from '../ids.js';
 import type { PayloadFilter } from '../payload-filter.js';
+import { queueInOrder } from './delivery-order.js';
 
 /**
  * Creates one pending delivery per live webhook of the scope subscribed to each event's type (exactly or by
@@ -18,9 +19,19 @@ import type { PayloadFilter } from '../payload-filter.js';
  *
  * An event with a `deliverAt` gets `scheduled` deliveries, due then, every one owned by its workflow: whether its
  * webhook is paused is decided when it is sent, not now.
+ *
+ * An event with an ordering key takes its place in its key's queue at each webhook (`queueInOrder`): pending if its
+ * turn has come, else `queued`. It is never parked here: only the delivery whose turn it is parks (when attempted),
+ * so a paused webhook holds the key back and its queue goes on in order once the webhook is back.
  */
 export async function createDeliveriesForEvents<
-  E extends { id: string; type: string; owner: string | null; deliverAt?: Date | null | undefined },
+  E extends {
+    id: string;
+    type: string;
+    owner: string | null;
+    deliverAt?: Date | null | undefined;
+    orderingKey?: string | null | undefined;
+  },
 >(
   db: Db,
   scope: Scope,
@@ -50,7 +61,11 @@ export async function createDeliveriesForEvents<
     webhooks
       .filter((w) => options.onlyWebhookId || w.events.some((pattern) => patternMatches(pattern, event.type)))
       .filter((w) => w.payload_filter === null || !options.admits || options.admits(w.payload_filter, event))
-      .map((w) => ({ event, webhookId: w.id, parks: w.parks && !options.onlyWebhookId && !event.deliverAt })),
+      .map((w) => ({
+        event,
+        webhookId: w.id,
+        parks: w.parks && !options.onlyWebhookId && !event.deliverAt && !event.orderingKey,
+      })),
   );
   if (pairs.length === 0) return byEvent;
   const ids = newIds('delivery', pairs.length);
@@ -67,7 +82,18 @@ export async function createDeliveriesForEvents<
                   ${pairs.map((p) => p.event.deliverAt?.toISOString() ?? null)}::timestamptz[])
            AS d(id, event_id, event_type, webhook_id, workflow_id, parks, deliver_at)
     RETURNING *`.execute(db);
-  for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) byEvent.get(row.event_id)!.push(row);
+  const keyed = pairs.flatMap((p, i) =>
+    p.event.orderingKey ? [{ id: ids[i]!, webhookId: p.webhookId, orderingKey: p.event.orderingKey }] : [],
+  );
+  const places = await queueInOrder(db, keyed);
+  const keys = new Map(keyed.map((k) => [k.id, k.orderingKey]));
+  for (const row of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const place = places.get(row.id);
+    const stored = place
+      ? { ...row, status: place.status, ordering_key: keys.get(row.id)!, ordering_seq: place.orderingSeq }
+      : row;
+    byEvent.get(row.event_id)!.push(stored);
+  }
   return byEvent;
 }
 
@@ -217,6 +243,8 @@ export interface OverdueDelivery {
   attemptCount: number;
   seriesStart: number;
   isTest: boolean;
+  /** Its event has an ordering key: a running owner may be waiting to be told its turn came. */
+  ordered: boolean;
 }
 
 /**
@@ -246,6 +274,7 @@ export async function findOverdueDeliveries(
       'd.attempt_count',
       'd.series_start',
       'e.is_test',
+      sql<boolean>`d.ordering_key IS NOT NULL`.as('ordered'),
     ])
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<', sql<Date>`now() - ${args.graceMs} * interval '1 ms'`)
@@ -262,6 +291,7 @@ export async function findOverdueDeliveries(
     attemptCount: row.attempt_count,
     seriesStart: row.series_start,
     isTest: row.is_test,
+    ordered: row.ordered,
   }));
 }
 
@@ -418,6 +448,8 @@ export interface DeliveryBacklog {
   parked: number;
   /** Held for a later time (a scheduled send): neither late nor waiting on a retry. */
   scheduled: number;
+  /** Waiting for an earlier event of their ordering key to settle. */
+  queued: number;
   /** Age of the oldest pending delivery, in seconds; 0 when none waits. */
   oldestPendingSeconds: number;
   /** Webhooks Herald disabled (gone or failing) and not yet enabled again. */
@@ -425,7 +457,7 @@ export interface DeliveryBacklog {
 }
 
 /**
- * What waits, for the gauges scraped from /metrics: pending, parked and scheduled deliveries each come from their
+ * What waits, for the gauges scraped from /metrics: pending, parked, scheduled and queued deliveries each come from their
  * partial index, so a scrape never reads the delivery history.
  */
 export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
@@ -433,12 +465,14 @@ export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
     pending: string;
     parked: string;
     scheduled: string;
+    queued: string;
     oldest: number | null;
     disabled: string;
   }>`
     SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
            (SELECT count(*) FROM deliveries WHERE status = 'parked') AS parked,
            (SELECT count(*) FROM deliveries WHERE status = 'scheduled') AS scheduled,
+           (SELECT count(*) FROM deliveries WHERE status = 'queued') AS queued,
            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM deliveries WHERE status = 'pending') AS oldest,
            (SELECT count(*) FROM webhooks WHERE disabled_reason IS NOT NULL AND deleted_at IS NULL) AS disabled
   `.execute(db);
@@ -447,6 +481,7 @@ export async function deliveryBacklog(db: Db): Promise<DeliveryBacklog> {
     pending: Number(row.pending),
     parked: Number(row.parked),
     scheduled: Number(row.scheduled),
+    queued: Number(row.queued),
     oldestPendingSeconds: row.oldest ?? 0,
     disabledWebhooks: Number(row.disabled),
   };

@@ -75,7 +75,8 @@ export interface ThrottledDelivery {
 }
 
 export interface BegunAttempts {
-  event: { id: string; type: string; createdAt: Date; payloadJson: string; test: boolean };
+  /** `ordered`: the event has an ordering key, so settling its deliveries passes turns on to later events. */
+  event: { id: string; type: string; createdAt: Date; payloadJson: string; test: boolean; ordered: boolean };
   attempts: StartedAttempt[];
   /** Pending deliveries whose webhook was deleted or disabled since publishing: settled as failed, nothing sent. */
   unavailable: string[];
@@ -128,6 +129,7 @@ export async function beginAttempts(
     created_at: Date;
     payload_json: string;
     is_test: boolean;
+    ordered: boolean;
     owned: number;
     attempts: Array<{
       attempt_id: string;
@@ -266,7 +268,7 @@ export async function beginAttempts(
       INSERT INTO delivery_attempts (id, delivery_id, attempt_number, trigger)
       SELECT t.attempt_id, t.id, t.attempt_count, ${trigger} FROM target t
     )
-    SELECT e.id, e.type, e.created_at, e.payload::text AS payload_json, e.is_test,
+    SELECT e.id, e.type, e.created_at, e.payload::text AS payload_json, e.is_test, e.ordering_key IS NOT NULL AS ordered,
            (SELECT count(*)::int FROM in_range) AS owned,
            (SELECT json_agg(json_build_object('attempt_id', t.attempt_id, 'delivery_id', t.id, 'attempt_number', t.attempt_count,
                                               'webhook_id', t.webhook_id, 'url', t.url, 'secret', t.secret,
@@ -291,7 +293,14 @@ export async function beginAttempts(
   const row = rows[0];
   if (!row || row.owned === 0) return undefined;
   return {
-    event: { id: row.id, type: row.type, createdAt: row.created_at, payloadJson: row.payload_json, test: row.is_test },
+    event: {
+      id: row.id,
+      type: row.type,
+      createdAt: row.created_at,
+      payloadJson: row.payload_json,
+      test: row.is_test,
+      ordered: row.ordered,
+    },
     attempts: (row.attempts ?? []).map((a) => ({
       attemptId: a.attempt_id,
       deliveryId: a.delivery_id,

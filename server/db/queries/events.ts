@@ -10,6 +10,8 @@ export interface StoredEvent {
   payloadJson: string;
   /** Published to be delivered later: when; null when delivered at once. */
   deliverAt: Date | null;
+  /** Deliveries with the same key go to each webhook one at a time, in publish order; null: no order. */
+  orderingKey: string | null;
 }
 
 /**
@@ -19,17 +21,30 @@ export interface StoredEvent {
 export async function insertEventsIfNew(
   db: Db,
   scope: Scope,
-  events: Array<{ id: string; type: string; payloadJson: string; deliverAt?: Date | undefined }>,
+  events: Array<{
+    id: string;
+    type: string;
+    payloadJson: string;
+    deliverAt?: Date | undefined;
+    orderingKey?: string | undefined;
+  }>,
   options: { test?: boolean } = {},
 ): Promise<StoredEvent[]> {
-  const { rows } = await sql<{ id: string; type: string; created_at: Date; deliver_at: Date | null }>`
-    INSERT INTO events (workspace_id, mode, id, type, payload, is_test, deliver_at)
-    SELECT ${scope.workspaceId}, ${scope.mode}, id, type, payload::json, ${options.test ?? false}, deliver_at
+  const { rows } = await sql<{
+    id: string;
+    type: string;
+    created_at: Date;
+    deliver_at: Date | null;
+    ordering_key: string | null;
+  }>`
+    INSERT INTO events (workspace_id, mode, id, type, payload, is_test, deliver_at, ordering_key)
+    SELECT ${scope.workspaceId}, ${scope.mode}, id, type, payload::json, ${options.test ?? false}, deliver_at, ordering_key
       FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.payloadJson)}::text[],
-                  ${events.map((e) => e.deliverAt?.toISOString() ?? null)}::timestamptz[])
-           AS e(id, type, payload, deliver_at)
+                  ${events.map((e) => e.deliverAt?.toISOString() ?? null)}::timestamptz[],
+                  ${events.map((e) => e.orderingKey ?? null)}::text[])
+           AS e(id, type, payload, deliver_at, ordering_key)
     ON CONFLICT (workspace_id, mode, id) DO NOTHING
-    RETURNING id, type, created_at, deliver_at`.execute(db);
+    RETURNING id, type, created_at, deliver_at, ordering_key`.execute(db);
   const payloads = new Map(events.map((e) => [e.id, e.payloadJson]));
   return rows.map((row) => ({
     id: row.id,
@@ -37,6 +52,7 @@ export async function insertEventsIfNew(
     createdAt: row.created_at,
     payloadJson: payloads.get(row.id)!,
     deliverAt: row.deliver_at,
+    orderingKey: row.ordering_key,
   }));
 }
 
@@ -44,7 +60,14 @@ export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<S
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('events')
-    .select((eb) => ['id', 'type', 'created_at', 'deliver_at', eb.cast<string>('payload', 'text').as('payload_json')])
+    .select((eb) => [
+      'id',
+      'type',
+      'created_at',
+      'deliver_at',
+      'ordering_key',
+      eb.cast<string>('payload', 'text').as('payload_json'),
+    ])
     .where(inScope(scope))
     .where('id', 'in', ids)
     .execute();
@@ -54,6 +77,7 @@ export async function findEvents(db: Db, scope: Scope, ids: string[]): Promise<S
     createdAt: row.created_at,
     payloadJson: row.payload_json,
     deliverAt: row.deliver_at,
+    orderingKey: row.ordering_key,
   }));
 }
 

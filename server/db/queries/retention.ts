@@ -16,6 +16,9 @@ export interface DeletedRows {
  * hand while the batch runs is kept (and the batch, whose event delete would then fail, is tried again later).
  */
 export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; limit: number }): Promise<DeletedRows> {
+  // A failed delivery that blocks its ordering key is kept however old: it is what an operator retries or skips.
+  const holdsTurn = sql`(d.ordering_key IS NOT NULL AND EXISTS (
+    SELECT 1 FROM delivery_order_heads h WHERE h.webhook_id = d.webhook_id AND h.ordering_key = d.ordering_key AND h.turn = d.id))`;
   const { rows } = await sql<{ events: string; deliveries: string; attempts: string }>`
     WITH doomed AS (
       SELECT e.workspace_id, e.mode, e.id
@@ -28,7 +31,7 @@ export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; lim
              AND NOT EXISTS (
                SELECT 1 FROM deliveries d
                 WHERE d.workspace_id = e.workspace_id AND d.mode = e.mode AND d.event_id = e.id
-                  AND d.status IN ('pending', 'parked', 'scheduled'))
+                  AND (d.status IN ('pending', 'parked', 'scheduled', 'queued') OR ${holdsTurn}))
            ORDER BY e.created_at
            LIMIT ${args.limit}
         ) AS e
@@ -43,7 +46,7 @@ export async function deleteExpiredEvents(db: Db, args: { defaultMs: number; lim
     ),
     deliveries AS (
       DELETE FROM deliveries
-       WHERE id IN (SELECT id FROM doomed_deliveries) AND status NOT IN ('pending', 'parked', 'scheduled')
+       WHERE id IN (SELECT id FROM doomed_deliveries) AND status NOT IN ('pending', 'parked', 'scheduled', 'queued')
       RETURNING 1
     ),
     events AS (
@@ -93,7 +96,7 @@ export async function dropExpiredPayloads(
              AND NOT EXISTS (
                SELECT 1 FROM deliveries d
                 WHERE d.workspace_id = e.workspace_id AND d.mode = e.mode AND d.event_id = e.id
-                  AND d.status IN ('pending', 'parked'))
+                  AND d.status IN ('pending', 'parked', 'queued'))
            ORDER BY e.created_at
            LIMIT ${args.limit}
         ) AS e
@@ -121,6 +124,19 @@ export async function deleteExpiredAuditEntries(db: Db, args: { before: Date; li
   const result = await sql`
     DELETE FROM audit_log WHERE id IN (
       SELECT id FROM audit_log WHERE id < ${idFloorAt('audit', args.before)} ORDER BY id LIMIT ${args.limit})
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * Forgets up to `limit` ordering keys that nothing waits on and that saw no event since `before`: a later event of
+ * the key starts its numbering afresh, which is safe as no delivery of the key is left waiting.
+ */
+export async function deleteIdleOrderingKeys(db: Db, args: { before: Date; limit: number }): Promise<number> {
+  const result = await sql`
+    DELETE FROM delivery_order_heads WHERE (webhook_id, ordering_key) IN (
+      SELECT webhook_id, ordering_key FROM delivery_order_heads
+       WHERE turn IS NULL AND updated_at < ${args.before} LIMIT ${args.limit})
   `.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

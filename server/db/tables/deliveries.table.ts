@@ -6,6 +6,8 @@ import type { Mode } from '../scope.js';
  * `discarded`: parked past the bounds (too many, or too old); the reason is in `last_error`.
  * `scheduled`: its event was published with a later `deliver_at`; it becomes `pending` when its workflow starts then.
  * `cancelled`: its scheduled event was withdrawn before it was sent.
+ * `queued`: its event has an ordering key and an earlier delivery of that key to the same webhook has not settled;
+ * it becomes `pending` when that one has (a trigger passes the turn, see the ordering-keys migration).
  */
 export const deliveryStatuses = [
   'pending',
@@ -15,6 +17,7 @@ export const deliveryStatuses = [
   'discarded',
   'scheduled',
   'cancelled',
+  'queued',
 ] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
@@ -46,6 +49,9 @@ export interface DeliveriesTable {
   rate_waiting_since: ColumnType<Date | null, never, Date | null>;
   /** Attempts made before the current series began: the schedule counts from here. */
   series_start: ColumnType<number, number | undefined, number>;
+  /** Its event's ordering key (null: unordered) and its place among the key's deliveries to this webhook. */
+  ordering_key: ColumnType<string | null, string | null | undefined, string | null>;
+  ordering_seq: ColumnType<string | null, string | null | undefined, string | null>;
   /** Generated: `2xx`…`5xx` from the last status code, `network` when the last attempt got no HTTP answer. */
   status_class: ColumnType<string | null, never, never>;
   created_at: ColumnType<Date, Date | undefined, never>;

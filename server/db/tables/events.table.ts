@@ -17,6 +17,8 @@ export interface EventsTable {
   is_test: ColumnType<boolean, boolean | undefined, never>;
   /** Published to be delivered later: when. Null: delivered as soon as it was published. */
   deliver_at: ColumnType<Date | null, Date | null | undefined, never>;
+  /** Deliveries of events with the same key go to each webhook one at a time, in publish order. Null: no order. */
+  ordering_key: ColumnType<string | null, string | null | undefined, never>;
   /** A scheduled event withdrawn before it was sent: when. */
   cancelled_at: ColumnType<Date | null, never, Date | null>;
   created_at: ColumnType<Date, Date | undefined, never>;

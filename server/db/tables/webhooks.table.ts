@@ -53,11 +53,19 @@ export interface WebhooksTable {
   rate_limit_per_second: ColumnType<number | null, number | null | undefined, number | null>;
   /** Deliveries the bucket holds when full: how many may go at once after a quiet spell. */
   rate_limit_burst: ColumnType<number | null, number | null | undefined, number | null>;
+  /**
+   * What a delivery with an ordering key that fails for good does to the key's later deliveries: `continue` lets
+   * the next one go, `block` holds them until an operator retries or skips the failed one.
+   */
+  ordering_on_failure: ColumnType<OrderingOnFailure, OrderingOnFailure | undefined, OrderingOnFailure>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Deleted webhooks are kept (hidden) so their delivery history stays readable. */
   deleted_at: Date | null;
 }
+
+export const orderingOnFailureChoices = ['continue', 'block'] as const;
+export type OrderingOnFailure = (typeof orderingOnFailureChoices)[number];
 
 export type WebhookRow = Selectable<WebhooksTable>;
 export type NewWebhookRow = Insertable<WebhooksTable>;
