@@ -46,6 +46,9 @@ describe('delivery log', () => {
       error: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
       // Settled: nothing is due.
       nextAttemptAt: null,
+      // Its event has no ordering key.
+      orderingKey: null,
+      blocking: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -32,6 +32,8 @@ let flakyRequests = 0;
 const behaviour: Behaviour = (request) => {
   if (request.path === '/flaky') return ++flakyRequests <= 2 ? { status: 503 } : { status: 200, body: 'OK' };
   if (failing.has(request.path)) return { status: 503 };
+  // Slow enough that the second event of the key is published while the first is still being delivered.
+  if (request.path === '/ordered') return { status: 200, delayMs: 500 };
   // Slow enough that the recovery is still on its first page when it is cancelled.
   if (request.path === '/recover-cancel') return { status: 200, delayMs: 1_500 };
   return { status: 200, body: 'OK' };
@@ -185,6 +187,18 @@ describe('fanOutEvent', () => {
     const published = await stack.herald.client.events.publish.mutate({ type: 'replay.ok', data: { n: 1 } });
     expect(await stack.herald.fanOut(published.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
     await recordClosed(stack.herald, 'fan-out-success', await stack.herald.fanOut(published.id).workflowId());
+  });
+
+  records('the second event of an ordering key waits for its turn', ['fan-out-ordered-waits-turn'], async () => {
+    await webhookFor(stack, '/ordered', ['replay.ordered']);
+    const publish = (n: number) =>
+      stack.herald.client.events.publish.mutate({ type: 'replay.ordered', data: { n }, orderingKey: 'replay-key' });
+    const first = await publish(1);
+    const second = await publish(2);
+    expect(second.deliveries[0]!.status).toBe('queued');
+    expect(await stack.herald.fanOut(second.id).result()).toEqual({ deliveries: 1, succeeded: 1, failed: 0 });
+    expect(await stack.herald.settled(first.deliveries[0]!.id)).toMatchObject({ status: 'succeeded' });
+    await recordClosed(stack.herald, 'fan-out-ordered-waits-turn', await stack.herald.fanOut(second.id).workflowId());
   });
 
   records('the receiver fails twice, then answers 200', ['fan-out-retries-then-success'], async () => {

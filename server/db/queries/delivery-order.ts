@@ -60,8 +60,8 @@ export interface TurnHolder {
 }
 
 /**
- * For the keys of the given deliveries: the delivery whose turn it now is, where it is pending and owned by a
- * workflow (other than the given ones themselves). Whoever settled a delivery tells that workflow (a signal); the
+ * For the keys of the given deliveries that have settled: the delivery whose turn it now is, where it is pending and
+ * owned by a workflow. Whoever settled a delivery tells that workflow (a signal); the
  * turn itself already passed in Postgres, so telling it twice, or late, does no harm.
  */
 export async function findTurnHolders(db: Db, deliveryIds: string[]): Promise<TurnHolder[]> {
@@ -72,6 +72,7 @@ export async function findTurnHolders(db: Db, deliveryIds: string[]): Promise<Tu
       JOIN delivery_order_heads h ON h.webhook_id = s.webhook_id AND h.ordering_key = s.ordering_key
       JOIN deliveries t ON t.id = h.turn
      WHERE s.id = ANY(${deliveryIds}::text[]) AND s.ordering_key IS NOT NULL
+       AND s.status IN ('succeeded', 'failed', 'discarded', 'cancelled')
        AND t.id <> s.id AND t.status = 'pending' AND t.workflow_id IS NOT NULL`.execute(db);
   return rows.map((row) => ({ deliveryId: row.id, workflowId: row.workflow_id }));
 }
