@@ -158,6 +158,7 @@ connection(
     .option('--data <json>', 'the event data: a JSON object, or @file.json')
     .option('--id <id>', 'the event id (publishing the same id again delivers nothing new)')
     .option('--deliver-at <time>', 'send it later: an ISO time (2026-12-01T09:00:00Z) or +2h, +30m… from now')
+    .option('--ordering-key <key>', 'deliver after the earlier events of this key, one at a time, in publish order')
     .option('--wait', "wait for each delivery's first outcome; exit 1 if any failed")
     .option('--timeout <duration>', 'how long --wait waits', '60s'),
 )
@@ -169,8 +170,9 @@ Examples:
   herald trigger order.created --data @order.json --wait
   herald trigger order.created --wait --json | jq '.outcomes'
   herald trigger order.created --deliver-at +2h          # scheduled; herald events cancel <id> withdraws it
+  herald trigger order.updated --ordering-key ord_1      # after ord_1's earlier events, at every webhook
 
-Exit codes: 0 delivered (or published, without --wait); 1 a delivery failed; 3 --wait timed out.`,
+Exit codes: 0 delivered (or published, without --wait); 1 a delivery failed; 2 bad usage; 3 --wait timed out.`,
   )
   .action(
     client('trigger', async (type: string, flags) =>
@@ -225,7 +227,11 @@ connection(
     .option('--secret <secret>', 'your own signing secret (default: a generated whsec_ secret)')
     .option('--name <name>', 'a name for people')
     .option('--filter <json>', 'deliver only events that pass this payload filter: JSON, or @file.json')
-    .option('--rate-limit <rate>', 'at most this many deliveries a second, such as 5/s or 5/s,burst=10'),
+    .option('--rate-limit <rate>', 'at most this many deliveries a second, such as 5/s or 5/s,burst=10')
+    .option(
+      '--on-ordering-failure <choice>',
+      "after a delivery with an ordering key fails for good: continue (send the key's next) or block (hold it)",
+    ),
 )
   .addHelpText(
     'after',
@@ -275,7 +281,11 @@ connection(
     .option('--signature-profile <json>', 'how deliveries are signed: JSON, @file.json, or "workspace" for its default')
     .option('--filter <json>', 'a payload filter, replacing any: JSON, or @file.json')
     .option('--clear-filter', 'remove the payload filter: every subscribed event is delivered')
-    .option('--rate-limit <rate>', 'at most this many deliveries a second (5/s, 0.5/s,burst=2), or "none"'),
+    .option('--rate-limit <rate>', 'at most this many deliveries a second (5/s, 0.5/s,burst=2), or "none"')
+    .option(
+      '--on-ordering-failure <choice>',
+      "after a delivery with an ordering key fails for good: continue (send the key's next) or block (hold it)",
+    ),
 )
   .addHelpText(
     'after',
@@ -285,7 +295,8 @@ Examples:
   herald webhooks update wh_01J8Q… --events "order.*,refund.created" --name "shop backend"
   herald webhooks update wh_01J8Q… --header "Authorization: Bearer …"
   herald webhooks update wh_01J8Q… --filter @filter.json
-  herald webhooks update wh_01J8Q… --rate-limit 20/s,burst=40`,
+  herald webhooks update wh_01J8Q… --rate-limit 20/s,burst=40
+  herald webhooks update wh_01J8Q… --on-ordering-failure block`,
   )
   .action(
     client('webhooks update', async (id: string, flags) =>
@@ -385,6 +396,15 @@ connection(
 ).action(
   client('deliveries retry', async (id: string, flags) =>
     (await import('./commands/client/deliveries.js')).retryDeliveryCommand(id, flags, await output()),
+  ),
+);
+connection(
+  deliveries
+    .command('skip <delivery-id>')
+    .description("let the later events of a failed delivery's ordering key go past it (its webhook blocks on failure)"),
+).action(
+  client('deliveries skip', async (id: string, flags) =>
+    (await import('./commands/client/deliveries.js')).skipDeliveryCommand(id, flags, await output()),
   ),
 );
 connection(

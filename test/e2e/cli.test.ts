@@ -135,6 +135,44 @@ describe('herald', () => {
   });
 
   // In a workspace of its own: once a workspace has a catalog, every type published to it is checked.
+  it('publishes with an ordering key, skips a blocked delivery, and calls bad --data a usage error', async () => {
+    const created = await herald([
+      'webhooks',
+      'create',
+      '--url',
+      `${stack.receiver.url}/down`,
+      '--events',
+      'cli.ordered',
+      '--on-ordering-failure',
+      'block',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const hook = JSON.parse(created.stdout) as { id: string; orderingOnFailure: string };
+    expect(hook.orderingOnFailure).toBe('block');
+    const first = await herald(['trigger', 'cli.ordered', '--data', '{"n":1}', '--ordering-key', 'k1', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ orderingKey: 'k1' });
+    const second = await herald(['trigger', 'cli.ordered', '--data', '{"n":2}', '--ordering-key', 'k1', '--json']);
+    const blocked = (JSON.parse(first.stdout) as { deliveries: Array<{ id: string }> }).deliveries[0]!.id;
+    const waiting = (JSON.parse(second.stdout) as { deliveries: Array<{ id: string; status: string }> }).deliveries[0]!;
+    expect(waiting.status).toBe('queued');
+    await waitFor(async () => (await stack.herald.settled(blocked)).status === 'failed', { what: 'the first failed' });
+    const skipped = await herald(['deliveries', 'skip', blocked]);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(skipped.stdout).toMatch(`skipped ${blocked}: the later events of ordering key k1 go on`);
+    await waitFor(async () => (await stack.herald.settled(waiting.id)).status === 'failed', {
+      what: 'the second attempted after the skip',
+    });
+    const again = await herald(['deliveries', 'skip', blocked]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/holds nothing back/);
+
+    const badData = await herald(['trigger', 'cli.ordered', '--data', '{not json']);
+    expect(badData.code).toBe(2);
+    expect(badData.stderr).toMatch(/--data is not valid JSON/);
+  });
+
   it('uses the catalog example when no --data is given', async () => {
     const tenant = await workspaceWithKey(stack.herald, 'cli catalog');
     const as = { HERALD_API_KEY: tenant.key };
@@ -454,6 +492,14 @@ describe('herald webhooks', () => {
     const badRate = await herald(['webhooks', 'update', hook.id, '--rate-limit', 'fast']);
     expect(badRate.code).toBe(2);
     expect(badRate.stderr).toMatch(/--rate-limit expects a rate such as 5\/s/);
+
+    expect(after.stdout).toMatch(/^on ordering failure +continue$/m);
+    const blocking = await herald(['webhooks', 'update', hook.id, '--on-ordering-failure', 'block']);
+    expect(blocking.code, blocking.stderr).toBe(0);
+    expect((await herald(['webhooks', 'get', hook.id])).stdout).toMatch(/^on ordering failure +block$/m);
+    const badChoice = await herald(['webhooks', 'update', hook.id, '--on-ordering-failure', 'maybe']);
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toMatch(/--on-ordering-failure expects continue or block, got "maybe"/);
 
     const nothing = await herald(['webhooks', 'update', hook.id]);
     expect(nothing.code).toBe(2);

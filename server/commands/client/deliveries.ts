@@ -69,6 +69,15 @@ export async function getDeliveryCommand(id: string, flags: ConnectionFlags & { 
   return 0;
 }
 
+/** `herald deliveries skip`: the later events of a blocked ordering key go past a failed delivery. */
+export async function skipDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, out: Output) {
+  const { client } = connect(flags);
+  const skipped = await client.deliveries.skip.mutate({ id });
+  if (flags.json) out.json(skipped);
+  else out.print(`skipped ${id}: the later events of ordering key ${skipped.orderingKey} go on (it stays failed)`);
+  return 0;
+}
+
 /** `herald deliveries retry`: a new series of attempts for a failed delivery. */
 export async function retryDeliveryCommand(id: string, flags: ConnectionFlags & { json?: boolean }, out: Output) {
   const { client } = connect(flags);

@@ -46,7 +46,17 @@ export function terminalOutput(stream: Terminal, env: ColourEnvironment, print: 
 const style = { head: [], border: [], compact: true };
 
 const good = new Set(['active', 'succeeded', 'delivered', 'enabled', 'resumed', 'completed']);
-const held = new Set(['paused', 'pending', 'parked', 'waiting', 'deprecated', 'running', 'scheduled', 'retry']);
+const held = new Set([
+  'paused',
+  'pending',
+  'parked',
+  'waiting',
+  'deprecated',
+  'running',
+  'scheduled',
+  'queued',
+  'retry',
+]);
 const bad = new Set(['failed', 'disabled', 'discarded', 'revoked', 'inactive', 'cancelled', 'gone', 'failing']);
 
 export function createOutput(print: (line: string) => void, options: { tables: boolean; colour: boolean }): Output {

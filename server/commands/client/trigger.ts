@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { HeraldClient } from '../../../client/index.js';
 import { sampleData } from '../../catalog/sample-data.js';
-import { type ConnectionFlags, connect } from './connection.js';
+import { type ConnectionFlags, connect, jsonOption, UsageError } from './connection.js';
 import type { Output } from './output.js';
 import { waitForOutcomes, type DeliveryOutcome } from './outcomes.js';
 
@@ -9,6 +8,7 @@ export interface TriggerFlags extends ConnectionFlags {
   data?: string;
   id?: string;
   deliverAt?: string;
+  orderingKey?: string;
   wait?: boolean;
   timeout: string;
   json?: boolean;
@@ -29,6 +29,7 @@ export async function triggerCommand(type: string, flags: TriggerFlags, out: Out
     type,
     data,
     ...(deliverAt ? { deliverAt } : {}),
+    ...(flags.orderingKey !== undefined ? { orderingKey: flags.orderingKey } : {}),
   });
   if (!flags.wait) {
     if (flags.json) out.json(published);
@@ -71,15 +72,9 @@ function describe(outcome: DeliveryOutcome, out: Output): string {
 
 async function dataFor(client: HeraldClient, type: string, flag: string | undefined): Promise<Record<string, unknown>> {
   if (flag !== undefined) {
-    const text = flag.startsWith('@') ? await readFile(flag.slice(1), 'utf8') : flag;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`--data is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
+    const parsed = await jsonOption('--data', flag);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('--data must be a JSON object, such as {"orderId":"ord_1"}');
+      throw new UsageError('--data must be a JSON object, such as {"orderId":"ord_1"}');
     return parsed as Record<string, unknown>;
   }
   try {

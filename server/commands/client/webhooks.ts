@@ -14,6 +14,7 @@ export interface CreateWebhookFlags extends Json {
   /** A payload filter: JSON, or @file.json. */
   filter?: string;
   rateLimit?: string;
+  onOrderingFailure?: string;
 }
 
 /** `herald webhooks create`: registers a webhook and prints its id and secret (shown this once). */
@@ -27,6 +28,7 @@ export async function createWebhookCommand(flags: CreateWebhookFlags, out: Outpu
     // The server checks the filter and names every invalid part; the CLI only reads the JSON.
     ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
     ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
+    ...(flags.onOrderingFailure !== undefined ? { orderingOnFailure: orderingOnFailure(flags.onOrderingFailure) } : {}),
   });
   if (flags.json) out.json(created);
   else {
@@ -77,6 +79,7 @@ export interface UpdateWebhookFlags extends Json {
   filter?: string;
   clearFilter?: boolean;
   rateLimit?: string;
+  onOrderingFailure?: string;
 }
 
 /** `herald webhooks update <id>`: changes the fields given, keeps the others. */
@@ -94,6 +97,7 @@ export async function updateWebhookCommand(id: string, flags: UpdateWebhookFlags
     ...(flags.filter ? { filter: (await jsonOption('--filter', flags.filter)) as never } : {}),
     ...(flags.clearFilter ? { filter: null } : {}),
     ...(flags.rateLimit !== undefined ? { rateLimit: rateLimit(flags.rateLimit) } : {}),
+    ...(flags.onOrderingFailure !== undefined ? { orderingOnFailure: orderingOnFailure(flags.onOrderingFailure) } : {}),
     ...(flags.signatureProfile !== undefined
       ? {
           signatureProfile:
@@ -202,6 +206,7 @@ function describe(hook: WebhookDetail, out: Output): Array<[string, string]> {
       ? [['previous secret', `valid until ${hook.secretRotation.previousSecretExpiresAt}`] as [string, string]]
       : []),
     ['rate limit', hook.rateLimit ? `${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst}` : 'none'],
+    ['on ordering failure', hook.orderingOnFailure],
     ...(hook.rateLimitBacklog.waiting > 0
       ? [
           [
@@ -238,6 +243,12 @@ function headers(values: string[]): Record<string, string> {
 }
 
 /** `5/s`, `0.5/s,burst=2` (the `/s` may be left out), or `none` to remove the limit. */
+/** `--on-ordering-failure continue|block`. */
+export function orderingOnFailure(value: string): 'continue' | 'block' {
+  if (value === 'continue' || value === 'block') return value;
+  throw new UsageError(`--on-ordering-failure expects continue or block, got "${value}"`);
+}
+
 export function rateLimit(value: string): { perSecond: number; burst?: number } | null {
   if (value.trim() === 'none') return null;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/s)?\s*(?:,\s*burst\s*=\s*(\d+)\s*)?$/.exec(value);
