@@ -234,3 +234,13 @@ export async function settledDeliveries(db: Db, prefix: string, timeoutMs: numbe
     { timeoutMs, intervalMs: 500, what: 'every delivery of the run to settle' },
   );
 }
+
+/** A small deterministic generator, so a failing run can be repeated with HERALD_FAULT_SEED; it prints its seed. */
+export function seededRandom(label: string, seed: number): () => number {
+  process.stderr.write(`[${label}] seed ${seed}\n`);
+  let state = seed || 1;
+  return () => {
+    state = (state * 16_807) % 2_147_483_647;
+    return state / 2_147_483_647;
+  };
+}
