@@ -22,13 +22,15 @@ import { throughput } from './workloads/throughput.js';
 import { wideFanOut } from './workloads/wide.js';
 
 const usage = `npm run bench -- [options]
-  --workloads W1,W1b,W2,W3,W4,W5,R,wide which to run (default: all; W1b is W1 through publishBatch, R retention)
+  --workloads W1,W1b,W2,W3,W4,W5,R,O,wide which to run (default: all; W1b is W1 through publishBatch, R retention,
+                          O ordering keys against the same traffic unordered)
   --events N              W1/W5 events (default 5000)        --concurrency C      publishers, L loops, F starters (50)
   --fanout-events E       W2 events (100)                    --fanout-webhooks W  W2 webhooks (100)
   --latency-seconds S     W3 duration (30)                   --latency-rate R     W3 rate if W1 is not run
   --flaky-events N        W4 events (2000)                   --growth-rows N      W5 old deliveries (100000)
   --waiting N             W5 deliveries waiting on a retry (5000)
   --wide N                webhooks for the wide fan-out (10000)
+  --ordered-events N      O events (2000), over --ordering-keys K keys (50); and N/5 events on a single key
   --retention-cycles N    R's plateau: cleanup cycles under a steady load (8)
   --retention-cycle-seconds S  their length (15; the window is two cycles)
   --retention-rate R      events/s published during them (50)
@@ -43,7 +45,9 @@ Against an existing deployment instead of the embedded Postgres and dev server:
 
 const { values } = parseArgs({
   options: {
-    workloads: { type: 'string', default: 'W1,W1b,W2,W3,W4,W5,R,wide' },
+    workloads: { type: 'string', default: 'W1,W1b,W2,W3,W4,W5,R,O,wide' },
+    'ordered-events': { type: 'string', default: '2000' },
+    'ordering-keys': { type: 'string', default: '50' },
     events: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '50' },
     'fanout-events': { type: 'string', default: '100' },
@@ -168,7 +172,7 @@ async function attempt(name: string, work: () => Promise<void>): Promise<void> {
   }
 }
 const baselines: { L50?: LimitResult; L100?: LimitResult; F?: FloorResult; F100?: FloorResult } = {};
-const needsF = ['W1', 'W1b', 'W4', 'W5', 'R'].some((w) => selected.has(w));
+const needsF = ['W1', 'W1b', 'W4', 'W5', 'R', 'O'].some((w) => selected.has(w));
 const needsF100 = ['W2', 'wide'].some((w) => selected.has(w));
 
 try {
@@ -257,6 +261,56 @@ try {
         herald: w1b.rate,
         limit: L,
         floor: baselines.F?.rate,
+      });
+    });
+  }
+
+  if (selected.has('O')) {
+    await attempt('O', async () => {
+      const events = Number(values['ordered-events']);
+      const keys = Number(values['ordering-keys']);
+      const single = Math.max(1, Math.floor(events / 5));
+      progress(
+        `O: ${events} events × 1 webhook, unordered, then over ${keys} ordering keys, then ${single} on one key…`,
+      );
+      const unordered = await throughput(ctx, { label: 'O unordered', type: 'bench.o.unordered', events });
+      const ordered = await throughput(ctx, {
+        label: `O ordered, ${keys} keys`,
+        type: 'bench.o.keys',
+        events,
+        orderingKeys: keys,
+      });
+      const oneKey = await throughput(ctx, {
+        label: 'O ordered, 1 key',
+        type: 'bench.o.one',
+        events: single,
+        orderingKeys: 1,
+      });
+      details.O = { unordered, ordered, oneKey };
+      rows.push({
+        workload: 'O unordered',
+        figure: 'deliveries/s',
+        herald: unordered.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
+      rows.push({
+        workload: `O ordered, ${keys} keys`,
+        figure: 'deliveries/s',
+        herald: ordered.rate,
+        limit: L,
+        floor: baselines.F?.rate,
+      });
+      rows.push({
+        workload: `O ordered, ${keys} keys`,
+        figure: 'ratio to unordered',
+        herald: ordered.rate / unordered.rate,
+      });
+      rows.push({ workload: 'O ordered, 1 key', figure: 'deliveries/s (one at a time)', herald: oneKey.rate });
+      rows.push({
+        workload: 'O ordered, 1 key',
+        figure: 'Temporal requests per delivery',
+        herald: total(oneKey.serverRequestsPerDelivery),
       });
     });
   }

@@ -28,6 +28,8 @@ export async function throughput(
     type: string;
     events: number;
     /** Publish through events.publishBatch, this many per call. */ batchSize?: number;
+    /** Give event i the ordering key `k<i mod keys>`: each key's deliveries go one at a time. */
+    orderingKeys?: number;
   },
 ): Promise<ThroughputResult> {
   const prefix = `/ok/${args.type}`;
@@ -55,7 +57,11 @@ export async function throughput(
       });
     } else {
       await runConcurrently(args.events, ctx.options.concurrency, async (i) => {
-        const published = await ctx.client.events.publish.mutate({ type: args.type, data: sampleData(i) });
+        const published = await ctx.client.events.publish.mutate({
+          type: args.type,
+          data: sampleData(i),
+          ...(args.orderingKeys ? { orderingKey: `k${i % args.orderingKeys}` } : {}),
+        });
         sampleEventId ||= published.id;
       });
     }
