@@ -6,7 +6,7 @@ import { navigate } from '../router.js';
 import { DeliveryStatus } from '../status.js';
 import { useAction, useLoad } from '../use-load.js';
 
-const statuses = ['pending', 'succeeded', 'failed', 'parked', 'discarded'] as const;
+const statuses = ['pending', 'queued', 'succeeded', 'failed', 'parked', 'discarded', 'scheduled', 'cancelled'] as const;
 const statusClasses = ['2xx', '3xx', '4xx', '5xx', 'network'] as const;
 const filterNames = ['webhookId', 'status', 'statusClass', 'eventType', 'since', 'until'] as const;
 

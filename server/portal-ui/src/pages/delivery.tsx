@@ -66,10 +66,24 @@ function Delivery({ delivery, reload }: { delivery: DeliveryDetail; reload(): vo
           <dt>Next attempt</dt>
           <dd>{delivery.nextAttemptAt ? formatTime(delivery.nextAttemptAt) : 'none scheduled'}</dd>
         </div>
+        {delivery.orderingKey !== null && (
+          <div>
+            <dt>Ordering key</dt>
+            <dd>
+              {delivery.orderingKey}
+              {delivery.status === 'queued' && ' (waits for an earlier event of this key)'}
+              {delivery.blocking && ' (holds the later events of this key back until it is resent)'}
+            </dd>
+          </div>
+        )}
       </dl>
       {canManage && (
         <div class="actions">
-          <button type="button" disabled={action.busy || delivery.status === 'pending'} onClick={() => void resend()}>
+          <button
+            type="button"
+            disabled={action.busy || delivery.status === 'pending' || delivery.status === 'queued'}
+            onClick={() => void resend()}
+          >
             Resend
           </button>
         </div>
