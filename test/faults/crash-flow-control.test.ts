@@ -37,13 +37,15 @@ const FIRST_DUE_MS = 8_000;
 const LAST_DUE_MS = 36_000;
 const CANCEL_SHARE = 0.4;
 /** Events to the limited webhook, published at PUBLISH_RATE a second: more than it takes, so a backlog builds. */
-const LIMITED = 150;
+const LIMITED = 220;
 const PUBLISH_RATE = 6;
 const PER_SECOND = 5;
 const BURST = 5;
 /** A first attempt answered 500 for this share of events: their retries must also respect limits and times. */
 const FAIL_FIRST_SHARE = 0.1;
 const KILLS_EACH = 3;
+/** The kills fall between these offsets from the start of the traffic: while sends come due and the backlog waits. */
+const KILL_WINDOW_MS = [2_000, LAST_DUE_MS + 4_000] as const;
 /** The receiver's clock and the Temporal server's are the same machine's; a few ms cover rounding of the delay. */
 const CLOCK_SKEW_MS = 5;
 /**
@@ -227,7 +229,7 @@ it(`keeps scheduled sends, cancels and rate limits through ${3 * KILLS_EACH} SIG
     }),
   );
 
-  // The kills: each process KILLS_EACH times, in a seeded order; every other one aimed at a send's due time.
+  // The kills: each process KILLS_EACH times, in a seeded order.
   const order = shuffle(
     (['herald', 'postgres', 'temporal'] as const).flatMap((kind) => Array<Kind>(KILLS_EACH).fill(kind)),
     random,
@@ -235,13 +237,18 @@ it(`keeps scheduled sends, cancels and rate limits through ${3 * KILLS_EACH} SIG
   const killLog: string[] = [];
   const kills: Record<Kind, number> = { herald: 0, postgres: 0, temporal: 0 };
   const deliveredLimited = () => new Set(received.limited.filter((r) => r.status === 200).map((r) => r.eventId)).size;
+  // One kill in each slice of the window, at a random moment of it or, every other slice, at a send's due time
+  // in it (± 0.2 s). A kill whose moment passed during the previous restart follows at once.
+  const slice = (KILL_WINDOW_MS[1] - KILL_WINDOW_MS[0]) / order.length;
+  const moments = order.map((_, k) => {
+    const from = start + KILL_WINDOW_MS[0] + k * slice;
+    const due = plans.filter((plan) => plan.deliverAt >= from && plan.deliverAt < from + slice);
+    return k % 2 === 0 && due.length > 0
+      ? due[Math.floor(random() * due.length)]!.deliverAt - 200 + random() * 400
+      : from + random() * slice;
+  });
   for (const [round, kind] of order.entries()) {
-    const upcoming = plans.filter((plan) => plan.deliverAt > Date.now() + 500);
-    const aimed = round % 2 === 0 && upcoming.length > 0;
-    const moment = aimed
-      ? upcoming[Math.floor(random() * upcoming.length)]!.deliverAt - 200 + random() * 400
-      : Date.now() + 1_000 + random() * 3_000;
-    await until(moment);
+    await until(moments[round]!);
     const at = Date.now();
     const dueNearby = plans.filter((plan) => Math.abs(plan.deliverAt - at) <= 1_000).length;
     const limitedAcknowledged = [...acknowledged].filter((id) => id.startsWith('flow_limited_')).length;
@@ -276,7 +283,7 @@ it(`keeps scheduled sends, cancels and rate limits through ${3 * KILLS_EACH} SIG
   const attempts = await db
     .selectFrom('delivery_attempts as a')
     .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
-    .select(['d.event_id', 'a.attempt_number', 'a.outcome', 'a.status_code'])
+    .select(['d.event_id', 'a.attempt_number', 'a.outcome', 'a.status_code', 'a.requested_at'])
     .where('d.event_id', 'like', 'flow\\_%')
     .execute();
   const cancelledEvents = new Set(
@@ -331,6 +338,11 @@ it(`keeps scheduled sends, cancels and rate limits through ${3 * KILLS_EACH} SIG
   const windows = [1_000, 2_000, 5_000].map((ms) => ({
     seconds: ms / 1000,
     busiest: busiestWindow(arrivals, ms),
+    // Reported beside it: the same count over the attempts' start times, when the tokens were taken.
+    started: busiestWindow(
+      attempts.filter((a) => a.event_id.startsWith('flow_limited_')).map((a) => a.requested_at.getTime()),
+      ms,
+    ),
     limit: BURST + PER_SECOND * (ms / 1000),
   }));
   for (const w of windows)
@@ -387,7 +399,7 @@ it(`keeps scheduled sends, cancels and rate limits through ${3 * KILLS_EACH} SIG
         `${receipts.length} requests received (${received.scheduled.length} scheduled, ${received.limited.length} limited), ` +
         `${failFirst.size} first attempts answered 500, ${duplicates} duplicate 2xx copies after interrupted attempts`,
       `[crash-flow-control] limited ${PER_SECOND}/s burst ${BURST}: busiest ${windows
-        .map((w) => `${w.busiest} in ${w.seconds} s (limit ${w.limit})`)
+        .map((w) => `${w.busiest} in ${w.seconds} s (limit ${w.limit}, attempts started ${w.started})`)
         .join(', ')}; slowest ${slowest.id} arrived ${(slowest.waitMs / 1000).toFixed(1)} s after its ` +
         `acknowledgement, after ${overtaken} events acknowledged later; publish answers ${JSON.stringify(Object.fromEntries(statuses.publish))}, ` +
         `cancel answers ${JSON.stringify(Object.fromEntries(statuses.cancel))}; ${((Date.now() - began) / 1000).toFixed(0)} s`,
