@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../server/db/database.js';
@@ -95,6 +96,7 @@ afterAll(async () => {
   await heralds?.stop();
   await db?.destroy();
   await Promise.all([postgres?.stop(), temporal?.stop(), receivers?.scheduled.close(), receivers?.limited.close()]);
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
 /** Records every request with the verdict of the receiver's own Standard Webhooks library, and answers. */
