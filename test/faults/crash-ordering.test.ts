@@ -13,7 +13,7 @@ import {
   openDatabase,
   publish,
   scratchDir,
-  seededRandom,
+  seeded,
   waitUntilGone,
   withChildren,
 } from './support.js';
@@ -46,7 +46,7 @@ let temporal: Awaited<ReturnType<typeof killableTemporal>>;
 let receiver: Receiver;
 let herald: HeraldProcess | undefined;
 let db: Db;
-const random = seededRandom('crash-ordering', Number(process.env.HERALD_FAULT_SEED ?? Date.now() % 100_000));
+const random = seeded('crash-ordering');
 
 beforeAll(async () => {
   dir = await scratchDir('herald-ordering-crash-');

@@ -12,6 +12,7 @@ import {
   openDatabase,
   processesMentioning,
   scratchDir,
+  seeded,
   settledDeliveries,
   startPublishers,
   waitUntilGone,
@@ -63,7 +64,7 @@ async function killWholeTree(target: HeraldProcess): Promise<void> {
 }
 
 it(`delivers every acknowledged event after ${KILLS} kills of the whole process tree`, async () => {
-  const random = seeded(Number(process.env.HERALD_FAULT_SEED ?? Date.now() % 100_000));
+  const random = seeded('crash-publish');
   herald = await startHerald('start', env);
   const created = await fetch(`${herald.url}/v1/webhooks`, {
     method: 'POST',
@@ -143,13 +144,3 @@ it(`delivers every acknowledged event after ${KILLS} kills of the whole process 
   expect(await herald.exited).toBe(0);
   expect(processesMentioning(path.join(dir, 'state'))).toEqual([]);
 });
-
-/** A small deterministic generator, so a failing run can be repeated with HERALD_FAULT_SEED. */
-function seeded(seed: number): () => number {
-  process.stderr.write(`[crash-publish] seed ${seed}\n`);
-  let state = seed || 1;
-  return () => {
-    state = (state * 16_807) % 2_147_483_647;
-    return state / 2_147_483_647;
-  };
-}

@@ -11,6 +11,7 @@ import {
   killableTemporal,
   openDatabase,
   scratchDir,
+  seeded,
   waitUntilGone,
   withChildren,
 } from './support.js';
@@ -114,7 +115,7 @@ const remaining = async () =>
   );
 
 it(`finishes the cleanup correctly through ${ROUNDS} SIGKILLs of Herald and Postgres in the middle of it`, async () => {
-  const random = seeded(Number(process.env.HERALD_FAULT_SEED ?? Date.now() % 100_000));
+  const random = seeded('crash-retention');
   await sql`INSERT INTO webhooks (id, workspace_id, mode, name, url, events, active, secret)
             VALUES ('wh_crash_retention', 'ws_default', 'live', 'history', 'http://127.0.0.1:9/none',
                     ARRAY['crash.retention'], false, 'not a secret: nothing is sent')`.execute(db);
@@ -204,13 +205,3 @@ it(`finishes the cleanup correctly through ${ROUNDS} SIGKILLs of Herald and Post
   herald.process.kill('SIGTERM');
   expect(await herald.exited).toBe(0);
 });
-
-/** A small deterministic generator, so a failing run can be repeated with HERALD_FAULT_SEED. */
-function seeded(seed: number): () => number {
-  process.stderr.write(`[crash-retention] seed ${seed}\n`);
-  let state = seed || 1;
-  return () => {
-    state = (state * 16_807) % 2_147_483_647;
-    return state / 2_147_483_647;
-  };
-}

@@ -10,6 +10,7 @@ import { freePort } from '../../server/dev-stack/ports.js';
 import { allSearchAttributes } from '../../workflows/shared.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../server/dev-stack/embedded-postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../server/dev-stack/temporal-dev-server.js';
+import { startHerald, type HeraldProcess } from '../support/herald-process.js';
 import { waitFor } from '../support/wait-for.js';
 
 export const ADMIN_KEY = 'hk_live_fault_tests_admin_key_0001';
@@ -67,6 +68,78 @@ export async function killableTemporal(
     },
     stop: () => temporal.stop(),
   };
+}
+
+/** A server the test kills the way a crash would (every process of it at once) and then starts again. */
+export async function killAndRestart(server: {
+  current(): { process: { pid: number } };
+  restart(): Promise<void>;
+}): Promise<void> {
+  // Postgres's backends die with their postmaster, as under an orchestrator's kill.
+  const pids = withChildren(server.current().process.pid);
+  for (const pid of pids) kill(pid);
+  await waitUntilGone(pids);
+  await server.restart();
+}
+
+/**
+ * `herald start` in lives the test ends with SIGKILL: each kill is followed by a new start. Any exit the test did
+ * not cause (Herald giving up because Postgres or Temporal went away) is kept, with its output, for the assertions.
+ */
+export async function killableHerald(env: Environment) {
+  const unexpected: string[] = [];
+  const killed = new WeakSet<HeraldProcess>();
+  const start = async () => {
+    const herald = await startHerald('start', env);
+    void herald.exited.then((code) => {
+      if (!killed.has(herald)) unexpected.push(`herald ${herald.pid} exited on its own (${code}):\n${herald.output()}`);
+    });
+    return herald;
+  };
+  let herald = await start();
+  return {
+    current: () => herald,
+    url: herald.url!,
+    /** Exits nobody asked for, each with the process's output. */
+    unexpectedExits: () => unexpected,
+    async killAndRestart(): Promise<void> {
+      killed.add(herald);
+      kill(herald.pid);
+      await herald.exited;
+      herald = await start();
+    },
+    /** SIGTERM, as a supervisor stops it; resolves with the exit code. */
+    async stop(): Promise<number | string> {
+      killed.add(herald);
+      if (!herald.hasExited()) herald.process.kill('SIGTERM');
+      return herald.exited;
+    },
+  };
+}
+
+/**
+ * A small deterministic generator, so a failing run can be repeated: the seed is HERALD_FAULT_SEED or drawn from
+ * the clock, and printed under `label`.
+ */
+export function seeded(label: string): () => number {
+  const seed = Number(process.env.HERALD_FAULT_SEED ?? Date.now() % 100_000);
+  process.stderr.write(`[${label}] seed ${seed}\n`);
+  let state = seed || 1;
+  return () => {
+    state = (state * 16_807) % 2_147_483_647;
+    return state / 2_147_483_647;
+  };
+}
+
+/** The most of `times` (ms) within any window of `windowMs`: every window that starts at one of them. */
+export function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
 }
 
 /** Settings of every Herald process in the fault tests: loopback receivers only, short schedules, a known key. */
@@ -151,17 +224,48 @@ export interface PublishResult {
 }
 
 /** One publish over REST, as a client would send it; network errors come back as status 0. */
-export async function publish(url: string, event: { id: string; type: string; data: unknown }): Promise<PublishResult> {
+export async function publish(
+  url: string,
+  event: { id: string; type: string; data: unknown; deliverAt?: string },
+): Promise<PublishResult> {
+  return post(`${url}/v1/events`, event);
+}
+
+/** One cancel of a scheduled event over REST; network errors come back as status 0. */
+export async function cancelEvent(url: string, id: string): Promise<PublishResult> {
+  return post(`${url}/v1/events/${encodeURIComponent(id)}/cancel`);
+}
+
+async function post(url: string, body?: unknown): Promise<PublishResult> {
   try {
-    const response = await fetch(`${url}/v1/events`, {
+    const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
-      body: JSON.stringify(event),
+      headers: { 'x-api-key': ADMIN_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(20_000),
     });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() };
   } catch (error) {
     return { status: 0, retryAfter: null, body: (error as Error).message };
+  }
+}
+
+/**
+ * Repeats a call, as a client must, while Herald cannot answer it (down: status 0; a dependency down: 503), and
+ * returns the first real answer. Every try is counted in `statuses`.
+ */
+export async function untilAnswered(
+  call: () => Promise<PublishResult>,
+  options: { what: string; statuses?: Map<number, number>; timeoutMs?: number },
+): Promise<PublishResult> {
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  for (;;) {
+    const result = await call();
+    options.statuses?.set(result.status, (options.statuses.get(result.status) ?? 0) + 1);
+    if (result.status !== 0 && result.status !== 503) return result;
+    if (Date.now() > deadline) throw new Error(`${options.what}: still unanswered (${result.status} ${result.body})`);
+    // A real client backs off before it tries again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -233,14 +337,4 @@ export async function settledDeliveries(db: Db, prefix: string, timeoutMs: numbe
     },
     { timeoutMs, intervalMs: 500, what: 'every delivery of the run to settle' },
   );
-}
-
-/** A small deterministic generator, so a failing run can be repeated with HERALD_FAULT_SEED; it prints its seed. */
-export function seededRandom(label: string, seed: number): () => number {
-  process.stderr.write(`[${label}] seed ${seed}\n`);
-  let state = seed || 1;
-  return () => {
-    state = (state * 16_807) % 2_147_483_647;
-    return state / 2_147_483_647;
-  };
 }
