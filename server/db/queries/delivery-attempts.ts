@@ -174,7 +174,8 @@ export async function beginAttempts(
         FROM in_range r WHERE r.ready
     ),
     limited AS MATERIALIZED (
-      SELECT r.id, r.webhook_id, r.rate_waiting, w.rate_limit_per_second AS rate, w.rate_limit_burst AS burst,
+      SELECT r.id, r.webhook_id, r.rate_waiting, r.next_attempt_at AS due, w.rate_limit_per_second AS rate,
+             w.rate_limit_burst AS burst,
              row_number() OVER (PARTITION BY r.webhook_id ORDER BY r.id) AS nth
         FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
        WHERE r.ready AND w.rate_limit_per_second IS NOT NULL AND NOT ${allowDisabled}
@@ -190,11 +191,17 @@ export async function beginAttempts(
     decision AS MATERIALIZED (
       SELECT l.id, l.webhook_id, l.nth, l.rate_waiting, k.at, k.available,
              coalesce(l.nth = 1 AND k.available >= 1 AND (l.rate_waiting OR k.next_wake_at <= k.at), false) AS granted,
-             -- A waiter keeps its place: it waits for the next token. A newcomer queues behind the last waiter.
+             -- A waiter back a little before its slot (timers and clocks never agree to the millisecond) keeps it.
+             l.rate_waiting AND l.nth = 1 AND k.at < l.due AS early,
+             -- Anyone else without a token takes the slot after the last one handed out, a slot nobody else holds:
+             -- a newcomer queues behind the waiters, and so does a waiter whose token another took while it was
+             -- late. Sending it to "the next token" instead would have it race, at every token, the waiter that
+             -- token was promised to, and lose again and again if it is always the slower one.
              -- (No bucket row cannot happen, since the row is written with the limit; it would wait a second.)
              coalesce(
-               CASE WHEN l.nth > 1 OR l.rate_waiting
+               CASE WHEN l.nth > 1
                     THEN k.at + (greatest(1 - k.available, 0) + l.nth - 1) / l.rate * interval '1 s'
+                    WHEN l.rate_waiting AND k.at < l.due THEN l.due
                     ELSE greatest(k.at + greatest(1 - k.available, 0) / l.rate * interval '1 s',
                                   k.next_wake_at + interval '1 s' / l.rate)
                END,
@@ -210,7 +217,7 @@ export async function beginAttempts(
       UPDATE webhook_rate_buckets b
          SET tokens = CASE WHEN d.granted THEN d.available - 1 ELSE b.tokens END,
              refilled_at = CASE WHEN d.granted THEN d.at ELSE b.refilled_at END,
-             next_wake_at = CASE WHEN d.granted OR d.rate_waiting THEN b.next_wake_at ELSE d.wake END
+             next_wake_at = CASE WHEN d.granted OR d.early THEN b.next_wake_at ELSE d.wake END
         FROM decision d
        WHERE b.webhook_id = d.webhook_id AND d.nth = 1
     ),
