@@ -39,7 +39,7 @@ import { InvalidInputError } from '../errors.js';
 const POLL_INTERVAL_MS = 250;
 const SCAN_LIMIT = 500;
 
-const EVENT_ID = /^(\d{1,20})-(att_[0-9A-Z]{26})$/;
+const EVENT_ID = /^(0|[1-9]\d{0,19})-(att_[0-9A-Z]{26})$/;
 
 export type AttemptStreamFilter = StreamFilter;
 
@@ -55,7 +55,8 @@ export function attemptEventId(cursor: StreamCursor): string {
 
 function cursorOf(eventId: string): StreamCursor {
   const match = EVENT_ID.exec(eventId);
-  if (!match)
+  // A transaction id is an unsigned 64-bit number without leading zeros: Postgres refuses anything else.
+  if (!match || BigInt(match[1]!) >= 2n ** 64n)
     throw InvalidInputError.at(['lastEventId'], 'must be the id of an event this stream sent, such as 7421-att_01M8…');
   return { xid: match[1]!, attemptId: match[2]! };
 }

@@ -91,14 +91,6 @@ export async function publishEvents(
     deliverAt: scheduledTime(input.deliverAt, deps.scheduleHorizonMs ?? DEFAULT_HORIZON_MS, pathOf(i), now),
     orderingKey: input.orderingKey,
   }));
-  events.forEach((event, i) => {
-    // A scheduled event would hold its key back until its time: every later event of the key would wait for it.
-    if (event.deliverAt && event.orderingKey)
-      throw InvalidInputError.at(
-        [...pathOf(i), 'orderingKey'],
-        'an event with an ordering key is delivered in publish order, so it cannot also be scheduled: drop `deliverAt` or `orderingKey`',
-      );
-  });
   return deps.db.transaction().execute(async (trx) => {
     if (!options.notice) {
       const catalog = await loadCatalog(trx, scope.workspaceId);

@@ -62,6 +62,7 @@ const procedures: Array<[string, Permission, (c: HeraldClient) => Promise<unknow
   ['deliveries.list', 'deliveries:read', (c) => c.deliveries.list.query({})],
   ['deliveries.get', 'deliveries:read', (c) => c.deliveries.get.query({ id: 'del_missing' })],
   ['deliveries.retry', 'deliveries:retry', (c) => c.deliveries.retry.mutate({ id: 'del_missing' })],
+  ['deliveries.skip', 'deliveries:retry', (c) => c.deliveries.skip.mutate({ id: 'del_missing' })],
   // A subscription: allowed, its invalid resume point is a BAD_REQUEST; refused, a FORBIDDEN before any input check.
   ['deliveries.tail', 'deliveries:read', (c) => firstError(c, { lastEventId: 'not-an-event-id' })],
   ['recoveries.get', 'deliveries:read', (c) => c.recoveries.get.query({ id: 'rec_missing' })],
@@ -226,6 +227,7 @@ describe('workspace isolation', () => {
       ['webhooks.recover', () => a.client.webhooks.recover.mutate({ id: hookB.id, since: new Date().toISOString() })],
       ['deliveries.get', () => a.client.deliveries.get.query({ id: deliveryB })],
       ['deliveries.retry', () => a.client.deliveries.retry.mutate({ id: deliveryB })],
+      ['deliveries.skip', () => a.client.deliveries.skip.mutate({ id: deliveryB })],
       ['recoveries.get', () => a.client.recoveries.get.query({ id: recovery.id })],
       ['recoveries.cancel', () => a.client.recoveries.cancel.mutate({ id: recovery.id })],
       ['events.cancel', () => a.client.events.cancel.mutate({ id: laterB.id })],

@@ -300,6 +300,15 @@ describe('GET /v1/deliveries/tail', () => {
     const body = (await invalid.json()) as { error: { code: string; issues: Array<{ path: string }> } };
     expect(body.error.code).toBe('BAD_REQUEST');
     expect(body.error.issues.map((issue) => issue.path).sort()).toEqual(['lastEventId', 'status']);
+    // Ids shaped like this stream's but no transaction id Postgres takes (found by the fuzzer: the stream used to
+    // start, then fail on its first read).
+    for (const id of ['07866-att_01M892BT50SMKNPV4DA16YG4P7', '99999999999999999999-att_01M892BT50SMKNPV4DA16YG4P7']) {
+      const refused = await fetch(`${stack.herald.url}/v1/deliveries/tail`, {
+        headers: { 'x-api-key': stack.herald.adminKey, 'last-event-id': id },
+      });
+      expect(refused.status, id).toBe(400);
+      await refused.body?.cancel();
+    }
   });
 
   it('streams attempts as they complete, filtered by the query', async () => {

@@ -99,4 +99,30 @@ describe('first attempts and their fallback', () => {
     expect(paths.size).toBe(width);
     expect(stack.receiver.requests.filter((r) => r.path.startsWith('/wide/'))).toHaveLength(width);
   });
+
+  it('passes ordering turns on to the child workflow that holds each delivery of a wide fan-out', async () => {
+    const width = BATCHES_PER_WORKFLOW * DELIVERIES_PER_BATCH + 30;
+    await runConcurrently(width, 20, (i) =>
+      stack.herald.client.webhooks.create.mutate({ url: `${stack.receiver.url}/keyed/${i}`, events: ['wide.keyed'] }),
+    );
+    // One batch, one key: at every webhook the second event waits for the first. Its deliveries belong to its root
+    // workflow, which is told each turn and passes it to the part that attempts the delivery.
+    const { events } = await stack.herald.client.events.publishBatch.mutate({
+      events: [1, 2].map((n) => ({ type: 'wide.keyed', data: { n }, orderingKey: 'wide-key' })),
+    });
+    expect(events[1]!.deliveries.every((d) => d.status === 'queued')).toBe(true);
+    expect(await stack.herald.fanOut(events[1]!.id).result()).toEqual({
+      deliveries: width,
+      succeeded: width,
+      failed: 0,
+    });
+    const keyed = stack.receiver.requests.filter((r) => r.path.startsWith('/keyed/'));
+    expect(keyed).toHaveLength(2 * width);
+    const firstSeen = new Map<string, number>();
+    keyed.forEach((r, i) => {
+      const n = (JSON.parse(r.rawBody) as { data: { n: number } }).data.n;
+      if (n === 1) firstSeen.set(r.path, i);
+      else expect(firstSeen.get(r.path), `${r.path}: event 2 before event 1`).toBeLessThan(i);
+    });
+  });
 });

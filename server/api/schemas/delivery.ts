@@ -233,7 +233,7 @@ export function toDeliveryLogQuery(input: z.infer<typeof listDeliveriesInput>): 
 }
 
 /** The attempt stream's event ids: `<transaction id>-<attempt id>`, the position a reconnecting client resumes at. */
-export const ATTEMPT_EVENT_ID = /^\d{1,20}-att_[0-9A-Z]{26}$/;
+export const ATTEMPT_EVENT_ID = /^(0|[1-9]\d{0,19})-att_[0-9A-Z]{26}$/;
 
 /** A finished attempt as the attempt stream (`deliveries.tail`, `GET /v1/deliveries/tail`) sends it. */
 export const streamedAttemptSchema = z
@@ -293,6 +293,12 @@ export const tailDeliveriesInput = z.object({
   lastEventId: z
     .string()
     .regex(ATTEMPT_EVENT_ID, 'must be the id of an event this stream sent, such as 7421-att_01M892BT50SMKNPV4DA16YG4P7')
+    // A transaction id is an unsigned 64-bit number: the pattern cannot bound it, so this does.
+    .refine(
+      // (Refinements run even when the pattern failed: only a matching id is read as a number.)
+      (id) => !ATTEMPT_EVENT_ID.test(id) || BigInt(id.slice(0, id.indexOf('-'))) < 2n ** 64n,
+      'names a transaction id past 2^64 - 1',
+    )
     .optional()
     .meta({
       description:

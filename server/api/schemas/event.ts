@@ -43,10 +43,16 @@ export const publishEventInput = z
       .max(256)
       .meta({
         description:
-          "Deliver in order with the other events of this key (an order id, an account id): each webhook gets the key's events one at a time, in the order they were published, each once the one before it succeeded or failed for good (what a failure does is the webhook's `orderingOnFailure`). Events without a key, and other keys, are not held up. Cannot be combined with `deliverAt`.",
+          "Deliver in order with the other events of this key (an order id, an account id): each webhook gets the key's events one at a time, in the order they were published, each once the one before it succeeded or failed for good (what a failure does is the webhook's `orderingOnFailure`). Events without a key, and other keys, are not held up. Cannot be combined with `deliverAt` (a 400).",
         examples: ['ord_abc123'],
       })
       .optional(),
+  })
+  // A scheduled event would hold its key back until its time: every later event of the key would wait for it.
+  .refine((input) => input.deliverAt === undefined || input.orderingKey === undefined, {
+    path: ['orderingKey'],
+    message:
+      'an event with an ordering key is delivered in publish order, so it cannot also be scheduled: drop `deliverAt` or `orderingKey`',
   })
   .meta({
     examples: [
