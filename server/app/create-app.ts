@@ -16,7 +16,7 @@ import { type Bootstrap, ensureBootstrapKey } from '../services/bootstrap.js';
 import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
-import { createAttemptObserver } from './attempt-observer.js';
+import { createAdaptiveObserver, createAttemptObserver } from './attempt-observer.js';
 import { registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
 import { rateWaits } from '../db/queries/rate-limits.js';
 import { startMetricsServer } from '../http/metrics-server.js';
@@ -145,6 +145,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           secrets,
           observe,
           traceAttempt: tracing?.traceAttempt,
+          ...(config.delivery.adaptive
+            ? {
+                adaptive: {
+                  settings: config.delivery.adaptive,
+                  observe: createAdaptiveObserver(logger, metrics),
+                  failed: (error: unknown) =>
+                    logger.warn({ err: error }, 'adaptive rate not adjusted; the next outcome adjusts it'),
+                },
+              }
+            : {}),
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,

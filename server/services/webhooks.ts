@@ -47,11 +47,18 @@ export interface RateLimitInput {
   burst?: number | undefined;
 }
 
-/** The columns a rate limit is stored in; null removes it. */
+/**
+ * The columns a rate limit is stored in; null removes it. Setting or removing a limit also ends any adaptive rate:
+ * a configured limit replaces it, and without one the endpoint starts unlimited again (the bucket the adaptive
+ * rate used goes with the limit's).
+ */
 function rateLimitColumns(limit: RateLimitInput | null) {
   return {
     rate_limit_per_second: limit?.perSecond ?? null,
     rate_limit_burst: limit ? (limit.burst ?? Math.ceil(limit.perSecond)) : null,
+    adaptive_per_second: null,
+    adaptive_since: null,
+    adaptive_decreased_at: null,
   };
 }
 

@@ -202,6 +202,14 @@ function describe(hook: WebhookDetail, out: Output): Array<[string, string]> {
       ? [['previous secret', `valid until ${hook.secretRotation.previousSecretExpiresAt}`] as [string, string]]
       : []),
     ['rate limit', hook.rateLimit ? `${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst}` : 'none'],
+    ...(hook.adaptiveRate
+      ? [
+          [
+            'adaptive rate',
+            `${hook.adaptiveRate.perSecond}/s since ${hook.adaptiveRate.since} (the endpoint showed overload)`,
+          ] as [string, string],
+        ]
+      : []),
     ...(hook.rateLimitBacklog.waiting > 0
       ? [
           [

@@ -11,6 +11,7 @@ import * as payloadRetention from './2026-11-30T04-10-payload-retention.js';
 import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
 import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
 import * as rateLimits from './2026-11-30T04-40-rate-limits.js';
+import * as adaptiveRate from './2026-11-30T06-10-adaptive-rate.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T04-20-attempt-stream': attemptStream,
   '2026-11-30T04-30-payload-filters': payloadFilters,
   '2026-11-30T04-40-rate-limits': rateLimits,
+  '2026-11-30T06-10-adaptive-rate': adaptiveRate,
 };

@@ -1,0 +1,115 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+
+/**
+ * Adaptive rates of webhooks without a configured limit (`webhooks.adaptive_per_second`), enforced with the token
+ * bucket of `webhook_rate_buckets` that `beginAttempts` takes from. server/delivery/adaptive-rate.ts says what
+ * counts as overload; this file keeps the arithmetic, in one statement, so concurrent workers agree on it.
+ */
+
+export interface AdaptiveSettings {
+  /** The rate a webhook gets when adaptation engages. */
+  startPerSecond: number;
+  /** It is never halved below this. */
+  floorPerSecond: number;
+  /** Each success while adaptive adds this much. */
+  stepPerSecond: number;
+  /** Above this the rate is released: the endpoint is unlimited again. */
+  ceilingPerSecond: number;
+  /** A burst of concurrent failures lowers the rate once per window, not once per failure. */
+  decreaseWindowMs: number;
+}
+
+/** What a batch of attempts says about one webhook's adaptive rate. */
+export interface AdaptiveSample {
+  webhookId: string;
+  /** Overload signals: any engages or lowers the rate. */
+  signals: number;
+  /** Successes: each adds a step, when no signal came with them. */
+  successes: number;
+  /** The longest bounded `Retry-After` among the signals, in ms (0: none): no token is handed out before it. */
+  pauseMs: number;
+}
+
+/** How a webhook's adaptive rate changed; `before`/`after` null: unlimited. */
+export interface AdaptiveChange {
+  webhookId: string;
+  before: number | null;
+  after: number | null;
+  /** Lowered (or engaged) by an overload signal. */
+  decreased: boolean;
+}
+
+/**
+ * Applies a batch's samples, in one statement: the webhook rows are locked in id order (two workers never
+ * deadlock, and each sees the other's change), then for each webhook without a configured limit:
+ *
+ * - an overload signal engages the rate at `startPerSecond` when none is in effect, else halves it (never below
+ *   the floor) unless it was lowered within the window: the other signals of one burst were caused by the same
+ *   overload, and halving for each would drive any burst to the floor;
+ * - without a signal, each success adds a step; above the ceiling the rate is released (null).
+ *
+ * Engaging writes the bucket row (no token for now), so every snapshot that sees the rate sees its bucket; a
+ * `Retry-After` pushes the bucket's refill time to then (no token before it). A released rate leaves its bucket
+ * row behind, no longer consulted, so a run that still read the rate finds a bucket. Returns the webhooks whose rate
+ * changed (one held at the floor did not).
+ */
+export async function adjustAdaptiveRates(
+  db: Db,
+  settings: AdaptiveSettings,
+  samples: AdaptiveSample[],
+): Promise<AdaptiveChange[]> {
+  if (samples.length === 0) return [];
+  const { startPerSecond, floorPerSecond, stepPerSecond, ceilingPerSecond, decreaseWindowMs } = settings;
+  const { rows } = await sql<{ webhook_id: string; before: number | null; after: number | null; decreased: boolean }>`
+    WITH sample AS (
+      SELECT * FROM unnest(${samples.map((s) => s.webhookId)}::text[], ${samples.map((s) => s.signals)}::integer[],
+                           ${samples.map((s) => s.successes)}::integer[], ${samples.map((s) => Math.round(s.pauseMs))}::integer[])
+             AS s(webhook_id, signals, successes, pause_ms)
+    ),
+    locked AS MATERIALIZED (
+      SELECT w.id, w.adaptive_per_second AS rate, w.adaptive_decreased_at AS decreased_at,
+             s.signals, s.successes, s.pause_ms
+        FROM webhooks w JOIN sample s ON s.webhook_id = w.id
+       WHERE w.rate_limit_per_second IS NULL AND w.deleted_at IS NULL
+       ORDER BY w.id
+         FOR UPDATE OF w
+    ),
+    decided AS MATERIALIZED (
+      SELECT l.id, l.rate AS before, l.pause_ms, x.decrease,
+             CASE WHEN x.decrease AND l.rate IS NULL THEN ${startPerSecond}::float8
+                  WHEN x.decrease THEN greatest(${floorPerSecond}::float8, l.rate / 2)
+                  WHEN l.signals > 0 THEN l.rate
+                  WHEN l.rate + l.successes * ${stepPerSecond}::float8 > ${ceilingPerSecond}::float8 THEN NULL
+                  ELSE l.rate + l.successes * ${stepPerSecond}::float8
+             END AS after
+        FROM locked l
+        CROSS JOIN LATERAL (
+          SELECT l.signals > 0
+                 AND (l.rate IS NULL OR l.decreased_at IS NULL
+                      OR l.decreased_at <= clock_timestamp() - ${decreaseWindowMs} * interval '1 ms') AS decrease
+        ) x
+    ),
+    changed AS (
+      UPDATE webhooks w
+         SET adaptive_per_second = d.after,
+             adaptive_since = CASE WHEN d.after IS NULL THEN NULL ELSE coalesce(w.adaptive_since, clock_timestamp()) END,
+             adaptive_decreased_at = CASE WHEN d.decrease THEN clock_timestamp()
+                                          WHEN d.after IS NULL THEN NULL ELSE w.adaptive_decreased_at END
+        FROM decided d
+       WHERE w.id = d.id AND (d.decrease OR d.after IS DISTINCT FROM d.before)
+    ),
+    bucket AS (
+      INSERT INTO webhook_rate_buckets AS b (webhook_id, tokens, refilled_at, next_wake_at)
+      SELECT d.id, 0, clock_timestamp() + d.pause_ms * interval '1 ms', clock_timestamp()
+        FROM decided d
+       WHERE d.after IS NOT NULL AND (d.before IS NULL OR d.pause_ms > 0)
+      ON CONFLICT (webhook_id) DO UPDATE
+         SET tokens = 0, refilled_at = greatest(b.refilled_at, excluded.refilled_at)
+    )
+    SELECT d.id AS webhook_id, d.before, d.after, d.decrease AS decreased
+      FROM decided d WHERE d.after IS DISTINCT FROM d.before
+     ORDER BY d.id
+  `.execute(db);
+  return rows.map((r) => ({ webhookId: r.webhook_id, before: r.before, after: r.after, decreased: r.decreased }));
+}
