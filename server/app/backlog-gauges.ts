@@ -82,7 +82,7 @@ export function registerRateLimitGauges(registry: Registry, read: () => Promise<
     });
   gauge(
     'herald_rate_limited_deliveries',
-    "Deliveries waiting for a token of their webhook's rate limit.",
+    "Deliveries waiting for a token of their webhook's rate limit, configured or adaptive.",
     (w) => w.waiting,
   );
   gauge(

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustAdaptiveRates } from '../../server/db/queries/adaptive-rates.js';
 import { capturedLogger } from '../support/captured-logger.js';
+import { runHerald } from '../support/herald-cli.js';
 import { type Behaviour, ok, type ReceivedRequest, startReceiver, type Receiver } from '../support/receiver.js';
 import { useStack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -243,8 +244,9 @@ describe('adaptive rates', () => {
     expect((await bucketOf(hook.id))?.tokens).toBe(0);
     expect((await client.webhooks.get.query({ id: hook.id })).adaptiveRate?.perSecond).toBe(START);
 
-    // More overload within the window: the same burst, no second halving; and no step up either.
-    expect(await adjustAdaptiveRates(db, settings, sample(20, 4))).toEqual([]);
+    // More overload within the window (an hour long here, so the test does not race the clock): the same burst, no
+    // second halving; and no step up either.
+    expect(await adjustAdaptiveRates(db, { ...settings, decreaseWindowMs: 3_600_000 }, sample(20, 4))).toEqual([]);
     expect(await rate()).toBe(START);
 
     // Each later window halves it, never below the floor.
@@ -279,6 +281,14 @@ describe('adaptive rates', () => {
     // A configured limit always wins: never adapted. Setting or removing one ends an adaptive rate.
     await adjustAdaptiveRates(db, settings, sample(1));
     expect(await rate()).toBe(START);
+    const shown = await runHerald(['webhooks', 'get', hook.id], {
+      HERALD_URL: stack.herald.url,
+      HERALD_API_KEY: stack.herald.adminKey,
+    });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      new RegExp(`^adaptive rate +${START}/s since \\S+ \\(the endpoint showed overload\\)$`, 'm'),
+    );
     const limited = await client.webhooks.update.mutate({ id: hook.id, rateLimit: { perSecond: 20 } });
     expect(limited.adaptiveRate).toBeNull();
     expect(await adjustAdaptiveRates(db, settings, sample(5))).toEqual([]);

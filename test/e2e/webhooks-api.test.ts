@@ -31,6 +31,7 @@ describe('webhooks API', () => {
       headers: [],
       filter: null,
       rateLimit: null,
+      adaptiveRate: null,
       secretRotation: null,
       createdAt: expect.any(String),
       updatedAt: created.createdAt,
