@@ -17,8 +17,9 @@ import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
 import { createAdaptiveObserver, createAttemptObserver } from './attempt-observer.js';
-import { registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
+import { registerAdaptiveRateGauge, registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
 import { rateWaits } from '../db/queries/rate-limits.js';
+import { adaptiveRates } from '../db/queries/adaptive-rates.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
@@ -195,6 +196,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       }
       registerBacklogGauges(metrics.registry, () => deliveryBacklog(db));
       registerRateLimitGauges(metrics.registry, () => rateWaits(db));
+      registerAdaptiveRateGauge(metrics.registry, () => adaptiveRates(db));
       const server = createServer({
         host: config.http.host,
         port: config.http.port,

@@ -212,14 +212,18 @@ export async function getWebhook(deps: { db: Db }, actor: Actor, id: string): Pr
   return row;
 }
 
-/** A webhook and what waits for its rate limit: how many deliveries, and since when the oldest. */
+/**
+ * A webhook and what waits for its rate limit, configured or adaptive: how many deliveries, and since when the
+ * oldest. Read for every webhook (one read of a small partial index): deliveries queued under an adaptive rate
+ * may still wait after it was released.
+ */
 export async function getWebhookWithBacklog(
   deps: { db: Db },
   actor: Actor,
   id: string,
 ): Promise<{ row: WebhookRow; waiting: number; oldestSince: Date | null }> {
   const row = await getWebhook(deps, actor, id);
-  const [wait] = row.rate_limit_per_second === null ? [] : await rateWaits(deps.db, [row.id]);
+  const [wait] = await rateWaits(deps.db, [row.id]);
   return { row, waiting: wait?.waiting ?? 0, oldestSince: wait?.oldestSince ?? null };
 }
 

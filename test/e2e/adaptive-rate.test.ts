@@ -124,6 +124,12 @@ describe('adaptive rates', () => {
     );
     expect(slowed.perSecond).toBeGreaterThanOrEqual(FLOOR);
     expect(slowed.perSecond).toBeLessThanOrEqual(CEILING);
+    // What waits for it is visible too, and the rate is on /metrics.
+    await waitFor(async () => (await client.webhooks.get.query({ id: limited.id })).rateLimitBacklog.waiting > 0, {
+      what: 'deliveries waiting for the adaptive rate',
+    });
+    const during = await (await fetch(`${stack.herald.url}/metrics`)).text();
+    expect(during).toMatch(new RegExp(`herald_adaptive_rate_per_second\\{webhook_id="${limited.id}"\\} \\d`));
 
     await waitFor(() => new Set(servedAtLimited).size === BURST_EVENTS, {
       what: 'every event taken by the limited endpoint',

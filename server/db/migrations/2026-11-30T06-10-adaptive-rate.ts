@@ -16,9 +16,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       ADD COLUMN adaptive_since timestamptz,
       ADD COLUMN adaptive_decreased_at timestamptz
   `.execute(db);
+  // /metrics lists the adaptive rates at each scrape: only the webhooks being slowed down are in this index.
+  await sql`CREATE INDEX webhooks_adaptive_idx ON webhooks (id) WHERE adaptive_per_second IS NOT NULL`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP INDEX webhooks_adaptive_idx`.execute(db);
   await sql`
     ALTER TABLE webhooks
       DROP COLUMN adaptive_decreased_at, DROP COLUMN adaptive_since, DROP COLUMN adaptive_per_second

@@ -113,3 +113,16 @@ export async function adjustAdaptiveRates(
   `.execute(db);
   return rows.map((r) => ({ webhookId: r.webhook_id, before: r.before, after: r.after, decreased: r.decreased }));
 }
+
+export interface AdaptiveRate {
+  webhookId: string;
+  perSecond: number;
+}
+
+/** Every adaptive rate in effect, from the partial index on them: a read never scans the webhooks. */
+export async function adaptiveRates(db: Db): Promise<AdaptiveRate[]> {
+  const { rows } = await sql<{ id: string; per_second: number }>`
+    SELECT id, adaptive_per_second AS per_second FROM webhooks WHERE adaptive_per_second IS NOT NULL
+  `.execute(db);
+  return rows.map((r) => ({ webhookId: r.id, perSecond: r.per_second }));
+}
