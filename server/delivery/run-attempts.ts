@@ -304,9 +304,9 @@ async function send(
  * Adjusts the adaptive rates the batch's outcomes call for. A healthy webhook (no configured limit, no adaptive
  * rate, no overload signal) is not sampled, so a batch of healthy outcomes runs no statement here: its attempts
  * cost what they cost before. Otherwise it is one statement after completeAttempts' rather than part of it: that
- * statement's health update writes the same webhook rows, and one statement may not update a row twice; this one
- * also locks the webhook rows in id order before it writes a bucket, and if it fails (a deadlock Postgres broke),
- * the outcomes stay recorded and only this adjustment is lost.
+ * statement's health update writes the same webhook rows, and one statement may not update a row twice; apart, this
+ * one never waits for a webhook row (it skips one that is held), and if it fails the outcomes stay recorded and only
+ * this adjustment is lost.
  */
 async function adaptRates(
   db: Db,

@@ -41,8 +41,8 @@ export interface AdaptiveChange {
 }
 
 /**
- * Applies a batch's samples, in one statement: the webhook rows are locked in id order (two workers never
- * deadlock, and each sees the other's change), then for each webhook without a configured limit:
+ * Applies a batch's samples, in one statement: it locks the rows of the batch's webhooks that no other statement
+ * holds (`SKIP LOCKED`, in id order), then for each webhook without a configured limit:
  *
  * - an overload signal engages the rate at `startPerSecond` when none is in effect, else halves it (never below
  *   the floor) unless it was lowered within the window: the other signals of one burst were caused by the same
@@ -53,6 +53,12 @@ export interface AdaptiveChange {
  * `Retry-After` pushes the bucket's refill time to then (no token before it). A released rate leaves its bucket
  * row behind, no longer consulted, so a run that still read the rate finds a bucket. Returns the webhooks whose rate
  * changed (one held at the floor did not).
+ *
+ * Never waiting for a webhook row keeps this statement out of any deadlock with `completeAttempts`, whose health
+ * update locks the same rows in no set order: a deadlock there could abort the statement that records outcomes. A
+ * skipped sample is lost, which costs little: the row is held by another adjustment of the same burst (which
+ * applies its own signal; the window would have ignored this one) or by a health update lasting a moment, and the
+ * next outcome adjusts again.
  */
 export async function adjustAdaptiveRates(
   db: Db,
@@ -73,7 +79,7 @@ export async function adjustAdaptiveRates(
         FROM webhooks w JOIN sample s ON s.webhook_id = w.id
        WHERE w.rate_limit_per_second IS NULL AND w.deleted_at IS NULL
        ORDER BY w.id
-         FOR UPDATE OF w
+         FOR UPDATE OF w SKIP LOCKED
     ),
     decided AS MATERIALIZED (
       SELECT l.id, l.rate AS before, l.pause_ms, x.decrease,
