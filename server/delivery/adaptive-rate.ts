@@ -11,7 +11,7 @@ export type { AdaptiveChange, AdaptiveSample, AdaptiveSettings } from '../db/que
  * `floorPerSecond`), and adds `stepPerSecond` back for each success; once above `ceilingPerSecond` the rate is
  * released and the endpoint is unlimited again. A configured limit always wins and is never adapted.
  *
- * The arithmetic runs in Postgres, in the statement that adjusts the rate (`adjustAdaptiveRates`), so concurrent
+ * The arithmetic runs in Postgres, in the statement that adjusts the rate (`adjustAdaptiveRate`), so concurrent
  * workers agree on it. What is pure lives here: which outcomes are overload signals, how long a `Retry-After`
  * may hold the bucket, and what one batch of attempts says about each webhook.
  */

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { adjustAdaptiveRates } from '../db/queries/adaptive-rates.js';
+import { adjustAdaptiveRate } from '../db/queries/adaptive-rates.js';
 import {
   beginAttempts,
   completeAttempts,
@@ -301,12 +301,11 @@ async function send(
 }
 
 /**
- * Adjusts the adaptive rates the batch's outcomes call for. A healthy webhook (no configured limit, no adaptive
+ * Adjusts the adaptive rates the batch's outcomes call for (adaptive-rates.ts). A healthy webhook (no configured limit, no adaptive
  * rate, no overload signal) is not sampled, so a batch of healthy outcomes runs no statement here: its attempts
  * cost what they cost before. Otherwise it is one statement after completeAttempts' rather than part of it: that
- * statement's health update writes the same webhook rows, and one statement may not update a row twice; apart, this
- * one never waits for a webhook row (it skips one that is held), and if it fails the outcomes stay recorded and only
- * this adjustment is lost.
+ * statement's health update writes the same webhook rows, and one statement may not update a row twice; and if it
+ * fails, the outcomes stay recorded and only this adjustment is lost.
  */
 async function adaptRates(
   db: Db,
@@ -323,11 +322,15 @@ async function adaptRates(
     })),
     { now: Date.now(), longestMs: Math.max(...policy.retryScheduleMs) },
   );
-  if (samples.length === 0) return;
-  try {
-    for (const change of await adjustAdaptiveRates(db, adaptive.settings, samples)) adaptive.observe?.(change);
-  } catch (error) {
-    adaptive.failed?.(error);
+  // One statement per webhook, one after the other: usually there is one (a retry is one delivery, and a fan-out's
+  // webhooks are rarely overloaded together), and none ever holds one webhook row while waiting for another.
+  for (const sample of samples) {
+    try {
+      const change = await adjustAdaptiveRate(db, adaptive.settings, sample);
+      if (change) adaptive.observe?.(change);
+    } catch (error) {
+      adaptive.failed?.(error);
+    }
   }
 }
 

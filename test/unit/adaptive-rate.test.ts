@@ -78,7 +78,6 @@ describe('adaptive rates: what a batch says about each webhook', () => {
         args,
       ),
     ).toEqual([
-      // Sorted by id: the statement locks the webhook rows in that order.
       { webhookId: 'wh_a', signals: 3, successes: 0, pauseMs: 10_000 },
       { webhookId: 'wh_b', signals: 0, successes: 2, pauseMs: 0 },
     ]);

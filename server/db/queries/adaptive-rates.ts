@@ -41,8 +41,8 @@ export interface AdaptiveChange {
 }
 
 /**
- * Applies a batch's samples, in one statement: it locks the rows of the batch's webhooks that no other statement
- * holds (`SKIP LOCKED`, in id order), then for each webhook without a configured limit:
+ * Applies one webhook's sample, in one statement: it locks the webhook row and, if the webhook has no configured
+ * limit:
  *
  * - an overload signal engages the rate at `startPerSecond` when none is in effect, else halves it (never below
  *   the floor) unless it was lowered within the window: the other signals of one burst were caused by the same
@@ -51,35 +51,28 @@ export interface AdaptiveChange {
  *
  * Engaging writes the bucket row (no token for now), so every snapshot that sees the rate sees its bucket; a
  * `Retry-After` pushes the bucket's refill time to then (no token before it). A released rate leaves its bucket
- * row behind, no longer consulted, so a run that still read the rate finds a bucket. Returns the webhooks whose rate
+ * row behind, no longer consulted, so a run that still read the rate finds a bucket. Returns the change, if the rate
  * changed (one held at the floor did not).
  *
- * Never waiting for a webhook row keeps this statement out of any deadlock with `completeAttempts`, whose health
- * update locks the same rows in no set order: a deadlock there could abort the statement that records outcomes. A
- * skipped sample is lost, which costs little: the row is held by another adjustment of the same burst (which
- * applies its own signal; the window would have ignored this one) or by a health update lasting a moment, and the
- * next outcome adjusts again.
+ * One webhook per statement, and so per transaction: it never holds one webhook row while waiting for another, so
+ * it cannot deadlock over them with `completeAttempts`, whose health update locks them in no set order (a deadlock
+ * could abort the statement that records outcomes). It does wait for the row: a burst of failures makes a queue of
+ * health updates on it, and a sample that skipped a held row would lose exactly the signals of that burst.
  */
-export async function adjustAdaptiveRates(
+export async function adjustAdaptiveRate(
   db: Db,
   settings: AdaptiveSettings,
-  samples: AdaptiveSample[],
-): Promise<AdaptiveChange[]> {
-  if (samples.length === 0) return [];
+  sample: AdaptiveSample,
+): Promise<AdaptiveChange | undefined> {
   const { startPerSecond, floorPerSecond, stepPerSecond, ceilingPerSecond, decreaseWindowMs } = settings;
-  const { rows } = await sql<{ webhook_id: string; before: number | null; after: number | null; decreased: boolean }>`
-    WITH sample AS (
-      SELECT * FROM unnest(${samples.map((s) => s.webhookId)}::text[], ${samples.map((s) => s.signals)}::integer[],
-                           ${samples.map((s) => s.successes)}::integer[], ${samples.map((s) => Math.round(s.pauseMs))}::integer[])
-             AS s(webhook_id, signals, successes, pause_ms)
-    ),
-    locked AS MATERIALIZED (
+  const { rows } = await sql<{ before: number | null; after: number | null; decreased: boolean }>`
+    WITH locked AS MATERIALIZED (
       SELECT w.id, w.adaptive_per_second AS rate, w.adaptive_decreased_at AS decreased_at,
-             s.signals, s.successes, s.pause_ms
-        FROM webhooks w JOIN sample s ON s.webhook_id = w.id
-       WHERE w.rate_limit_per_second IS NULL AND w.deleted_at IS NULL
-       ORDER BY w.id
-         FOR UPDATE OF w SKIP LOCKED
+             ${sample.signals}::integer AS signals, ${sample.successes}::integer AS successes,
+             ${Math.round(sample.pauseMs)}::integer AS pause_ms
+        FROM webhooks w
+       WHERE w.id = ${sample.webhookId} AND w.rate_limit_per_second IS NULL AND w.deleted_at IS NULL
+         FOR UPDATE
     ),
     decided AS MATERIALIZED (
       SELECT l.id, l.rate AS before, l.pause_ms, x.decrease,
@@ -113,11 +106,12 @@ export async function adjustAdaptiveRates(
       ON CONFLICT (webhook_id) DO UPDATE
          SET tokens = 0, refilled_at = greatest(b.refilled_at, excluded.refilled_at)
     )
-    SELECT d.id AS webhook_id, d.before, d.after, d.decrease AS decreased
-      FROM decided d WHERE d.after IS DISTINCT FROM d.before
-     ORDER BY d.id
+    SELECT d.before, d.after, d.decrease AS decreased FROM decided d WHERE d.after IS DISTINCT FROM d.before
   `.execute(db);
-  return rows.map((r) => ({ webhookId: r.webhook_id, before: r.before, after: r.after, decreased: r.decreased }));
+  const row = rows[0];
+  return row
+    ? { webhookId: sample.webhookId, before: row.before, after: row.after, decreased: row.decreased }
+    : undefined;
 }
 
 export interface AdaptiveRate {
