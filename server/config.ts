@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { ADAPTIVE_DECREASE_WINDOW_MS, type AdaptiveSettings } from './delivery/adaptive-rate.js';
 import { validateNetworks } from './delivery/target-policy.js';
 
 /**
@@ -144,6 +145,11 @@ const envSchema = z
     HERALD_PAYLOAD_RETENTION: duration.pipe(z.number().min(3_600_000, 'at least 1h')).optional(),
     HERALD_RETENTION_BATCH: z.coerce.number().int().min(10).max(10_000).default(1_000),
     HERALD_AUDIT_RETENTION: duration.pipe(z.number().min(86_400_000, 'at least 1d')).default(365 * 86_400_000),
+    HERALD_ADAPTIVE_RATE: booleanFlag.default(true),
+    HERALD_ADAPTIVE_START: z.coerce.number().min(0.01).max(10_000).default(10),
+    HERALD_ADAPTIVE_FLOOR: z.coerce.number().min(0.01).max(10_000).default(0.5),
+    HERALD_ADAPTIVE_STEP: z.coerce.number().gt(0).max(10_000).default(0.1),
+    HERALD_ADAPTIVE_CEILING: z.coerce.number().min(0.01).max(10_000).default(100),
     HERALD_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
     HERALD_RESPONSE_EXCERPT_BYTES: z.coerce.number().int().min(0).max(131_072).default(8_192),
     HERALD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(262_144),
@@ -175,6 +181,19 @@ const envSchema = z
     OTEL_SERVICE_NAME: z.string().min(1).max(200).default('herald'),
   })
   .superRefine((e, ctx) => {
+    // An adaptive rate starts between the floor and the ceiling: above the ceiling it would be released at once.
+    if (e.HERALD_ADAPTIVE_FLOOR > e.HERALD_ADAPTIVE_START)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HERALD_ADAPTIVE_FLOOR'],
+        message: `must not be above HERALD_ADAPTIVE_START (${e.HERALD_ADAPTIVE_START}/s)`,
+      });
+    if (e.HERALD_ADAPTIVE_START >= e.HERALD_ADAPTIVE_CEILING)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HERALD_ADAPTIVE_CEILING'],
+        message: `must be above HERALD_ADAPTIVE_START (${e.HERALD_ADAPTIVE_START}/s): a rate above the ceiling is released`,
+      });
     // The payload window drops payloads before their rows go; a longer one would never drop anything.
     if (e.HERALD_PAYLOAD_RETENTION !== undefined && e.HERALD_PAYLOAD_RETENTION > e.HERALD_RETENTION)
       ctx.addIssue({
@@ -248,6 +267,11 @@ export interface Config {
     /** CIDR blocks webhooks may point at; `undefined` means any address. */
     allowedNetworks: string[] | undefined;
     allowHttp: boolean;
+    /**
+     * How a webhook without a configured limit is slowed down when its endpoint shows overload, and let go again;
+     * undefined when HERALD_ADAPTIVE_RATE=false.
+     */
+    adaptive: AdaptiveSettings | undefined;
   };
   /**
    * Keys that seal webhook secrets and custom headers at rest (AES-256-GCM), the current one first; older ones only
@@ -360,6 +384,15 @@ export function loadConfig(env: Environment = process.env): Config {
       maxConnectionsPerOrigin: e.HERALD_MAX_CONNECTIONS_PER_ORIGIN,
       allowedNetworks: parseNetworks(e.HERALD_ALLOWED_NETWORKS, production),
       allowHttp: e.HERALD_ALLOW_HTTP ?? !production,
+      adaptive: e.HERALD_ADAPTIVE_RATE
+        ? {
+            startPerSecond: e.HERALD_ADAPTIVE_START,
+            floorPerSecond: e.HERALD_ADAPTIVE_FLOOR,
+            stepPerSecond: e.HERALD_ADAPTIVE_STEP,
+            ceilingPerSecond: e.HERALD_ADAPTIVE_CEILING,
+            decreaseWindowMs: ADAPTIVE_DECREASE_WINDOW_MS,
+          }
+        : undefined,
     },
     schedule: { horizonMs: e.HERALD_SCHEDULE_HORIZON },
     reconciler: { intervalMs: e.HERALD_RECONCILE_INTERVAL, graceMs: e.HERALD_RECONCILE_AFTER },

@@ -25,6 +25,10 @@ export interface Metrics {
   firstAttemptLag: Histogram;
   /** Deliveries that reached an end through an attempt, by how they ended. */
   settledDeliveries: Counter<'status'>;
+  /** Adaptive rates engaged or lowered after an endpoint showed overload (webhooks without a configured limit). */
+  adaptiveRateDecreases: Counter;
+  /** Adaptive rates released above the ceiling: the endpoint is unlimited again. */
+  adaptiveRateReleases: Counter;
   /** Per webhook, only when HERALD_METRICS_PER_WEBHOOK is on: one series per webhook can be many. */
   perWebhook?: { attempts: Counter<'webhook_id' | 'outcome'>; duration: Histogram<'webhook_id'> };
 }
@@ -103,6 +107,16 @@ export function createMetrics(options: { perWebhook?: boolean } = {}): Metrics {
     retentionPayloadsDropped: new Counter({
       name: 'herald_retention_payloads_dropped_total',
       help: "Events whose payload, and their attempts' response excerpts, were dropped past the payload retention window; their rows stay until the full window.",
+      registers: [registry],
+    }),
+    adaptiveRateDecreases: new Counter({
+      name: 'herald_adaptive_rate_decreases_total',
+      help: 'Adaptive rates engaged or halved because an endpoint without a configured limit answered 429 or 503, timed out or dropped the connection.',
+      registers: [registry],
+    }),
+    adaptiveRateReleases: new Counter({
+      name: 'herald_adaptive_rate_releases_total',
+      help: 'Adaptive rates that climbed back above HERALD_ADAPTIVE_CEILING and were released: the endpoint is unlimited again.',
       registers: [registry],
     }),
     lateDeliveries: new Gauge({

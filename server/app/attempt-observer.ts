@@ -1,3 +1,4 @@
+import type { AdaptiveChange } from '../delivery/adaptive-rate.js';
 import type { ObservedAttempt } from '../delivery/run-attempts.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -39,5 +40,28 @@ export function createAttemptObserver(logger: Logger, metrics: Metrics): (attemp
           ? 'delivery attempt failed; no attempts left'
           : 'delivery attempt failed; will retry',
     );
+  };
+}
+
+/**
+ * What a change of a webhook's adaptive rate leaves behind: the counters, and a `warn` line when the rate engages
+ * (the endpoint is being slowed down) and an `info` line when it is released. Halvings and increases in between
+ * are counted or silent: they can come every second.
+ */
+export function createAdaptiveObserver(logger: Logger, metrics: Metrics): (change: AdaptiveChange) => void {
+  return (change) => {
+    if (change.decreased) metrics.adaptiveRateDecreases.inc();
+    if (change.before === null && change.after !== null) {
+      logger.warn(
+        { webhookId: change.webhookId, perSecond: change.after },
+        'adaptive rate engaged: the endpoint answered 429 or 503, timed out or dropped the connection',
+      );
+    } else if (change.before !== null && change.after === null) {
+      metrics.adaptiveRateReleases.inc();
+      logger.info(
+        { webhookId: change.webhookId, perSecond: change.before },
+        'adaptive rate released: the endpoint is unlimited again',
+      );
+    }
   };
 }

@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DeliveryBacklog } from '../db/queries/deliveries.js';
+import type { AdaptiveRate } from '../db/queries/adaptive-rates.js';
 import type { RateWait } from '../db/queries/rate-limits.js';
 
 /**
@@ -87,7 +88,7 @@ export function registerRateLimitGauges(registry: Registry, read: () => Promise<
     });
   gauge(
     'herald_rate_limited_deliveries',
-    "Deliveries waiting for a token of their webhook's rate limit.",
+    "Deliveries waiting for a token of their webhook's rate limit, configured or adaptive.",
     (w) => w.waiting,
   );
   gauge(
@@ -95,4 +96,27 @@ export function registerRateLimitGauges(registry: Registry, read: () => Promise<
     "How long the oldest delivery waiting for its webhook's rate limit has waited.",
     (w) => Math.max(0, (Date.now() - w.oldestSince.getTime()) / 1000),
   );
+}
+
+/**
+ * Per webhook being slowed down by an adaptive rate: that rate. A webhook without one has no series (reset at each
+ * scrape), so the label set stays as small as the set of overloaded endpoints.
+ */
+export function registerAdaptiveRateGauge(registry: Registry, read: () => Promise<AdaptiveRate[]>): void {
+  if (registry.getSingleMetric('herald_adaptive_rate_per_second')) return;
+  new Gauge({
+    name: 'herald_adaptive_rate_per_second',
+    help: 'The adaptive rate of each webhook without a configured limit that Herald is slowing down (its endpoint showed overload).',
+    labelNames: ['webhook_id'],
+    registers: [registry],
+    async collect() {
+      try {
+        const rates = await read();
+        this.reset();
+        for (const rate of rates) this.set({ webhook_id: rate.webhookId }, rate.perSecond);
+      } catch {
+        // Postgres is unreachable: the gauge keeps its last values.
+      }
+    },
+  });
 }

@@ -17,9 +17,10 @@ import { seedEventTypes } from '../services/event-types.js';
 import { sweepEndpointHealth } from '../services/endpoint-health.js';
 import { applyRetention } from '../services/retention.js';
 import { tellTurns } from '../services/delivery-turns.js';
-import { createAttemptObserver } from './attempt-observer.js';
-import { registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
+import { createAdaptiveObserver, createAttemptObserver } from './attempt-observer.js';
+import { registerAdaptiveRateGauge, registerBacklogGauges, registerRateLimitGauges } from './backlog-gauges.js';
 import { rateWaits } from '../db/queries/rate-limits.js';
+import { adaptiveRates } from '../db/queries/adaptive-rates.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import { deliveryBacklog } from '../db/queries/deliveries.js';
 import { resealSecrets } from '../services/webhook-secrets.js';
@@ -147,6 +148,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           observe,
           traceAttempt: tracing?.traceAttempt,
           tellTurns: (holders) => tellTurns(workflows, holders),
+          ...(config.delivery.adaptive
+            ? {
+                adaptive: {
+                  settings: config.delivery.adaptive,
+                  observe: createAdaptiveObserver(logger, metrics),
+                  failed: (error: unknown) =>
+                    logger.warn({ err: error }, 'adaptive rate not adjusted; the next outcome adjusts it'),
+                },
+              }
+            : {}),
           workflows,
           policy: deliveryPolicy,
           reconciler: config.reconciler,
@@ -187,6 +198,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       }
       registerBacklogGauges(metrics.registry, () => deliveryBacklog(db));
       registerRateLimitGauges(metrics.registry, () => rateWaits(db));
+      registerAdaptiveRateGauge(metrics.registry, () => adaptiveRates(db));
       const server = createServer({
         host: config.http.host,
         port: config.http.port,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { adjustAdaptiveRate } from '../db/queries/adaptive-rates.js';
 import {
   beginAttempts,
   completeAttempts,
@@ -8,6 +9,7 @@ import {
 } from '../db/queries/delivery-attempts.js';
 import type { AttemptTrigger } from '../db/tables/delivery-attempts.table.js';
 import { findTurnHolders, type TurnHolder } from '../db/queries/delivery-order.js';
+import { type AdaptiveChange, adaptiveSamples, type AdaptiveSettings } from './adaptive-rate.js';
 import { openHeaders } from './custom-headers.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryHttpClient, PostOutcome } from './delivery-http-client.js';
@@ -36,6 +38,19 @@ export interface AttemptDeps {
    * absent where nothing waits on turns (test sends). The turn itself passed in Postgres, in the settling statement.
    */
   tellTurns?: (holders: TurnHolder[]) => Promise<void>;
+  /**
+   * Adaptive rates for webhooks without a configured limit (adaptive-rate.ts); absent, nothing adapts (test sends,
+   * which the API process makes, or HERALD_ADAPTIVE_RATE=false).
+   */
+  adaptive?: AdaptiveRateDeps;
+}
+
+export interface AdaptiveRateDeps {
+  settings: AdaptiveSettings;
+  /** Told when a webhook's adaptive rate changes (the composition root logs and counts it). */
+  observe?: (change: AdaptiveChange) => void;
+  /** The adjustment failed (Postgres broke a deadlock…): the outcomes are recorded; only this adjustment is lost. */
+  failed?: (error: unknown) => void;
 }
 
 /** What a trace span says about an attempt before its request goes out. */
@@ -179,6 +194,7 @@ export async function runAttempts(
         responseExcerpt: outcome.responseExcerpt,
       })),
     );
+    if (deps.adaptive && args.trigger !== 'test') await adaptRates(deps.db, deps.adaptive, args.policy, outcomes);
     for (const { attempt, outcome, retryDelayMs, gone } of outcomes) {
       deps.observe?.({
         deliveryId: attempt.deliveryId,
@@ -296,6 +312,40 @@ async function send(
     now: Date.now(),
   });
   return { attempt, outcome, retryDelayMs: wait.delayMs, waitReason: wait.reason, gone: false };
+}
+
+/**
+ * Adjusts the adaptive rates the batch's outcomes call for (adaptive-rates.ts). A healthy webhook (no configured limit, no adaptive
+ * rate, no overload signal) is not sampled, so a batch of healthy outcomes runs no statement here: its attempts
+ * cost what they cost before. Otherwise it is one statement after completeAttempts' rather than part of it: that
+ * statement's health update writes the same webhook rows, and one statement may not update a row twice; and if it
+ * fails, the outcomes stay recorded and only this adjustment is lost.
+ */
+async function adaptRates(
+  db: Db,
+  adaptive: AdaptiveRateDeps,
+  policy: DeliveryPolicy,
+  outcomes: Array<{ attempt: StartedAttempt; outcome: PostOutcome }>,
+): Promise<void> {
+  const samples = adaptiveSamples(
+    outcomes.map(({ attempt, outcome }) => ({
+      webhookId: attempt.webhookId,
+      limited: attempt.limited,
+      adaptive: attempt.adaptive,
+      outcome,
+    })),
+    { now: Date.now(), longestMs: Math.max(...policy.retryScheduleMs) },
+  );
+  // One statement per webhook, one after the other: usually there is one (a retry is one delivery, and a fan-out's
+  // webhooks are rarely overloaded together), and none ever holds one webhook row while waiting for another.
+  for (const sample of samples) {
+    try {
+      const change = await adjustAdaptiveRate(db, adaptive.settings, sample);
+      if (change) adaptive.observe?.(change);
+    } catch (error) {
+      adaptive.failed?.(error);
+    }
+  }
 }
 
 /** The result of a delivery this run did not attempt: settled, parked, cancelled, or waiting for its next attempt. */

@@ -49,11 +49,18 @@ export interface RateLimitInput {
   burst?: number | undefined;
 }
 
-/** The columns a rate limit is stored in; null removes it. */
+/**
+ * The columns a rate limit is stored in; null removes it. Setting or removing a limit also ends any adaptive rate:
+ * a configured limit replaces it, and without one the endpoint starts unlimited again (the bucket the adaptive
+ * rate used goes with the limit's).
+ */
 function rateLimitColumns(limit: RateLimitInput | null) {
   return {
     rate_limit_per_second: limit?.perSecond ?? null,
     rate_limit_burst: limit ? (limit.burst ?? Math.ceil(limit.perSecond)) : null,
+    adaptive_per_second: null,
+    adaptive_since: null,
+    adaptive_decreased_at: null,
   };
 }
 
@@ -209,14 +216,18 @@ export async function getWebhook(deps: { db: Db }, actor: Actor, id: string): Pr
   return row;
 }
 
-/** A webhook and what waits for its rate limit: how many deliveries, and since when the oldest. */
+/**
+ * A webhook and what waits for its rate limit, configured or adaptive: how many deliveries, and since when the
+ * oldest. Read for every webhook (one read of a small partial index): deliveries queued under an adaptive rate
+ * may still wait after it was released.
+ */
 export async function getWebhookWithBacklog(
   deps: { db: Db },
   actor: Actor,
   id: string,
 ): Promise<{ row: WebhookRow; waiting: number; oldestSince: Date | null }> {
   const row = await getWebhook(deps, actor, id);
-  const [wait] = row.rate_limit_per_second === null ? [] : await rateWaits(deps.db, [row.id]);
+  const [wait] = await rateWaits(deps.db, [row.id]);
   return { row, waiting: wait?.waiting ?? 0, oldestSince: wait?.oldestSince ?? null };
 }
 

@@ -32,6 +32,7 @@ describe('webhooks API', () => {
       filter: null,
       rateLimit: null,
       orderingOnFailure: 'continue',
+      adaptiveRate: null,
       secretRotation: null,
       createdAt: expect.any(String),
       updatedAt: created.createdAt,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Role } from '../../server/app/create-app.js';
 import type { Environment } from '../../server/config.js';
+import type { Logger } from '../../server/logger.js';
 import { startTestHerald, type TestHerald } from './herald.js';
 import { type Behaviour, ok, startReceiver, type Receiver } from './receiver.js';
 
@@ -21,6 +22,8 @@ export function useStack(
     env?: Environment | (() => Promise<Environment>);
     roles?: Role[];
     receiver?: Behaviour;
+    /** Where Herald logs (a captured logger, to assert what an operator reads). */
+    logger?: Logger;
   } = {},
 ): Stack {
   let herald: TestHerald | undefined;
@@ -28,7 +31,7 @@ export function useStack(
   beforeAll(async () => {
     const env = typeof options.env === 'function' ? await options.env() : options.env;
     [herald, receiver] = await Promise.all([
-      startTestHerald({ env, roles: options.roles }),
+      startTestHerald({ env, roles: options.roles, ...(options.logger ? { logger: options.logger } : {}) }),
       startReceiver(options.receiver ?? ok),
     ]);
   });

@@ -63,6 +63,24 @@ describe('configuration', () => {
     );
   });
 
+  it('adapts rates by default, floor ≤ start < ceiling, and can be turned off', () => {
+    expect(loadConfig({}).delivery.adaptive).toEqual({
+      startPerSecond: 10,
+      floorPerSecond: 0.5,
+      stepPerSecond: 0.1,
+      ceilingPerSecond: 100,
+      decreaseWindowMs: 1_000,
+    });
+    expect(loadConfig({ HERALD_ADAPTIVE_RATE: 'false' }).delivery.adaptive).toBeUndefined();
+    expect(() => loadConfig({ HERALD_ADAPTIVE_FLOOR: '20' })).toThrow(
+      /HERALD_ADAPTIVE_FLOOR="20": must not be above HERALD_ADAPTIVE_START \(10\/s\)/,
+    );
+    expect(() => loadConfig({ HERALD_ADAPTIVE_CEILING: '5' })).toThrow(
+      /HERALD_ADAPTIVE_CEILING="5": must be above HERALD_ADAPTIVE_START/,
+    );
+    expect(() => loadConfig({ HERALD_ADAPTIVE_STEP: '0' })).toThrow(/HERALD_ADAPTIVE_STEP="0"/);
+  });
+
   it('takes a workflow bundle only if the file exists, and says how to build one', () => {
     expect(() => loadConfig({ HERALD_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).toThrow(
       /HERALD_WORKFLOW_BUNDLE=.*herald bundle-workflows/,

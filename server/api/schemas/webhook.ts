@@ -29,6 +29,7 @@ const webhookExample = {
   secretRotation: null,
   rateLimit: { perSecond: 50, burst: 100 },
   orderingOnFailure: 'continue' as const,
+  adaptiveRate: null,
   createdAt: sample.createdAt,
   updatedAt: sample.createdAt,
 };
@@ -92,6 +93,18 @@ export const webhookSchema = z
       .nullable()
       .meta({ description: 'Its rate limit; null: none.' }),
     orderingOnFailure: orderingOnFailure,
+    adaptiveRate: z
+      .object({
+        perSecond: z
+          .number()
+          .meta({ description: 'Deliveries per second Herald sends it at for now, across all workers.' }),
+        since: isoTimestamp.meta({ description: 'When Herald began to slow it down.' }),
+      })
+      .nullable()
+      .meta({
+        description:
+          "Read-only. Without a configured `rateLimit`, the rate Herald adapted to after the endpoint answered 429 or 503, timed out or dropped the connection: halved on further overload, raised by each success, and released (null) once it is past Herald's ceiling. null: not slowed down.",
+      }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -103,7 +116,10 @@ export const webhookDetailSchema = webhookSchema
   .extend({
     rateLimitBacklog: z
       .object({
-        waiting: z.number().int().meta({ description: 'Deliveries waiting for a token of the rate limit.' }),
+        waiting: z
+          .number()
+          .int()
+          .meta({ description: 'Deliveries waiting for a token of the rate limit (configured or adaptive).' }),
         oldestWaitSeconds: z
           .number()
           .meta({ description: 'How long the longest-waiting of them has waited, in seconds; 0 when none waits.' }),
@@ -414,6 +430,10 @@ export function toWebhook(row: WebhookRow): Webhook {
         ? { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst }
         : null,
     orderingOnFailure: row.ordering_on_failure,
+    adaptiveRate:
+      row.adaptive_per_second !== null && row.adaptive_since !== null
+        ? { perSecond: Math.round(row.adaptive_per_second * 100) / 100, since: row.adaptive_since.toISOString() }
+        : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -207,6 +207,14 @@ function describe(hook: WebhookDetail, out: Output): Array<[string, string]> {
       : []),
     ['rate limit', hook.rateLimit ? `${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst}` : 'none'],
     ['on ordering failure', hook.orderingOnFailure],
+    ...(hook.adaptiveRate
+      ? [
+          [
+            'adaptive rate',
+            `${hook.adaptiveRate.perSecond}/s since ${hook.adaptiveRate.since} (the endpoint showed overload)`,
+          ] as [string, string],
+        ]
+      : []),
     ...(hook.rateLimitBacklog.waiting > 0
       ? [
           [

@@ -12,6 +12,7 @@ import * as attemptStream from './2026-11-30T04-20-attempt-stream.js';
 import * as payloadFilters from './2026-11-30T04-30-payload-filters.js';
 import * as rateLimits from './2026-11-30T04-40-rate-limits.js';
 import * as orderingKeys from './2026-11-30T06-00-ordering-keys.js';
+import * as adaptiveRate from './2026-11-30T06-10-adaptive-rate.js';
 
 /** Every migration, in order. Names sort by their timestamp prefix. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T04-30-payload-filters': payloadFilters,
   '2026-11-30T04-40-rate-limits': rateLimits,
   '2026-11-30T06-00-ordering-keys': orderingKeys,
+  '2026-11-30T06-10-adaptive-rate': adaptiveRate,
 };

@@ -49,6 +49,10 @@ export interface StartedAttempt {
   customHeaders: string | null;
   /** How long this attempt holds the delivery, from now: its request must be over before then. */
   leaseMs: number;
+  /** The webhook has a configured rate limit (never adapted). */
+  limited: boolean;
+  /** The webhook had an adaptive rate in effect: its outcome adjusts it (run-attempts.ts). */
+  adaptive: boolean;
 }
 
 /** A delivery of the range that this run did not attempt, as it stood. */
@@ -101,8 +105,10 @@ export interface BegunAttempts {
  * batch's limited webhooks are locked in id order (so two runs never deadlock), refilled by the time elapsed, and
  * a due delivery is attempted only if a token is there and no earlier waiter is queued ahead of it. One that finds
  * none is not attempted and counts no attempt: it gets a wake-up time, 1/rate after the last one handed out, so
- * waiters come back one by one in arrival order, and takes a token then. A webhook without a limit is known as such
- * from the webhook row the statement reads anyway: it touches no bucket.
+ * waiters come back one by one in arrival order, and takes a token then. A webhook without a configured limit but
+ * with an adaptive rate in effect (`adaptive_per_second`, see adaptive-rates.ts) takes from its bucket the same
+ * way, at that rate, with a burst of the rate rounded up. A webhook with neither is known as such from the webhook
+ * row the statement reads anyway: it touches no bucket.
  *
  * Returns undefined when the range holds no delivery of `owner`: its publication has not committed, rolled back,
  * or the deliveries were handed to another workflow.
@@ -143,6 +149,8 @@ export async function beginAttempts(
       signature_profile: SignatureProfile | null;
       custom_headers: string | null;
       lease_ms: number;
+      limited: boolean;
+      adaptive: boolean;
     }> | null;
     unavailable: string[] | null;
     parked: string[] | null;
@@ -174,11 +182,12 @@ export async function beginAttempts(
         FROM in_range r WHERE r.ready
     ),
     limited AS MATERIALIZED (
-      SELECT r.id, r.webhook_id, r.rate_waiting, r.next_attempt_at AS due, w.rate_limit_per_second AS rate,
-             w.rate_limit_burst AS burst,
+      SELECT r.id, r.webhook_id, r.rate_waiting, r.next_attempt_at AS due,
+             coalesce(w.rate_limit_per_second, w.adaptive_per_second) AS rate,
+             coalesce(w.rate_limit_burst, greatest(1, ceil(w.adaptive_per_second))) AS burst,
              row_number() OVER (PARTITION BY r.webhook_id ORDER BY r.id) AS nth
         FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
-       WHERE r.ready AND w.rate_limit_per_second IS NOT NULL AND NOT ${allowDisabled}
+       WHERE r.ready AND coalesce(w.rate_limit_per_second, w.adaptive_per_second) IS NOT NULL AND NOT ${allowDisabled}
          AND w.active AND NOT w.paused AND w.disabled_reason IS NULL AND w.deleted_at IS NULL
     ),
     bucket AS MATERIALIZED (
@@ -197,7 +206,8 @@ export async function beginAttempts(
              -- a newcomer queues behind the waiters, and so does a waiter whose token another took while it was
              -- late. Sending it to "the next token" instead would have it race, at every token, the waiter that
              -- token was promised to, and lose again and again if it is always the slower one.
-             -- (No bucket row cannot happen, since the row is written with the limit; it would wait a second.)
+             -- (No bucket row cannot happen, since the row is written with the limit or the adaptive rate; it would
+             -- wait a second.)
              coalesce(
                CASE WHEN l.nth > 1
                     THEN k.at + (greatest(1 - k.available, 0) + l.nth - 1) / l.rate * interval '1 s'
@@ -264,10 +274,12 @@ export async function beginAttempts(
          AND w.deleted_at IS NULL
          AND ((w.active AND NOT w.paused AND w.disabled_reason IS NULL) OR ${allowDisabled})
          AND NOT ${payloadGone}
-         AND (w.rate_limit_per_second IS NULL OR ${allowDisabled} OR r.id IN (SELECT id FROM decision WHERE granted))
+         AND (coalesce(w.rate_limit_per_second, w.adaptive_per_second) IS NULL OR ${allowDisabled}
+              OR r.id IN (SELECT id FROM decision WHERE granted))
       RETURNING d.id, d.attempt_count, r.attempt_id, w.id AS webhook_id, w.url, w.secret, d.lease_expires_at,
                 CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
-                w.body_signature_switched, w.custom_headers,
+                w.body_signature_switched, w.custom_headers, w.rate_limit_per_second IS NOT NULL AS limited,
+                w.adaptive_per_second IS NOT NULL AS adaptive,
                 coalesce(w.signature_profile, (SELECT ws.signature_profile FROM workspaces ws WHERE ws.id = w.workspace_id))
                   AS signature_profile
     ),
@@ -281,7 +293,8 @@ export async function beginAttempts(
                                               'webhook_id', t.webhook_id, 'url', t.url, 'secret', t.secret,
                                               'previous_secret', t.previous_secret, 'body_signature_switched', t.body_signature_switched,
                                               'signature_profile', t.signature_profile, 'custom_headers', t.custom_headers,
-                                              'lease_ms', floor(extract(epoch FROM t.lease_expires_at - clock_timestamp()) * 1000))
+                                              'lease_ms', floor(extract(epoch FROM t.lease_expires_at - clock_timestamp()) * 1000),
+                                              'limited', t.limited, 'adaptive', t.adaptive)
                             ORDER BY t.id)
               FROM target t) AS attempts,
            (SELECT array_agg(id) FROM unavailable) AS unavailable,
@@ -320,6 +333,8 @@ export async function beginAttempts(
       signatureProfile: a.signature_profile,
       customHeaders: a.custom_headers,
       leaseMs: Number(a.lease_ms),
+      limited: a.limited,
+      adaptive: a.adaptive,
     })),
     unavailable: row.unavailable ?? [],
     parked: row.parked ?? [],

@@ -58,6 +58,15 @@ export interface WebhooksTable {
    * the next one go, `block` holds them until an operator retries or skips the failed one.
    */
   ordering_on_failure: ColumnType<OrderingOnFailure, OrderingOnFailure | undefined, OrderingOnFailure>;
+  /**
+   * Without a configured limit: the rate Herald adapted to after the endpoint showed overload (429, 503, timeouts,
+   * connection errors), enforced with the same bucket; null: no adaptation in effect, the endpoint is unlimited.
+   */
+  adaptive_per_second: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When the adaptive rate engaged; null with it. */
+  adaptive_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When the adaptive rate was last lowered: at most once per decrease window. */
+  adaptive_decreased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Deleted webhooks are kept (hidden) so their delivery history stays readable. */
