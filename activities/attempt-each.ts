@@ -20,7 +20,14 @@ export interface PageDelivery {
 export async function attemptEach(
   deps: AttemptDeps,
   page: PageDelivery[],
-  args: { scope: Scope; owner: string; policy: DeliveryPolicy; trigger: AttemptTrigger },
+  args: {
+    scope: Scope;
+    owner: string;
+    policy: DeliveryPolicy;
+    trigger: AttemptTrigger;
+    /** Wait out a webhook's rate limit here when the token is due within this long (else report it waiting). */
+    waitForTokenMs?: number;
+  },
   after?: (delivery: PageDelivery, result: AttemptResult | undefined) => Promise<void>,
 ): Promise<number> {
   let succeeded = 0;
@@ -28,20 +35,27 @@ export async function attemptEach(
   const worker = async () => {
     while (next < page.length) {
       const delivery = page[next++]!;
-      const run = await runAttempts(deps, {
-        range: {
-          scope: args.scope,
-          eventId: delivery.eventId,
-          fromId: delivery.id,
-          toId: delivery.id,
-          owner: args.owner,
-        },
-        maxCount: 1,
-        policy: args.policy,
-        trigger: args.trigger,
-        seriesStart: delivery.seriesStart,
-      });
-      const result = run.kind === 'done' ? run.results[0] : undefined;
+      const attempt = async () => {
+        const run = await runAttempts(deps, {
+          range: {
+            scope: args.scope,
+            eventId: delivery.eventId,
+            fromId: delivery.id,
+            toId: delivery.id,
+            owner: args.owner,
+          },
+          maxCount: 1,
+          policy: args.policy,
+          trigger: args.trigger,
+          seriesStart: delivery.seriesStart,
+        });
+        return run.kind === 'done' ? run.results[0] : undefined;
+      };
+      let result = await attempt();
+      while (result?.rateLimited && (result.retryDelayMs ?? 0) <= (args.waitForTokenMs ?? -1)) {
+        await new Promise((resolve) => setTimeout(resolve, result!.retryDelayMs));
+        result = await attempt();
+      }
       if (result?.ok) succeeded += 1;
       await after?.(delivery, result);
     }

@@ -27,7 +27,10 @@ export function createRecoveryActivities(deps: AttemptDeps) {
       const succeeded = await attemptEach(
         deps,
         reopened.map((d) => ({ id: d.id, eventId: d.event_id, seriesStart: d.series_start })),
-        { scope: args.scope, owner: args.owner, policy: args.policy, trigger: 'manual' },
+        // A webhook slowed down by its rate (configured, or adapted while it was failing) is waited for here, a
+        // token at a time, so the recovery reports what was delivered rather than what had to wait; a longer wait
+        // is left pending, due then, for the reconciler to take over once the recovery has ended.
+        { scope: args.scope, owner: args.owner, policy: args.policy, trigger: 'manual', waitForTokenMs: 5_000 },
       );
       return { succeeded };
     },

@@ -52,6 +52,11 @@ export interface AdaptiveAttempt {
   /** The webhook had an adaptive rate in effect. */
   adaptive: boolean;
   outcome: Pick<PostOutcome, 'ok' | 'statusCode' | 'error' | 'retryAfter'>;
+  /**
+   * The wait Herald chose before this delivery's next attempt (its `Retry-After`, bounded by the schedule); the
+   * bucket is never held longer than that, or the retry would come back to an empty bucket.
+   */
+  waitMs?: number | undefined;
 }
 
 /**
@@ -75,7 +80,8 @@ export function adaptiveSamples(
     }
     if (signal) {
       sample.signals++;
-      sample.pauseMs = Math.max(sample.pauseMs, adaptivePauseMs(attempt.outcome, args));
+      const bound = { now: args.now, longestMs: Math.min(args.longestMs, attempt.waitMs ?? args.longestMs) };
+      sample.pauseMs = Math.max(sample.pauseMs, adaptivePauseMs(attempt.outcome, bound));
     } else if (attempt.outcome.ok) {
       sample.successes++;
     }

@@ -325,14 +325,15 @@ async function adaptRates(
   db: Db,
   adaptive: AdaptiveRateDeps,
   policy: DeliveryPolicy,
-  outcomes: Array<{ attempt: StartedAttempt; outcome: PostOutcome }>,
+  outcomes: Array<{ attempt: StartedAttempt; outcome: PostOutcome; retryDelayMs: number | undefined }>,
 ): Promise<void> {
   const samples = adaptiveSamples(
-    outcomes.map(({ attempt, outcome }) => ({
+    outcomes.map(({ attempt, outcome, retryDelayMs }) => ({
       webhookId: attempt.webhookId,
       limited: attempt.limited,
       adaptive: attempt.adaptive,
       outcome,
+      waitMs: retryDelayMs,
     })),
     { now: Date.now(), longestMs: Math.max(...policy.retryScheduleMs) },
   );

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { newIds } from '../../server/db/ids.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustAdaptiveRate } from '../../server/db/queries/adaptive-rates.js';
 import { capturedLogger } from '../support/captured-logger.js';
@@ -291,6 +292,20 @@ describe('adaptive rates', () => {
       adaptive_since: null,
       adaptive_decreased_at: null,
     });
+
+    // A webhook that was getting more traffic is slowed to half of it, not to the start rate: 24 deliveries made
+    // in the last two seconds are 12 a second, so it engages at 6.
+    const busy = await client.webhooks.create.mutate({ url: `${stack.receiver.url}/busy`, events: ['aimd.busy'] });
+    const ids = newIds('delivery', 24);
+    await sql`
+      WITH e AS (
+        INSERT INTO events (workspace_id, mode, id, type, payload)
+        SELECT 'ws_default', 'live', 'evt_busy_' || n, 'aimd.busy', '{}' FROM generate_series(1, 24) AS n
+      )
+      INSERT INTO deliveries (workspace_id, mode, id, event_id, event_type, webhook_id, status)
+      SELECT 'ws_default', 'live', (${ids}::text[])[n], 'evt_busy_' || n, 'aimd.busy', ${busy.id}, 'succeeded'
+        FROM generate_series(1, 24) AS n`.execute(db);
+    expect(await adjustAdaptiveRate(db, settings, { ...sample(1), webhookId: busy.id })).toMatchObject({ after: 6 });
 
     // A configured limit always wins: never adapted. Setting or removing one ends an adaptive rate.
     await adjustAdaptiveRate(db, settings, sample(1));

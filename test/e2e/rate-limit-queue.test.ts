@@ -13,13 +13,20 @@ import { useStack } from '../support/stack.js';
 const stack = useStack();
 const RATE = 10;
 
-async function waiter(args: { id: string; dueInMs: number; queueEndsInMs: number }) {
+async function waiter(args: { id: string; dueInMs: number; queueEndsInMs: number; adaptive?: boolean }) {
   const { db } = stack.herald;
   const hook = await stack.herald.client.webhooks.create.mutate({
     url: `${stack.receiver.url}/queue/${args.id}`,
     events: ['rate.queue'],
-    rateLimit: { perSecond: RATE, burst: 1 },
+    ...(args.adaptive ? {} : { rateLimit: { perSecond: RATE, burst: 1 } }),
   });
+  // A rate Herald adapted to, rather than one configured: the same bucket, and a queue of bounded reach.
+  if (args.adaptive) {
+    await sql`UPDATE webhooks SET adaptive_per_second = ${RATE}, adaptive_since = now() WHERE id = ${hook.id}`.execute(
+      db,
+    );
+    await sql`INSERT INTO webhook_rate_buckets (webhook_id, tokens) VALUES (${hook.id}, 0)`.execute(db);
+  }
   const eventId = `evt_queue_${args.id}`;
   await sql`INSERT INTO events (workspace_id, mode, id, type, payload)
             VALUES ('ws_default', 'live', ${eventId}, 'rate.queue', '{}')`.execute(db);
@@ -60,6 +67,19 @@ describe('rate-limit queue', () => {
     expect(begun.throttled[0]!.waitMs).toBeGreaterThan(1_000);
     // ...and that slot is its own: the queue's end moved past it.
     expect(queueEndsInMs).toBeGreaterThan(1_000);
+  });
+
+  it('sends rather than queues past an adaptive rate’s reach, and keeps a configured limit’s queue however long', async () => {
+    // A minute of queue: slots handed out while the rate was low (the endpoint was down) must not hold this one.
+    const adaptive = await waiter({ id: 'adaptive-far', dueInMs: -50, queueEndsInMs: 60_000, adaptive: true });
+    expect(adaptive.begun.attempts).toHaveLength(1);
+    expect(adaptive.begun.throttled).toEqual([]);
+    // It took no token and no slot.
+    expect(adaptive.queueEndsInMs).toBeLessThanOrEqual(60_000);
+    expect(adaptive.queueEndsInMs).toBeGreaterThan(55_000);
+    const configured = await waiter({ id: 'configured-far', dueInMs: -50, queueEndsInMs: 60_000 });
+    expect(configured.begun.attempts).toEqual([]);
+    expect(configured.begun.throttled[0]!.waitMs).toBeGreaterThan(60_000);
   });
 
   it('lets a waiter back a little before its slot keep it', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
+import { idFloorAt } from '../ids.js';
 
 /**
  * Adaptive rates of webhooks without a configured limit (`webhooks.adaptive_per_second`), enforced with the token
@@ -8,7 +9,10 @@ import type { Db } from '../database.js';
  */
 
 export interface AdaptiveSettings {
-  /** The rate a webhook gets when adaptation engages. */
+  /**
+   * The least rate a webhook gets when adaptation engages: it gets half the traffic it was getting (deliveries made
+   * for it in the last two seconds), when that is more, up to the ceiling.
+   */
   startPerSecond: number;
   /** It is never halved below this. */
   floorPerSecond: number;
@@ -19,6 +23,9 @@ export interface AdaptiveSettings {
   /** A burst of concurrent failures lowers the rate once per window, not once per failure. */
   decreaseWindowMs: number;
 }
+
+/** How far back the traffic a webhook was getting is counted when its adaptive rate engages. */
+const RECENT_SECONDS = 2;
 
 /** What a batch of attempts says about one webhook's adaptive rate. */
 export interface AdaptiveSample {
@@ -44,7 +51,8 @@ export interface AdaptiveChange {
  * Applies one webhook's sample, in one statement: it locks the webhook row and, if the webhook has no configured
  * limit:
  *
- * - an overload signal engages the rate at `startPerSecond` when none is in effect, else halves it (never below
+ * - an overload signal engages the rate at half the traffic the webhook was getting (at least `startPerSecond`, at
+ *   most the ceiling) when none is in effect, else halves it (never below
  *   the floor) unless it was lowered within the window: the other signals of one burst were caused by the same
  *   overload, and halving for each would drive any burst to the floor;
  * - without a signal, each success adds a step; above the ceiling the rate is released (null).
@@ -67,7 +75,7 @@ export async function adjustAdaptiveRate(
   const { startPerSecond, floorPerSecond, stepPerSecond, ceilingPerSecond, decreaseWindowMs } = settings;
   const { rows } = await sql<{ before: number | null; after: number | null; decreased: boolean }>`
     WITH locked AS MATERIALIZED (
-      SELECT w.id, w.adaptive_per_second AS rate, w.adaptive_decreased_at AS decreased_at,
+      SELECT w.id, w.workspace_id, w.mode, w.adaptive_per_second AS rate, w.adaptive_decreased_at AS decreased_at,
              ${sample.signals}::integer AS signals, ${sample.successes}::integer AS successes,
              ${Math.round(sample.pauseMs)}::integer AS pause_ms
         FROM webhooks w
@@ -76,7 +84,14 @@ export async function adjustAdaptiveRate(
     ),
     decided AS MATERIALIZED (
       SELECT l.id, l.rate AS before, l.pause_ms, x.decrease,
-             CASE WHEN x.decrease AND l.rate IS NULL THEN ${startPerSecond}::float8
+             CASE WHEN x.decrease AND l.rate IS NULL
+                  -- Half the traffic it was getting (multiplicative decrease from where it stood), at least the
+                  -- start rate, at most the ceiling. The deliveries made for it in the last few seconds stand for
+                  -- that traffic: one range of an index it has anyway, read only when the rate engages.
+                  THEN least(${ceilingPerSecond}::float8, greatest(${startPerSecond}::float8, (
+                    SELECT count(*) / ${RECENT_SECONDS}::float8 / 2 FROM deliveries d
+                     WHERE d.workspace_id = l.workspace_id AND d.mode = l.mode AND d.webhook_id = l.id
+                       AND d.id >= ${idFloorAt('delivery', new Date(Date.now() - RECENT_SECONDS * 1_000))})))
                   WHEN x.decrease THEN greatest(${floorPerSecond}::float8, l.rate / 2)
                   WHEN l.signals > 0 THEN l.rate
                   WHEN l.rate + l.successes * ${stepPerSecond}::float8 > ${ceilingPerSecond}::float8 THEN NULL

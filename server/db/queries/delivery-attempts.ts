@@ -16,6 +16,9 @@ const INTERRUPTED = 'interrupted: the worker stopped before this attempt recorde
 /** Why a delivery whose event lost its payload to retention was settled without an attempt. */
 const PAYLOAD_EXPIRED = "not sent: the event's payload is past its retention window";
 
+/** How far ahead an adaptive rate's queue reaches; beyond it deliveries go (see `beginAttempts`). */
+export const ADAPTIVE_QUEUE_SECONDS = 10;
+
 /** An attempt may start this much before its due time: timers and the database clock never agree to the millisecond. */
 const DUE_TOLERANCE_MS = 100;
 
@@ -129,6 +132,13 @@ export async function beginAttempts(
   // cleanup, which refuses retries of it otherwise) is settled as failed, as one whose webhook is gone.
   const payloadGone = sql`coalesce((SELECT e.payload IS NULL FROM events e
     WHERE e.workspace_id = ${workspaceId} AND e.mode = ${mode} AND e.id = ${range.eventId}), false)`;
+  // An adaptive rate (Herald's own guess, unlike a configured limit) queues at most ADAPTIVE_QUEUE_SECONDS of
+  // deliveries: past that, a delivery is sent rather than queued, and if the endpoint refuses it, it is retried on the
+  // schedule like any failure. A queue slotted at a low rate (one set while the endpoint was down) would otherwise
+  // hold its deliveries for hours after the endpoint came back, since a waiter's slot is fixed when it queues.
+  const overflows = sql`l.adaptive AND l.nth = 1 AND NOT (l.rate_waiting AND k.at < l.due)
+    AND k.next_wake_at > k.at + ${ADAPTIVE_QUEUE_SECONDS} * interval '1 s'
+    AND NOT (k.available >= 1 AND (l.rate_waiting OR k.next_wake_at <= k.at))`;
   const { rows } = await sql<{
     id: string;
     type: string;
@@ -185,6 +195,7 @@ export async function beginAttempts(
       SELECT r.id, r.webhook_id, r.rate_waiting, r.next_attempt_at AS due,
              coalesce(w.rate_limit_per_second, w.adaptive_per_second) AS rate,
              coalesce(w.rate_limit_burst, greatest(1, ceil(w.adaptive_per_second))) AS burst,
+             w.rate_limit_per_second IS NULL AS adaptive,
              row_number() OVER (PARTITION BY r.webhook_id ORDER BY r.id) AS nth
         FROM in_range r JOIN webhooks w ON w.id = r.webhook_id
        WHERE r.ready AND coalesce(w.rate_limit_per_second, w.adaptive_per_second) IS NOT NULL AND NOT ${allowDisabled}
@@ -199,7 +210,9 @@ export async function beginAttempts(
     ),
     decision AS MATERIALIZED (
       SELECT l.id, l.webhook_id, l.nth, l.rate_waiting, k.at, k.available,
-             coalesce(l.nth = 1 AND k.available >= 1 AND (l.rate_waiting OR k.next_wake_at <= k.at), false) AS granted,
+             coalesce(l.nth = 1 AND k.available >= 1 AND (l.rate_waiting OR k.next_wake_at <= k.at), false)
+               OR coalesce(${overflows}, false) AS granted,
+             coalesce(${overflows}, false) AS overflow,
              -- A waiter back a little before its slot (timers and clocks never agree to the millisecond) keeps it.
              l.rate_waiting AND l.nth = 1 AND k.at < l.due AS early,
              -- Anyone else without a token takes the slot after the last one handed out, a slot nobody else holds:
@@ -225,8 +238,8 @@ export async function beginAttempts(
     ),
     took AS (
       UPDATE webhook_rate_buckets b
-         SET tokens = CASE WHEN d.granted THEN d.available - 1 ELSE b.tokens END,
-             refilled_at = CASE WHEN d.granted THEN d.at ELSE b.refilled_at END,
+         SET tokens = CASE WHEN d.granted AND NOT d.overflow THEN d.available - 1 ELSE b.tokens END,
+             refilled_at = CASE WHEN d.granted AND NOT d.overflow THEN d.at ELSE b.refilled_at END,
              next_wake_at = CASE WHEN d.granted OR d.early THEN b.next_wake_at ELSE d.wake END
         FROM decision d
        WHERE b.webhook_id = d.webhook_id AND d.nth = 1
