@@ -71,21 +71,7 @@ export function registerRateLimitGauges(registry: Registry, read: () => Promise<
     return current;
   };
   const gauge = (name: string, help: string, pick: (w: RateWait) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['webhook_id'],
-      registers: [registry],
-      async collect() {
-        try {
-          const read = await waits();
-          this.reset();
-          for (const wait of read) this.set({ webhook_id: wait.webhookId }, pick(wait));
-        } catch {
-          // Postgres is unreachable: the gauge keeps its last values.
-        }
-      },
-    });
+    perWebhookGauge(registry, name, help, async () => (await waits()).map((w) => [w.webhookId, pick(w)]));
   gauge(
     'herald_rate_limited_deliveries',
     "Deliveries waiting for a token of their webhook's rate limit, configured or adaptive.",
@@ -104,16 +90,34 @@ export function registerRateLimitGauges(registry: Registry, read: () => Promise<
  */
 export function registerAdaptiveRateGauge(registry: Registry, read: () => Promise<AdaptiveRate[]>): void {
   if (registry.getSingleMetric('herald_adaptive_rate_per_second')) return;
+  perWebhookGauge(
+    registry,
+    'herald_adaptive_rate_per_second',
+    'The adaptive rate of each webhook without a configured limit that Herald is slowing down (its endpoint showed overload).',
+    async () => (await read()).map((rate) => [rate.webhookId, rate.perSecond]),
+  );
+}
+
+/**
+ * A gauge with one series per webhook that `values` names at scrape time; the others are reset away, so the label
+ * set stays as small as the set of webhooks it is about. While Postgres is unreachable it keeps its last values.
+ */
+function perWebhookGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  values: () => Promise<Array<[webhookId: string, value: number]>>,
+): void {
   new Gauge({
-    name: 'herald_adaptive_rate_per_second',
-    help: 'The adaptive rate of each webhook without a configured limit that Herald is slowing down (its endpoint showed overload).',
+    name,
+    help,
     labelNames: ['webhook_id'],
     registers: [registry],
     async collect() {
       try {
-        const rates = await read();
+        const read = await values();
         this.reset();
-        for (const rate of rates) this.set({ webhook_id: rate.webhookId }, rate.perSecond);
+        for (const [webhookId, value] of read) this.set({ webhook_id: webhookId }, value);
       } catch {
         // Postgres is unreachable: the gauge keeps its last values.
       }
