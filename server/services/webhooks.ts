@@ -261,7 +261,12 @@ export async function changeWebhook(deps: WebhookDeps, actor: Actor, input: Upda
     // A new profile is checked against the headers the webhook keeps, too.
     const headerNamesAfter = headers === undefined ? headerNames(before.custom_headers) : Object.keys(headers ?? {});
     throwIfAny([
-      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, { ...changes, filter, id })),
+      // New subscriptions are checked against the filter the webhook keeps, too.
+      ...(await webhookFieldIssues({ ...deps, db: trx }, actor, {
+        ...changes,
+        filter: filter === undefined && changes.events !== undefined ? before.payload_filter : filter,
+        id,
+      })),
       ...headerIssues(headerNamesAfter, profile),
     ]);
     const after = (await updateWebhook(trx, actor.principal, id, {

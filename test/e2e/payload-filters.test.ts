@@ -243,6 +243,25 @@ describe('payload filters', () => {
     expect(issuesOf(changed.body)).toEqual([
       ['filter.field', 'data.totl is not a field of the schema of cart.checkout'],
     ]);
+
+    // New subscriptions are checked against the filter the webhook keeps: a type without its field is refused.
+    await shop.client.eventTypes.create.mutate({
+      name: 'cart.abandoned',
+      description: 'A cart was left',
+      schema: { type: 'object', properties: { total: { type: 'number' } } },
+    });
+    const moved = await rest('PATCH', `/webhooks/${hook.id}`, { events: ['cart.abandoned'] }, shop.key);
+    expect(moved.status).toBe(400);
+    expect(issuesOf(moved.body)).toEqual([
+      ['filter.field', 'data.customer.id is not a field of the schema of cart.abandoned'],
+    ]);
+    const widened = await rest(
+      'PATCH',
+      `/webhooks/${hook.id}`,
+      { events: ['cart.checkout', 'cart.abandoned'] },
+      shop.key,
+    );
+    expect(widened.status).toBe(200);
   });
 
   it('herald webhooks create takes --filter as JSON or @file.json, and update --clear-filter removes it', async () => {
